@@ -1,0 +1,110 @@
+"""The FastAPI application: middleware (security headers, body limit), error pages, routers, static files."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from .access import Forbidden, NotFound
+from .config import ROOT, Settings, get_settings
+from .db import get_engine
+from .domain.questionnaire import default_questionnaire
+from .web.deps import CsrfFailed, NotAuthenticated
+from .web.templates import templates
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next):
+        limit = get_settings().max_body_bytes
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit:
+            return _error(request, 413, "Forespørselen er for stor.")
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            # Pages and API answers carry personal data: never cache them.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templates.TemplateResponse(request, "errors/error.html", {"status": status, "message": message},
+                                      status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    default_questionnaire()  # a broken questionnaire stops start-up here, with the file and question named
+    from .cases import programme_history
+    programme_history()
+
+    app = FastAPI(title="Kartlegging API", version="1", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="JSON API for integrations and tests. Authenticate with `Authorization: Bearer <token>` "
+                              "(from `main.py create-token USERNAME`) or the session cookie.")
+    app.state.engine = get_engine(settings.database_url)
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(request: Request, exc):
+        if _wants_json(request):
+            return JSONResponse({"detail": "Ikke innlogget."}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}" if request.method == "GET" else "/login", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc):
+        return _error(request, 403, "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen.")
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc):
+        return _error(request, 404, "Fant ikke saken.")
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc):
+        return _error(request, 403, "Du har ikke tilgang til å gjøre dette.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        if _wants_json(request):
+            errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
+                      for e in exc.errors()]
+            return JSONResponse({"errors": errors}, status_code=422)
+        return _error(request, 400, "Forespørselen var ikke gyldig.")
+
+    from .web import api, auth, wizard
+    app.include_router(auth.router)
+    app.include_router(wizard.router)
+    app.include_router(api.router)
+
+    app.mount("/static/vendor/htmx", StaticFiles(directory=ROOT / "node_modules" / "htmx.org" / "dist",
+                                                 check_dir=False), name="htmx")
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        return RedirectResponse("/cases", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health():
+        return HTMLResponse("ok")
+
+    return app

@@ -1,0 +1,230 @@
+"""Case storage: create a case, save answers without losing any, section status, completion.
+
+Saves are guarded twice. Per section, the version the form was loaded with must still be current, or the caller gets
+a `Conflict` to show both versions (two tabs, two people). Per row, the UPDATE names the row version it read, so two
+saves of different sections at the same moment are merged, never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from . import audit
+from .config import get_settings
+from .domain import derived as derived_mod
+from .domain.answers import FieldError, Validation, validate
+from .domain.programme import load_programme
+from .domain.questionnaire import Questionnaire, Section, default_questionnaire
+from .models import Case, Organisation, User, utcnow
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, HAS_ERRORS = "not_started", "in_progress", "completed", "has_errors"
+STATUS_LABELS = {NOT_STARTED: "Ikke påbegynt", IN_PROGRESS: "Påbegynt", COMPLETED: "Fullført", HAS_ERRORS: "Har feil"}
+
+
+@lru_cache(maxsize=1)
+def programme_history():
+    return load_programme()
+
+
+def programme_for(case: Case):
+    return programme_history().on(case.mapping_date)
+
+
+def check(case: Case, answers: dict[str, Any] | None = None, require: Iterable[Section] = (),
+          questionnaire: Questionnaire | None = None) -> Validation:
+    q = questionnaire or default_questionnaire()
+    return validate(q, case.answers if answers is None else answers, programme=programme_for(case),
+                    today=case.mapping_date, allow_synthetic=get_settings().demo, require=require)
+
+
+def derived_values(case: Case) -> dict[str, Any]:
+    return derived_mod.derive(case.answers, programme_for(case), case.mapping_date)
+
+
+def _strip_empty_rows(answers: dict[str, Any], questionnaire: Questionnaire) -> dict[str, Any]:
+    out = {}
+    for key, value in answers.items():
+        q = questionnaire.by_id.get(key)
+        if q is not None and q.type == "repeat" and isinstance(value, list):
+            value = [r for r in value if isinstance(r, dict) and any(v not in (None, "", []) for v in r.values())]
+            if not value:
+                continue
+        out[key] = value
+    return out
+
+
+def _sync_summary(case: Case, derived: dict[str, Any]) -> dict[str, Any]:
+    deadline = derived.get("decision_deadline")
+    return {
+        "participant_name": (case.answers.get("participant.name") or "")[:200],
+        "duf_number": (case.answers.get("participant.duf_number") or None),
+        "decision_deadline": dt.date.fromisoformat(deadline) if deadline else None,
+    }
+
+
+def create_case(db: Session, user: User, answers: dict[str, Any] | None = None) -> tuple[Case | None, list[FieldError]]:
+    """A new case in the user's organisation; answers (from the API) are validated first, defaults filled in."""
+    q = default_questionnaire()
+    org = db.get(Organisation, user.organisation_id)
+    initial: dict[str, Any] = {}
+    for question in q.questions():
+        if question.default is not None:
+            initial[question.id] = question.default
+        if question.default_from == "user.municipality" and org and org.municipality_number:
+            initial[question.id] = org.municipality_number
+    case = Case(organisation_id=user.organisation_id, created_by_id=user.id)
+    result = check(case, {**initial, **(answers or {})})
+    if answers is not None and result.errors:
+        return None, result.errors
+    case.answers = _strip_empty_rows(result.answers, q)
+    for key, value in _sync_summary(case, result.derived).items():
+        setattr(case, key, value)
+    db.add(case)
+    db.flush()
+    audit.record(db, user, "create", "case", case.id, organisation_id=case.organisation_id)
+    db.commit()
+    return case, []
+
+
+@dataclass
+class Conflict:
+    """Someone saved this section since the form was loaded: both versions, for the caseworker to choose."""
+
+    case: Case
+    theirs: dict[str, Any]  # stored values of the fields that differ
+    mine: dict[str, Any]  # submitted values of the fields that differ
+    version: int  # the section version to submit with to keep one's own
+
+
+@dataclass
+class Saved:
+    case: Case
+    validation: Validation
+    errors: list[FieldError] = field(default_factory=list)  # errors on the fields of this save
+
+
+def section_version(case: Case, section_id: str) -> int:
+    return int((case.sections or {}).get(section_id, {}).get("version", 0))
+
+
+def save_answers(
+    db: Session,
+    user: User,
+    case_id: int,
+    changes: dict[str, Any],
+    *,
+    raw: dict[str, Any] | None = None,
+    read_errors: list[FieldError] = (),
+    section: Section | None = None,
+    base_version: int | None = None,
+    finish_section: bool = False,
+) -> Saved | Conflict:
+    """Merge `changes` (question id -> value, None to clear) into the case and store them.
+
+    `raw` holds what was typed for each changed field; where a field ends up with an error, that text is kept as a
+    draft so it is shown again rather than lost. `finish_section` also requires the section's required answers and
+    marks it completed when it has no errors.
+    """
+    q = default_questionnaire()
+    for _attempt in range(20):
+        case = db.get(Case, case_id, populate_existing=True)
+        if case is None:
+            raise LookupError(case_id)
+        if section is not None and base_version is not None and section_version(case, section.id) != base_version:
+            theirs = {k: case.answers.get(k) for k in changes}
+            mine = {k: v for k, v in changes.items()}
+            differ = {k for k in changes if _normal(theirs[k]) != _normal(mine[k])}
+            if differ:
+                return Conflict(case, {k: theirs[k] for k in differ}, {k: mine[k] for k in differ},
+                                section_version(case, section.id))
+        merged = dict(case.answers)
+        for key, value in changes.items():
+            if value is None or value == [] or value == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        result = check(case, merged, require=[section] if finish_section and section else [])
+        errors = list(read_errors) + result.errors
+        touched = set(changes) | {e.field.split(".")[0] + "." + e.field.split(".")[1] for e in read_errors}
+        drafts = dict(case.drafts or {})
+        for key in touched:
+            has_error = any(e.field == key or e.field.startswith(key + ".") for e in errors)
+            if raw is not None and key in raw and has_error:
+                drafts[key] = raw[key]
+            else:
+                drafts.pop(key, None)
+        # Answers hidden by this save take their drafts with them.
+        drafts = {k: v for k, v in drafts.items() if q.by_id.get(k) is None or q.is_visible(q.by_id[k], result.answers)}
+        new_answers = _strip_empty_rows(result.answers, q)
+        # A value that failed its type check keeps the stored value out: the draft shows what was typed.
+        sections = {k: dict(v) for k, v in (case.sections or {}).items()}
+        if section is not None:
+            state = sections.setdefault(section.id, {"version": 0, "completed": False})
+            state["version"] = state.get("version", 0) + 1
+            section_errors = [e for e in errors if e.field.split(".")[0] == section.id]
+            if finish_section:
+                state["completed"] = not section_errors
+            elif section_errors:
+                state["completed"] = False
+        summary = _sync_summary(Case(answers=new_answers), result.derived)
+        now = utcnow()
+        stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)
+                .values(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,
+                        updated_at=now, **summary))
+        if db.exec(stmt).rowcount != 1:
+            db.rollback()  # another save got in between: read again and merge onto it
+            continue
+        audit.record(db, user, "update", "case", case.id,
+                     detail=f"section={section.id if section else '-'} fields={','.join(sorted(changes))[:1500]}",
+                     organisation_id=case.organisation_id)
+        db.commit()
+        case = db.get(Case, case_id, populate_existing=True)
+        own = [e for e in errors if section is None or e.field.split(".")[0] == section.id]
+        return Saved(case, result, own)
+    raise RuntimeError("could not save after repeated concurrent updates")
+
+
+def _normal(value: Any) -> Any:
+    return None if value in ("", [], {}) else value
+
+
+def section_status(case: Case, section: Section, validation: Validation) -> str:
+    ids = {q.id for q in section.questions}
+    if any(k in ids for k in (case.drafts or {})) or validation.errors_for(section.id):
+        return HAS_ERRORS
+    state = (case.sections or {}).get(section.id, {})
+    answered = any(k in ids for k in case.answers if k not in _defaults())
+    if state.get("completed"):
+        q = default_questionnaire()
+        missing = [x for x in section.questions if x.required and q.is_visible(x, case.answers) and x.id not in case.answers]
+        return IN_PROGRESS if missing else COMPLETED
+    return IN_PROGRESS if answered or state.get("version") else NOT_STARTED
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> frozenset[str]:
+    q = default_questionnaire()
+    return frozenset(x.id for x in q.questions() if x.default is not None or x.default_from)
+
+
+def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:
+    """Mark the mapping complete when every required question is answered and nothing has errors."""
+    q = default_questionnaire()
+    result = check(case, require=q.sections)
+    errors = result.errors + [FieldError(k, "Svaret er ikke lagret fordi det har feil.") for k in (case.drafts or {})]
+    if errors:
+        return errors
+    stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)
+            .values(status="completed", completed_at=utcnow(), completed_by_id=user.id, version=case.version + 1))
+    if db.exec(stmt).rowcount != 1:
+        db.rollback()
+        return [FieldError("case", "Saken ble endret samtidig. Se over svarene og prøv igjen.")]
+    audit.record(db, user, "complete", "case", case.id, organisation_id=case.organisation_id)
+    db.commit()
+    return []

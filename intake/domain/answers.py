@@ -1,0 +1,298 @@
+"""The one answer validator: types and ranges, cross-field checks, identifiers, allowed end goal and duration.
+
+Answers are the JSON form of the spec (a flat dict keyed by question id). Form posts are first turned into that form
+by `parse_section_form`, which keeps what could not be read as a draft so the caseworker never loses what they typed.
+Errors are values (`FieldError`), collected and returned together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from . import derived as derived_mod
+from . import identifiers
+from .conditions import Context
+from .questionnaire import Question, Questionnaire, Section
+from .reference import countries, county_of, languages
+
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def check_value(q: Question, value: Any, name: str | None = None) -> list[FieldError]:
+    """Type and range errors for one typed value (JSON form)."""
+    name = name or q.id
+    err = lambda msg: [FieldError(name, msg)]  # noqa: E731
+    t = q.type
+    if t in ("text", "longtext", "occupation"):
+        if not isinstance(value, str):
+            return err("Svaret må være tekst.")
+        if q.max_length and len(value) > q.max_length:
+            return err(f"Svaret kan ha høyst {q.max_length} tegn (nå {len(value)}).")
+        if "\x00" in value:
+            return err("Svaret inneholder ugyldige tegn.")
+    elif t == "date":
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return err("Skriv datoen som dd.mm.åååå.")
+        try:
+            d = dt.date.fromisoformat(value)
+        except ValueError:
+            return err("Datoen finnes ikke. Sjekk dag og måned.")
+        if not 1900 <= d.year <= 2100:
+            return err("Datoen må være mellom år 1900 og 2100.")
+    elif t in ("int", "number"):
+        ok = isinstance(value, int) if t == "int" else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok or (isinstance(value, float) and value != value):
+            return err("Skriv et helt tall." if t == "int" else "Skriv et tall.")
+        if q.min is not None and value < q.min or q.max is not None and value > q.max:
+            return err(f"Skriv et tall fra {_num(q.min)} til {_num(q.max)}.")
+    elif t == "bool":
+        if not isinstance(value, bool):
+            return err("Velg ja eller nei.")
+    elif t in ("choice", "cefr"):
+        if not isinstance(value, str) or value not in q.codes:
+            return err("Velg et av alternativene." if t == "choice" else
+                       "Velg et nivå: ingen, A1, A2, B1, B2 eller C1.")
+    elif t == "multi":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in q.codes for v in value):
+            return err("Velg blant alternativene.")
+        if len(set(value)) != len(value):
+            return err("Hvert alternativ kan bare velges én gang.")
+    elif t == "country":
+        if not isinstance(value, str) or value not in countries():
+            return err("Velg et land fra listen.")
+    elif t == "language":
+        if not isinstance(value, str) or value not in languages():
+            return err("Velg et språk fra listen.")
+    elif t == "municipality":
+        if not isinstance(value, str) or county_of(value) is None:
+            return err("Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301.")
+    elif t == "repeat":
+        if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
+            return err("Svaret må være en liste.")
+        if len(value) > q.max_items:
+            return err(f"Det kan være høyst {q.max_items} rader.")
+        errors: list[FieldError] = []
+        fields = {f.id: f for f in q.fields}
+        for i, row in enumerate(value):
+            for key, v in row.items():
+                f = fields.get(key)
+                if f is None:
+                    errors.append(FieldError(f"{name}.{i}.{key}", "Ukjent felt."))
+                elif not _is_empty(v):
+                    errors.extend(check_value(f, v, f"{name}.{i}.{key}"))
+        return errors
+    return []
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x).replace(".", ","))
+
+
+def required_errors(q: Question, value: Any) -> list[FieldError]:
+    if q.type == "repeat":
+        rows = value if isinstance(value, list) else []
+        errors = []
+        if len(rows) < q.min_items:
+            what = (q.item_label or q.label)["nb"].lower()
+            errors.append(FieldError(q.id, f"Legg til minst {q.min_items} {what}."))
+        for i, row in enumerate(rows):
+            for f in q.fields:
+                if f.required and _is_empty(row.get(f.id)):
+                    errors.append(FieldError(f"{q.id}.{i}.{f.id}", f"Fyll ut «{f.label['nb']}»."))
+        return errors
+    if _is_empty(value):
+        verb = "Velg" if q.type in ("choice", "multi", "cefr", "bool", "country", "language") else "Fyll ut"
+        return [FieldError(q.id, f"{verb} «{q.label['nb']}».")]
+    return []
+
+
+@dataclass
+class Validation:
+    answers: dict[str, Any]  # valid answers, hidden ones dropped
+    errors: list[FieldError]
+    derived: dict[str, Any]
+
+    def errors_for(self, prefix: str) -> list[FieldError]:
+        return [e for e in self.errors if e.field == prefix or e.field.startswith(prefix + ".")]
+
+
+def validate(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    *,
+    programme,
+    today: dt.date,
+    allow_synthetic: bool,
+    require: Iterable[Section] = (),
+) -> Validation:
+    """Check answers; keep the valid ones, drop hidden ones, and report every problem at its field.
+
+    `require` names the sections whose required questions must be answered (on "save and continue" and on completion).
+    """
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for key, value in answers.items():
+        q = questionnaire.by_id.get(key)
+        if q is None:
+            errors.append(FieldError(key, "Ukjent spørsmål."))
+            continue
+        if _is_empty(value):
+            continue
+        problems = check_value(q, value)
+        if problems:
+            errors.extend(problems)
+        else:
+            clean[key] = value
+    clean = questionnaire.drop_hidden(clean)
+    derived = derived_mod.derive(clean, programme, today)
+    errors.extend(_cross_checks(questionnaire, clean, derived, today, allow_synthetic))
+    for section in require:
+        for q in section.questions:
+            if q.required and questionnaire.is_visible(q, clean) and not any(e.field.startswith(q.id) for e in errors):
+                errors.extend(required_errors(q, clean.get(q.id)))
+    # A value that breaks a cross-field check is reported but kept: it is what the caseworker typed, and it may be the
+    # other field that is wrong. Type errors never reach `clean`.
+    return Validation(clean, errors, derived)
+
+
+def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, today: dt.date,
+                  allow_synthetic: bool) -> list[FieldError]:
+    errors: list[FieldError] = []
+    ctx = Context(answers, derived)
+    for section in questionnaire.sections:
+        for check in section.checks:
+            if check.when.holds(ctx):
+                errors.append(FieldError(check.field, check.message["nb"]))
+    nid = answers.get("participant.national_id")
+    if nid:
+        msg = identifiers.national_id_error(nid, allow_synthetic=allow_synthetic)
+        if msg:
+            errors.append(FieldError("participant.national_id", msg))
+        else:
+            born = identifiers.birth_date_from_national_id(nid)
+            given = answers.get("participant.birth_date")
+            if born and given and born.isoformat() != given:
+                errors.append(FieldError("participant.birth_date",
+                                         f"Fødselsdatoen stemmer ikke med fødselsnummeret ({born:%d.%m.%Y})."))
+    duf = answers.get("participant.duf_number")
+    if duf:
+        msg = identifiers.duf_number_error(duf)
+        if msg:
+            errors.append(FieldError("participant.duf_number", msg))
+    for qid in ("norwegian.test_date", "participant.permit_date", "participant.birth_date"):
+        value = answers.get(qid)
+        if value and dt.date.fromisoformat(value) > today:
+            errors.append(FieldError(qid, "Datoen kan ikke være fram i tid."))
+    msg = derived_mod.end_goal_error(answers, derived)
+    if msg:
+        errors.append(FieldError("assessment.proposed_end_goal", msg))
+    msg = derived_mod.duration_error(answers, derived)
+    if msg:
+        errors.append(FieldError("assessment.proposed_duration_months", msg))
+    return errors
+
+
+# --- form posts -------------------------------------------------------------------------------------------------
+
+
+def _coerce(q: Question, raw: Any, name: str) -> tuple[Any, FieldError | None]:
+    """A form string (or list) as a typed value; MISSING when empty; the raw text is the caller's to keep."""
+    if q.type == "multi":
+        values = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
+        return (values or MISSING), None
+    text = raw[-1] if isinstance(raw, list) else raw
+    text = (text or "").strip() if q.type not in ("longtext",) else (text or "").strip("\r\n ")
+    if text == "":
+        return MISSING, None
+    if q.type == "int":
+        if re.fullmatch(r"[+-]?\d{1,9}", text.replace(" ", "")):
+            return int(text.replace(" ", "")), None
+        return MISSING, FieldError(name, "Skriv et helt tall, for eksempel 2.")
+    if q.type == "number":
+        t = text.replace(" ", "").replace(",", ".")
+        if re.fullmatch(r"[+-]?\d{1,6}(\.\d{1,3})?", t):
+            n = float(t)
+            return (int(n) if n.is_integer() else n), None
+        return MISSING, FieldError(name, "Skriv et tall, for eksempel 2 eller 2,5.")
+    if q.type == "bool":
+        if text in ("true", "false"):
+            return text == "true", None
+        return MISSING, FieldError(name, "Velg ja eller nei.")
+    if q.type == "date":
+        m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
+        if m:
+            text = f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+        return text, None
+    if q.type == "country":
+        return text.upper(), None
+    if q.type == "municipality":
+        return text.replace(" ", ""), None
+    return text, None
+
+
+def parse_section_form(section: Section, form: Mapping[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any],
+                                                                                   list[FieldError]]:
+    """Read a section's form post: (typed answers present in the form, raw values, errors in reading).
+
+    Only questions present in the post are returned, so a question the page did not show is left as it was.
+    Repeat rows come as `<id>.<row>.<field>`; an entirely empty row is kept in the raw values (it is on screen)
+    as `{}` too, so row numbers in errors match the screen; storage drops empty rows.
+    """
+    answers: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    present = set(form.get("_questions", [""])[-1].split()) if "_questions" in form else None
+    for q in section.questions:
+        if q.type == "repeat":
+            rows_raw: dict[int, dict[str, Any]] = {}
+            pattern = re.compile(rf"^{re.escape(q.id)}\.(\d+)\.(\w+)$")
+            for key, values in form.items():
+                m = pattern.match(key)
+                if m and int(m[1]) < 100:
+                    rows_raw.setdefault(int(m[1]), {})[m[2]] = values if len(values) > 1 else values[-1]
+            if not rows_raw and (present is None or q.id not in present):
+                continue
+            fields = {f.id: f for f in q.fields}
+            rows, raw_rows = [], []
+            for i in sorted(rows_raw):
+                raw_row = {k: v for k, v in rows_raw[i].items() if k in fields}
+                raw_rows.append(raw_row)
+                row = {}
+                for key, f in fields.items():
+                    value, error = _coerce(f, raw_row.get(key, ""), f"{q.id}.{len(raw_rows) - 1}.{key}")
+                    if error:
+                        errors.append(error)
+                    elif value is not MISSING:
+                        row[key] = value
+                rows.append(row)  # kept even when empty, so row numbers match what is on screen
+            raw[q.id] = raw_rows
+            answers[q.id] = rows
+            continue
+        if q.id not in form:
+            if present is not None and q.id in present and q.type in ("multi", "bool"):
+                answers[q.id] = None  # an unticked set of checkboxes is an answer: nothing chosen
+                raw[q.id] = [] if q.type == "multi" else ""
+            continue
+        values = form[q.id]
+        raw[q.id] = values if q.type == "multi" else values[-1]
+        value, error = _coerce(q, values, q.id)
+        if error:
+            errors.append(error)
+        answers[q.id] = None if value is MISSING else value
+    return answers, raw, errors

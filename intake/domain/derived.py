@@ -1,0 +1,271 @@
+"""Derived values: what follows from the answers and the programme parameters (age, goals, limits, deadline).
+
+Works on drafts: answers may be partial or malformed, so nothing here raises; a value that cannot be computed is None.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # programme.py imports the code lists below, so only the type is imported here
+    from .programme import Programme
+
+# The orders the app compares in; the single source for both.
+CEFR_LEVELS = ("none", "A1", "A2", "B1", "B2", "C1")
+EDUCATION_LEVELS = ("primary", "lower_secondary", "upper_secondary_general", "upper_secondary_vocational",
+                    "tertiary_vocational", "bachelor", "master", "doctorate")
+END_GOALS = ("work", "upper_secondary", "higher_education_qualification", "primary_education")
+RESIDENCE_BASES = ("refugee", "resettlement_refugee", "humanitarian", "family_reunification", "collective_protection",
+                   "other")
+SKILLS = ("listening", "reading", "writing", "oral")
+
+_HIGHER_EDUCATION = ("bachelor", "master", "doctorate")
+
+# Norwegian names of the end goals, for messages (as the questionnaire's labels for assessment.proposed_end_goal).
+END_GOAL_NAMES_NB = {
+    "work": "arbeid",
+    "upper_secondary": "fullført videregående opplæring",
+    "higher_education_qualification": "kvalifisering til høyere utdanning",
+    "primary_education": "fullført grunnskole",
+}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --- reading drafts safely ----------------------------------------------------------------------------------------
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _code(value: Any, codes: tuple[str, ...]) -> str | None:
+    return value if isinstance(value, str) and value in codes else None
+
+
+def _rows(value: Any) -> list[Mapping] | None:
+    """A repeat's rows; [] when unanswered; None when it is not a list at all."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return None
+    return [row for row in value if isinstance(row, Mapping)]
+
+
+def _years_between(start: dt.date, end: dt.date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def add_months(day: dt.date, months: int) -> dt.date | None:
+    """Calendar months later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb); None past year 9999."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return None
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- the pieces ---------------------------------------------------------------------------------------------------
+
+
+def _completed_levels(answers: Mapping) -> list[tuple[int, Mapping]] | None:
+    """(level index, row) for each completed education entry; None when the education answer is malformed."""
+    rows = _rows(answers.get("background.education"))
+    if rows is None:
+        return None
+    # Only an entry marked completed counts: an unfinished or half-typed row must not lift the participant's limits.
+    return [(EDUCATION_LEVELS.index(row["level"]), row) for row in rows
+            if row.get("completed") is True and _code(row.get("level"), EDUCATION_LEVELS)]
+
+
+def _foreign_higher_education(completed: list[tuple[int, Mapping]]) -> bool | None:
+    higher = [row for _, row in completed if row["level"] in _HIGHER_EDUCATION]
+    countries = [row.get("country") for row in higher]
+    if any(isinstance(c, str) and c and c != "NO" for c in countries):
+        return True
+    if any(not (isinstance(c, str) and c) for c in countries):
+        return None  # completed higher education from a country not yet given
+    return False
+
+
+def _in_target_group(answers: Mapping, programme: Programme, age_at_permit: int | None,
+                     today: dt.date) -> bool | None:
+    """Three-valued: False as soon as one condition fails, None while a needed answer is missing."""
+    tg = programme.target_group
+    results: list[bool | None] = []
+    basis = _code(answers.get("participant.residence_basis"), RESIDENCE_BASES)
+    results.append(None if basis is None else basis in tg.residence_bases)
+    results.append(None if age_at_permit is None
+                   else tg.min_age_at_permit <= age_at_permit <= tg.max_age_at_permit)
+    settled = _date(answers.get("participant.settlement_date"))
+    resident_until = None if settled is None else add_months(settled, tg.max_months_resident)
+    results.append(None if settled is None else (resident_until is None or today < resident_until))
+    if False in results:
+        return False
+    return None if None in results else True
+
+
+def _end_goal(answers: Mapping, has_upper_secondary: bool | None) -> str | None:
+    """The caseworker's proposed end goal; until there is one, the participant's wish read as an end goal."""
+    proposed = _code(answers.get("assessment.proposed_end_goal"), END_GOALS)
+    if proposed:
+        return proposed
+    wish = answers.get("goals.end_goal_wish")
+    if wish in ("work", "upper_secondary", "primary_education"):
+        return wish
+    if wish == "higher_education":
+        # Without upper secondary, the road to higher education goes through upper secondary first.
+        if has_upper_secondary is None:
+            return None
+        return "higher_education_qualification" if has_upper_secondary else "upper_secondary"
+    if wish == "recognition":
+        # Using one's own education in Norway is a road to work (the law's example: work after recognition of
+        # higher education); qualifying for further study is a different wish, `higher_education`.
+        return "work"
+    return None  # undecided, or not answered
+
+
+def _norwegian_goal(programme: Programme, has_upper_secondary: bool | None,
+                    has_primary: bool | None) -> dict[str, str] | None:
+    goals = programme.norwegian_goals
+    if has_upper_secondary:
+        return goals.upper_secondary.as_dict()
+    if has_upper_secondary is None or has_primary is None:
+        return None
+    return (goals.primary_completed if has_primary else goals.primary_not_completed).as_dict()
+
+
+def _norwegian_gap(answers: Mapping, goal: dict[str, str] | None) -> list[str] | None:
+    if goal is None:
+        return None
+    levels = {s: _code(answers.get(f"norwegian.{s}"), CEFR_LEVELS) for s in SKILLS}
+    if all(level is None for level in levels.values()):
+        return None
+    # A skill not yet assessed is not listed: the gap names what is known to be below the goal.
+    return [s for s in SKILLS
+            if levels[s] is not None and CEFR_LEVELS.index(levels[s]) < CEFR_LEVELS.index(goal[s])]
+
+
+# --- the public functions -----------------------------------------------------------------------------------------
+
+
+def derive(answers: dict, programme: Programme, today: dt.date) -> dict:
+    """Every derived value, keyed by its name without the `derived.` prefix; None where it cannot be computed."""
+    if not isinstance(answers, Mapping):
+        answers = {}
+
+    birth = _date(answers.get("participant.birth_date"))
+    permit = _date(answers.get("participant.permit_date"))
+    age_at_permit = _years_between(birth, permit) if birth and permit else None
+    # § 13's "under 25" is read at the time the end goal is set, i.e. now, not at the permit.
+    age_now = _years_between(birth, today) if birth else None
+
+    completed = _completed_levels(answers)
+    if completed is None:
+        highest = has_upper = has_primary = has_foreign_he = None
+    else:
+        top = max((index for index, _ in completed), default=None)
+        highest = None if top is None else EDUCATION_LEVELS[top]
+        has_upper = top is not None and top >= EDUCATION_LEVELS.index("upper_secondary_general")
+        has_primary = top is not None
+        has_foreign_he = _foreign_higher_education(completed)
+
+    end_goal = _end_goal(answers, has_upper)
+    allowed = programme.allowed_end_goals(has_upper_secondary=has_upper, age=age_now)
+    limits = programme.duration_limits(has_upper_secondary=has_upper, age=age_now, end_goal=end_goal)
+    norwegian_goal = _norwegian_goal(programme, has_upper, has_primary)
+
+    settled = _date(answers.get("participant.settlement_date"))
+    deadline = add_months(settled, programme.decision.deadline_months_after_settlement) if settled else None
+
+    training = programme.norwegian_training
+    return {
+        "age_at_permit": age_at_permit,
+        "in_target_group": _in_target_group(answers, programme, age_at_permit, today),
+        "highest_completed_level": highest,
+        "has_upper_secondary": has_upper,
+        "has_primary": has_primary,
+        "has_foreign_higher_education": has_foreign_he,
+        "end_goal": end_goal,
+        "allowed_end_goals": None if allowed is None else list(allowed),
+        "norwegian_goal": norwegian_goal,
+        "norwegian_gap": _norwegian_gap(answers, norwegian_goal),
+        "decision_deadline": deadline.isoformat() if deadline else None,
+        "decision_overdue": None if deadline is None else today > deadline,
+        "duration_limits": None if limits is None else limits.as_dict(),
+        "norwegian_training_max_months": (None if has_upper is None else
+                                          training.max_months_with_upper_secondary if has_upper
+                                          else training.max_months),
+        "hours_per_week": programme.scope.hours_per_week,
+    }
+
+
+def _or_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " eller " + words[-1]
+
+
+def end_goal_error(answers: Mapping, derived: Mapping) -> str | None:
+    """A message when `assessment.proposed_end_goal` is not one the participant may have (integreringsloven § 13)."""
+    if not isinstance(answers, Mapping) or not isinstance(derived, Mapping):
+        return None
+    proposed = answers.get("assessment.proposed_end_goal")
+    if proposed is None or proposed == "":
+        return None
+    if proposed not in END_GOALS:
+        return "Velg et av sluttmålene i listen."
+    allowed = derived.get("allowed_end_goals")
+    if not isinstance(allowed, list) or not allowed or proposed in allowed:
+        return None  # not yet known what is allowed: no verdict
+    names = [END_GOAL_NAMES_NB[g] for g in END_GOALS if g in allowed]
+    return (f"«{END_GOAL_NAMES_NB[proposed].capitalize()}» er ikke et tillatt sluttmål for denne deltakeren. "
+            f"Tillatt sluttmål: {_or_list(names)}.")
+
+
+def _who(derived: Mapping) -> str:
+    """Which row of the duration table the participant is in, in words."""
+    has_upper = derived.get("has_upper_secondary")
+    if has_upper is True:
+        return "for deltakere med videregående eller høyere utdanning"
+    if has_upper is False:
+        if derived.get("end_goal") == "upper_secondary":
+            return "for deltakere uten videregående opplæring som har fullført videregående opplæring som sluttmål"
+        return "for deltakere uten videregående opplæring med et annet sluttmål enn fullført videregående opplæring"
+    return "for denne deltakeren"
+
+
+def duration_error(answers: Mapping, derived: Mapping) -> str | None:
+    """A message when `assessment.proposed_duration_months` is outside the participant's base minimum to maximum."""
+    if not isinstance(answers, Mapping) or not isinstance(derived, Mapping):
+        return None
+    months = _int(answers.get("assessment.proposed_duration_months"))
+    limits = derived.get("duration_limits")
+    if months is None or not isinstance(limits, Mapping):
+        return None
+    low, high = _int(limits.get("base_min")), _int(limits.get("max"))
+    base_max, extension = _int(limits.get("base_max")), _int(limits.get("extension"))
+    if low is None or high is None:
+        return None
+    detail = ""
+    if base_max is not None and extension is not None:
+        detail = f" ({low}–{base_max} måneder, og inntil {extension} måneders forlengelse)"
+    if months > high:
+        return f"Varigheten kan være høyst {high} måneder {_who(derived)}{detail}. Foreslått: {months} måneder."
+    if months < low:
+        return f"Varigheten må være minst {low} måneder {_who(derived)}{detail}. Foreslått: {months} måneder."
+    return None

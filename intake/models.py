@@ -1,0 +1,106 @@
+"""Stored data (SQLModel tables). The schema itself comes only from the Alembic migrations in `migrations/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Organisation(SQLModel, table=True):
+    """A municipality (kommune) or a county career centre (karrieresenter)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # municipality | career_centre
+    municipality_number: Optional[str] = Field(default=None, max_length=4)  # for municipalities
+    county_code: str = Field(max_length=2, index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    email: Optional[str] = Field(default=None, max_length=200)
+    phone: Optional[str] = Field(default=None, max_length=40)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(max_length=20)  # caseworker | counsellor | leader | admin
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; the cookie holds only its random id."""
+
+    __tablename__ = "user_session"
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the token; the token is shown once
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked: bool = False
+
+
+class Case(SQLModel, table=True):
+    """A participant's mapping. Answers are the spec's JSON form; drafts keep typed text that did not validate."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    participant_name: str = Field(default="", max_length=200, index=True)  # copied from answers, for list and search
+    duf_number: Optional[str] = Field(default=None, max_length=12, index=True)
+    decision_deadline: Optional[dt.date] = None
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    drafts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # {section_id: {"version": int, "completed": bool}}: per-section optimistic locking and task-list state
+    sections: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1  # bumped by every save; guards read-modify-write of the row
+    status: str = Field(default="in_progress", max_length=20)  # in_progress | completed
+    mapping_date: dt.date = Field(default_factory=lambda: utcnow().date())
+    completed_at: Optional[dt.datetime] = None
+    completed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only record of every read and change of a case; entries are chained by hash."""
+
+    __tablename__ = "audit_entry"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    user_id: Optional[int] = Field(default=None, index=True)
+    username: str = Field(default="", max_length=100)
+    organisation_id: Optional[int] = Field(default=None, index=True)
+    action: str = Field(max_length=40)  # read | create | update | complete | login | ...
+    object_type: str = Field(max_length=40)  # case | referral | plan | user | ...
+    object_id: Optional[str] = Field(default=None, max_length=40, index=True)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, for throttling per user name and per address."""
+
+    __tablename__ = "login_attempt"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,71 @@
+"""Log in, log out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import select
+
+from .. import audit
+from ..config import get_settings
+from ..models import User
+from ..security import (clear_failed_logins, create_session, end_session, login_throttled, record_failed_login,
+                        verify_password)
+from .deps import SESSION_COOKIE, CurrentUser, SessionDep
+from .templates import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a local path: an open redirect would let a phishing link borrow our login page.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/cases"
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str | None = None):
+    return templates.TemplateResponse(request, "auth/login.html", {"next": _safe_next(next), "errors": []})
+
+
+@router.post("/login")
+async def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=200)] = "",
+                password: Annotated[str, Form(max_length=500)] = "", next: Annotated[str, Form()] = "/cases"):
+    address = request.client.host if request.client else "unknown"
+    username = username.strip()
+    errors = []
+    if not username:
+        errors.append(("username", "Skriv brukernavnet ditt."))
+    if not password:
+        errors.append(("password", "Skriv passordet ditt."))
+    if not errors:
+        if login_throttled(db, username, address):
+            errors.append(("username", "For mange mislykkede forsøk. Vent 15 minutter og prøv igjen."))
+        else:
+            user = db.exec(select(User).where(User.username == username.lower())).first()
+            if user is None or not user.active or not verify_password(password, user.password_hash if user else None):
+                record_failed_login(db, username, address)
+                errors.append(("password", "Feil brukernavn eller passord."))
+            else:
+                clear_failed_logins(db, username)
+                session = create_session(db, user)
+                audit.record(db, user, "login", "user", user.id, f"address={address}")
+                db.commit()
+                response = RedirectResponse(_safe_next(next), status_code=303)
+                response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax",
+                                    secure=get_settings().secure_cookies, path="/")
+                return response
+    return templates.TemplateResponse(request, "auth/login.html",
+                                      {"next": _safe_next(next), "errors": errors, "username": username},
+                                      status_code=422)
+
+
+@router.post("/logout")
+async def logout(request: Request, user: CurrentUser, db: SessionDep):
+    end_session(db, request.state.session.id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,82 @@
+"""Request dependencies declared once: the database session, the current user, CSRF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from ..config import get_settings
+from ..db import new_session
+from ..models import User, UserSession
+from ..security import csrf_ok, load_session, user_for_token
+
+SESSION_COOKIE = "kt_session"
+
+
+class NotAuthenticated(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    db = new_session(request.app.state.engine)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def _authenticate(request: Request, db: Session) -> User:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(db, header[7:].strip())
+        if user is None:
+            raise NotAuthenticated()
+        request.state.via_token = True
+        return user
+    sid = request.cookies.get(SESSION_COOKIE)
+    settings = get_settings()
+    found = load_session(db, sid, idle=dt.timedelta(minutes=settings.session_idle_minutes),
+                         absolute=dt.timedelta(hours=settings.session_max_hours)) if sid else None
+    if found is None:
+        raise NotAuthenticated()
+    user, session = found
+    request.state.session = session
+    request.state.via_token = False
+    return user
+
+
+async def current_user(request: Request, db: SessionDep) -> User:
+    user = _authenticate(request, db)
+    request.state.user = user
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.state.via_token:
+        await _check_csrf(request, request.state.session)
+    return user
+
+
+async def _check_csrf(request: Request, session: UserSession) -> None:
+    """Cookie-authenticated unsafe requests need the session's token (form field or header) and a same-site origin."""
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
+        raise CsrfFailed()
+    if request.headers.get("sec-fetch-site") in ("cross-site",):
+        raise CsrfFailed()
+    token = request.headers.get("x-csrf-token")
+    if not token and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
+                                                                        "multipart/form-data")):
+        form = await request.form()
+        token = form.get("_csrf")
+    if not csrf_ok(session.csrf_token, token if isinstance(token, str) else None):
+        raise CsrfFailed()
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,0 +1,161 @@
+"""What a section page shows: each visible question with the text to put back in its field and its errors.
+
+One path for every render: the stored answers are turned back into form text, overlaid with drafts (typed text that
+did not validate) and anything just posted, then read and checked exactly as a post would be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..cases import check
+from ..domain.answers import FieldError, parse_section_form
+from ..domain.questionnaire import Question, Section, default_questionnaire
+from ..domain.reference import countries, languages, tables
+from ..models import Case
+
+
+def to_text(q: Question, value: Any) -> Any:
+    """A typed answer as the text (or list of texts) its form field holds."""
+    if value is None:
+        return [] if q.type == "multi" else ""
+    if q.type == "multi":
+        return [str(v) for v in value] if isinstance(value, list) else []
+    if q.type == "bool":
+        return "true" if value is True else "false" if value is False else str(value)
+    if q.type == "number" and isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def to_form(section: Section, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Values (typed answers or raw drafts) as a form post would carry them."""
+    form: dict[str, list[str]] = {}
+    for q in section.questions:
+        if q.id not in values:
+            continue
+        value = values[q.id]
+        if q.type == "repeat":
+            for i, row in enumerate(value if isinstance(value, list) else []):
+                for f in q.fields:
+                    text = row.get(f.id, "") if isinstance(row, Mapping) else ""
+                    form[f"{q.id}.{i}.{f.id}"] = [text if isinstance(text, str) else to_text(f, text)]
+        elif q.type == "multi":
+            form[q.id] = list(value) if isinstance(value, list) else []
+        else:
+            form[q.id] = [value if isinstance(value, str) else to_text(q, value)]
+    return form
+
+
+@dataclass
+class QuestionView:
+    q: Question
+    text: Any  # str, list[str] (multi) or list[dict[str, str]] (repeat rows)
+    errors: list[str] = field(default_factory=list)
+    row_errors: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class SectionView:
+    section: Section
+    questions: list[QuestionView]
+    errors: list[FieldError]
+    derived: dict[str, Any]
+    version: int
+    newly_shown: list[str] = field(default_factory=list)
+
+
+def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]] | None = None,
+                 require: bool = False, shown_before: set[str] | None = None) -> SectionView:
+    q = default_questionnaire()
+    stored = {x.id: case.answers[x.id] for x in section.questions if x.id in case.answers}
+    stored.update({k: v for k, v in (case.drafts or {}).items() if k in stored or q.by_id.get(k) in section.questions})
+    form = to_form(section, stored)
+    if posted:
+        form.update({k: v for k, v in posted.items() if not k.startswith("_")})
+    present = " ".join(x.id for x in section.questions)
+    parsed, raw, read_errors = parse_section_form(section, {**form, "_questions": [present]})
+    merged = dict(case.answers)
+    for key, value in parsed.items():
+        if value in (None, [], ""):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    result = check(case, merged, require=[section] if require else [])
+    ids = {x.id for x in section.questions}
+    bad_read = {e.field for e in read_errors}
+    errors = read_errors + [e for e in result.errors if e.field.split(".")[0] == section.id and e.field not in bad_read
+                            and not (e.field in ids and e.field in bad_read)]
+    # Required-answer errors for questions the caseworker has not yet seen are not errors yet: they are news.
+    newly = [x.id for x in section.questions if shown_before is not None and x.id not in shown_before
+             and q.is_visible(x, result.answers)]
+    errors = [e for e in errors if not any(e.field == n or e.field.startswith(n + ".") for n in newly)
+              or e.field in bad_read]
+    views = []
+    for x in section.questions:
+        if not q.is_visible(x, result.answers):
+            continue
+        mine = [e.message for e in errors if e.field == x.id]
+        if x.type == "repeat":
+            rows = raw.get(x.id, [])
+            if not rows and x.min_items:
+                rows = [{} for _ in range(x.min_items)]
+            row_errors: dict[tuple[int, str], list[str]] = {}
+            for e in errors:
+                parts = e.field[len(x.id) + 1:].split(".") if e.field.startswith(x.id + ".") else []
+                if len(parts) == 2 and parts[0].isdigit():
+                    row_errors.setdefault((int(parts[0]), parts[1]), []).append(e.message)
+            views.append(QuestionView(x, rows, mine, row_errors))
+        else:
+            text = raw.get(x.id, [] if x.type == "multi" else "")
+            views.append(QuestionView(x, text, mine))
+    ordered = [e for v in views for e in errors if e.field == v.q.id or e.field.startswith(v.q.id + ".")]
+    return SectionView(section, views, list(dict.fromkeys(ordered)), result.derived,
+                       int((case.sections or {}).get(section.id, {}).get("version", 0)), newly)
+
+
+def choices_for(q: Question, lang: str = "nb") -> list[tuple[str, str]]:
+    """(code, label) pairs for a question's select or radios."""
+    if q.type in ("choice", "multi"):
+        return [(o.code, o.label[lang]) for o in q.options]
+    if q.type == "cefr":
+        return [("none", "Ingen"), ("A1", "A1"), ("A2", "A2"), ("B1", "B1"), ("B2", "B2"), ("C1", "C1")]
+    if q.type == "country":
+        return list(countries(lang).items())
+    if q.type == "language":
+        return list(languages(lang).items())
+    return []
+
+
+def display(q: Question, value: Any, lang: str = "nb") -> str:
+    """An answer as a caseworker reads it on the check-answers page."""
+    if value is None or value == "" or value == []:
+        return ""
+    if q.type in ("choice", "cefr"):
+        return dict(choices_for(q, lang)).get(value, str(value))
+    if q.type == "multi":
+        labels = dict(choices_for(q, lang))
+        return ", ".join(labels.get(v, v) for v in value)
+    if q.type == "bool":
+        return "Ja" if value else "Nei"
+    if q.type == "date":
+        try:
+            return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
+        except (TypeError, ValueError):
+            return str(value)
+    if q.type in ("country", "language"):
+        return dict(choices_for(q, lang)).get(value, str(value))
+    if q.type == "municipality":
+        county = tables()["counties"].get(str(value)[:2])
+        return f"{value} ({county['name']})" if county else str(value)
+    if q.type == "number" and isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    if q.type == "repeat":
+        rows = []
+        for row in value:
+            parts = [display(f, row.get(f.id), lang) for f in q.fields if row.get(f.id) not in (None, "")]
+            rows.append(", ".join(p for p in parts if p))
+        return "; ".join(rows)
+    return str(value)

@@ -1,0 +1,226 @@
+"""The caseworker's pages: case list, new case, task list, one page per section (autosaved), check answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import col, func, or_, select
+
+from .. import access
+from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, save_answers, section_status,
+                     section_version)
+from ..domain.questionnaire import default_questionnaire
+from ..models import Case, Organisation, User
+from .deps import CurrentUser, SessionDep
+from .forms import choices_for, display, section_view
+from .templates import templates
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+# Derived values shown beside each section, where they help the conversation.
+DERIVED_BY_SECTION = {
+    "participant": ["age_at_permit", "in_target_group", "decision_deadline"],
+    "background": ["highest_completed_level", "has_upper_secondary"],
+    "norwegian": ["norwegian_goal", "norwegian_gap"],
+    "assessment": ["allowed_end_goals", "duration_limits", "norwegian_goal"],
+}
+
+
+def _page(request: Request, name: str, context: dict, status_code: int = 200):
+    user: User = request.state.user
+    context = {"user": user, "csrf": getattr(request.state, "session", None) and request.state.session.csrf_token,
+               "role_label": access.ROLE_LABELS.get(user.role, user.role), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+@router.get("/cases")
+async def case_list(request: Request, user: CurrentUser, db: SessionDep,
+                    q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+    access.require(user, "case.read")
+    stmt = select(Case).where(Case.organisation_id == user.organisation_id)
+    term = q.strip()
+    if term:
+        digits = term.replace(" ", "")
+        stmt = stmt.where(or_(func.lower(Case.participant_name).contains(term.lower()),
+                              col(Case.duf_number).startswith(digits) if digits.isdigit() else False))
+    total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
+    cases = db.exec(stmt.order_by(col(Case.decision_deadline).asc().nulls_last(), col(Case.id).desc())
+                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    org = db.get(Organisation, user.organisation_id)
+    from .. import audit
+    audit.record(db, user, "list", "case", None, f"q={term[:100]} page={page}")
+    db.commit()
+    return _page(request, "cases/list.html", {
+        "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
+        "organisation": org, "today": dt.date.today(), "can_create": access.can(user, "case.create")})
+
+
+@router.post("/cases/new")
+async def new_case(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "case.create")
+    case, _ = create_case(db, user)
+    first = default_questionnaire().sections[0].id
+    return RedirectResponse(f"/cases/{case.id}/sections/{first}", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+async def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case = access.load_case(db, user, case_id)
+    q = default_questionnaire()
+    result = check(case)
+    statuses = {s.id: section_status(case, s, result) for s in q.sections}
+    return _page(request, "cases/tasklist.html", {
+        "case": case, "sections": q.sections, "statuses": statuses, "labels": STATUS_LABELS,
+        "derived": result.derived, "can_edit": access.can(user, "case.update"),
+        "all_done": all(v == "completed" for v in statuses.values())})
+
+
+def _section_or_404(section_id: str):
+    section = default_questionnaire().section(section_id)
+    if section is None:
+        raise access.NotFound()
+    return section
+
+
+def _next_url(case: Case, section_id: str, return_to: str | None) -> str:
+    if return_to == "check":
+        return f"/cases/{case.id}/check"
+    ids = [s.id for s in default_questionnaire().sections]
+    i = ids.index(section_id)
+    return f"/cases/{case.id}/sections/{ids[i + 1]}" if i + 1 < len(ids) else f"/cases/{case.id}/check"
+
+
+def _render_section(request, case, section, view, *, return_to=None, conflict=None, notice=None, saved_at=None,
+                    status_code=200):
+    q = default_questionnaire()
+    ids = [s.id for s in q.sections]
+    i = ids.index(section.id)
+    context = {"case": case, "section": section, "view": view, "conflict": conflict, "notice": notice,
+               "return_to": return_to, "saved_at": saved_at, "choices_for": choices_for, "display": display,
+               "derived_keys": DERIVED_BY_SECTION.get(section.id, []), "questionnaire": q,
+               "step": i + 1, "steps": len(ids), "previous": ids[i - 1] if i else None}
+    fragment = request.headers.get("hx-request") and request.headers.get("hx-request-type", "partial") != "full"
+    if fragment and request.method == "POST":
+        return templates.TemplateResponse(request, "wizard/_form.html",
+                                          {"csrf": request.state.session.csrf_token, **context},
+                                          status_code=status_code)
+    return _page(request, "wizard/section.html", context, status_code=status_code)
+
+
+@router.get("/cases/{case_id}/sections/{section_id}")
+async def section_page(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep,
+                       return_to: Annotated[str | None, Query(alias="return")] = None):
+    section = _section_or_404(section_id)
+    case = access.load_case(db, user, case_id, detail=f"section={section_id}")
+    return _render_section(request, case, section, section_view(case, section), return_to=return_to)
+
+
+@router.post("/cases/{case_id}/sections/{section_id}")
+async def section_save(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep):
+    """Every post saves what it can. `_action`: autosave, continue (save and next), later (save, back to the
+    task list), add:<repeat id>, remove:<repeat id>:<row>."""
+    section = _section_or_404(section_id)
+    case = access.load_case(db, user, case_id, "case.update", audit_action="open-for-update")
+    form = await request.form()
+    posted = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
+    action = (posted.get("_action") or ["autosave"])[-1]
+    return_to = (posted.get("_return") or [None])[-1] or None
+    shown_before = set((posted.get("_questions") or [""])[-1].split())
+    try:
+        base_version = int((posted.get("_version") or [""])[-1])
+    except ValueError:
+        base_version = None
+    posted = _apply_row_action(section, posted, action)
+    from ..domain.answers import parse_section_form
+    changes, raw, read_errors = parse_section_form(section, posted)
+    if action.startswith("add:"):
+        # An added row is empty: keep it on screen (as a draft) until it is filled in or removed.
+        qid = action[4:]
+        raw.setdefault(qid, []).append({})
+        changes.setdefault(qid, []).append({})
+    result = save_answers(db, user, case.id, changes, raw=raw, read_errors=read_errors, section=section,
+                          base_version=base_version, finish_section=action == "continue")
+    if isinstance(result, Conflict):
+        view = section_view(result.case, section, posted=posted)
+        return _render_section(request, result.case, section, view, return_to=return_to, conflict=result,
+                               status_code=409)
+    case = result.case
+    finishing = action == "continue"
+    view = section_view(case, section, require=finishing, shown_before=shown_before if finishing else None)
+    if action == "continue" and not view.errors and not view.newly_shown:
+        target = _next_url(case, section.id, return_to)
+        if request.headers.get("hx-request"):
+            return RedirectResponse(target, status_code=303, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    if action == "later" and not [e for e in view.errors]:
+        return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    notice = None
+    if view.newly_shown and finishing:
+        notice = "Svarene dine gjorde at flere spørsmål ble vist. Svar på dem før du går videre."
+    status_code = 422 if finishing and view.errors else 200
+    response = _render_section(request, case, section, view, return_to=return_to, notice=notice,
+                               saved_at=dt.datetime.now(dt.timezone.utc), status_code=status_code)
+    if status_code == 422:
+        response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+def _apply_row_action(section, posted: dict[str, list[str]], action: str) -> dict[str, list[str]]:
+    """Remove a repeat row from the post (renumbering the rows after it) when the action asks for it."""
+    if not action.startswith("remove:"):
+        return posted
+    try:
+        _, qid, row = action.split(":")
+        row_no = int(row)
+    except ValueError:
+        return posted
+    if not any(x.id == qid and x.type == "repeat" for x in section.questions):
+        return posted
+    out: dict[str, list[str]] = {}
+    prefix = qid + "."
+    for key, values in posted.items():
+        if key.startswith(prefix):
+            parts = key[len(prefix):].split(".", 1)
+            if len(parts) == 2 and parts[0].isdigit():
+                i = int(parts[0])
+                if i == row_no:
+                    continue
+                key = f"{prefix}{i - 1 if i > row_no else i}.{parts[1]}"
+        out[key] = values
+    # A group left with no rows is still an answer: an empty list, so the stored rows are cleared too.
+    out.setdefault("_questions", [qid])
+    if qid not in out["_questions"][-1].split():
+        out["_questions"] = [out["_questions"][-1] + " " + qid]
+    return out
+
+
+@router.get("/cases/{case_id}/check")
+async def check_answers(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case = access.load_case(db, user, case_id, detail="check-answers")
+    return _check_page(request, case, [])
+
+
+def _check_page(request, case, errors, status_code=200):
+    q = default_questionnaire()
+    result = check(case)
+    rows = []
+    for s in q.sections:
+        items = [(x, display(x, case.answers.get(x.id))) for x in s.questions if q.is_visible(x, case.answers)]
+        rows.append((s, items, section_status(case, s, result)))
+    return _page(request, "wizard/check.html", {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS,
+                                                "derived": result.derived, "questionnaire": q},
+                 status_code=status_code)
+
+
+@router.post("/cases/{case_id}/complete")
+async def complete(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case = access.load_case(db, user, case_id, "case.complete", audit_action="open-for-complete")
+    errors = complete_mapping(db, user, case)
+    if errors:
+        db.refresh(case)
+        return _check_page(request, case, errors, status_code=422)
+    return RedirectResponse(f"/cases/{case.id}?completed=1", status_code=303)

@@ -1,0 +1,324 @@
+"""Harness for real-browser tests: the app served by `main.py serve`, driven by Debian's Chromium.
+
+Uses Playwright's sync API directly (not pytest-playwright's fixtures).
+
+Fixtures
+    live_server       (session)  base URL of the app, started on a free port with demo data in a temp dir
+    browser           (session)  headless Chromium from /usr/bin/chromium
+    page              (function) a fresh context per test (bypass_csp, locale nb-NO) and one page in it
+    login             (function) the `login` helper below
+    axe_violations    (function) the `axe_violations` helper below
+    assert_accessible (function) the `assert_accessible` helper below
+
+Every test under tests/browser gets the `browser` marker. Without /usr/bin/chromium the tests are
+skipped, except with CI=true, where they fail. On a failed test the report carries the tail of the
+server log and the page's JavaScript errors, and a screenshot is written to test-results/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BROWSER_TESTS_DIR = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT_DIR = REPO_ROOT / "test-results" / "browser"
+
+SERVER_START_TIMEOUT = 60.0  # seconds for `/login` to answer after `serve` starts
+SERVER_POLL_INTERVAL = 0.1
+DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and navigations
+
+_server_log: Path | None = None  # set by live_server, read by the report hook
+
+
+# --------------------------------------------------------------------------------------------
+# Marking and reporting
+# --------------------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # This hook sees every collected item, not just this folder's: mark only ours.
+    for item in items:
+        if BROWSER_TESTS_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"_rep_{report.when}", report)
+    # (setup failures of live_server already carry the log in their message)
+    if (
+        report.failed
+        and report.when != "setup"
+        and BROWSER_TESTS_DIR in Path(str(item.path)).resolve().parents
+    ):
+        if _server_log is not None and _server_log.exists():
+            report.sections.append(("live server log (last 80 lines)", _tail(_server_log, 80)))
+        errors = getattr(item, "_page_errors", None)
+        if errors:
+            report.sections.append(("page JavaScript errors", "\n".join(errors)))
+
+
+def _tail(path: Path, lines: int) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+# --------------------------------------------------------------------------------------------
+# The app under test
+# --------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
+    """Run `main.py ARGS` to completion; fail with its output if it does not succeed."""
+    proc = subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    with log.open("a", encoding="utf-8") as f:
+        f.write(f"$ main.py {' '.join(args)}  (exit {proc.returncode})\n{proc.stdout}\n")
+    if proc.returncode != 0:
+        pytest.fail(
+            f"`main.py {' '.join(args)}` exited {proc.returncode}:\n{proc.stdout}", pytrace=False
+        )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate, seed the demo data and serve the app on a free port; yields its base URL."""
+    global _server_log
+    tmp = tmp_path_factory.mktemp("live_server")
+    log_path = tmp / "server.log"
+    _server_log = log_path
+
+    env = dict(os.environ)
+    env.pop("KARTLEGGING_TEST_DATABASE_URL", None)
+    env["DATABASE_URL"] = f"sqlite:///{tmp / 'app.db'}"
+    env["KARTLEGGING_DEMO"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+
+    _run_cli(["migrate"], env, log_path)
+    _run_cli(["seed-demo"], env, log_path)
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(f"$ main.py serve --host 127.0.0.1 --port {port}\n")
+        log.flush()
+        proc = subprocess.Popen(
+            [sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(proc, f"{base_url}/login", log_path)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _wait_until_up(proc: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    last_problem = "no answer yet"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"`main.py serve` exited with {proc.returncode} before {url} answered.\n"
+                f"--- {log_path} ---\n{_tail(log_path, 80)}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+                last_problem = f"HTTP {resp.status}"
+        except urllib.error.HTTPError as exc:
+            last_problem = f"HTTP {exc.code}"
+            if exc.code >= 500:
+                break  # it answers, wrongly: waiting longer won't help
+        except (urllib.error.URLError, ConnectionError, socket.timeout) as exc:
+            last_problem = str(getattr(exc, "reason", exc))
+        time.sleep(SERVER_POLL_INTERVAL)
+    proc.terminate()
+    pytest.fail(
+        f"{url} did not answer 200 within {SERVER_START_TIMEOUT:.0f} s (last: {last_problem}).\n"
+        f"--- {log_path} ---\n{_tail(log_path, 80)}",
+        pytrace=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The browser
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        reason = (
+            f"{CHROMIUM} not found: install Debian's chromium (`scripts/setup --browser` as root, "
+            "or `apt-get install chromium`)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}", pytrace=False)
+        pytest.skip(reason)
+
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):
+    context = browser.new_context(bypass_csp=True, locale="nb-NO")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+    pg = context.new_page()
+
+    errors: list[str] = []
+    request.node._page_errors = errors
+    pg.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    pg.on(
+        "console",
+        lambda msg: errors.append(f"console.error: {msg.text}") if msg.type == "error" else None,
+    )
+
+    yield pg
+
+    rep = getattr(request.node, "_rep_call", None)
+    if rep is not None and rep.failed:
+        try:
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+            pg.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+        except Exception:  # a screenshot is a nicety; never mask the real failure
+            pass
+    context.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers (also offered as fixtures of the same name)
+# --------------------------------------------------------------------------------------------
+
+
+def login(page, base_url: str, username: str, password: str = "demo") -> None:
+    """Log in through the login form and wait until the browser has left /login."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("button[type=submit], input[type=submit]").first.click()
+    try:
+        page.wait_for_url(lambda url: urlparse(url).path != "/login", timeout=DEFAULT_TIMEOUT_MS)
+    except Exception as exc:
+        body = page.locator("body").inner_text()[:1000]
+        raise AssertionError(
+            f"login as {username!r} did not leave /login (now at {page.url}).\nPage text:\n{body}"
+        ) from exc
+
+
+def axe_violations(page, impacts=("serious", "critical"), options: dict | None = None) -> list:
+    """Run axe-core (node_modules/axe-core) on the page; return the violations of those impacts."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run scripts/setup (npm ci)", pytrace=False)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(
+        """async (options) => {
+            const results = await axe.run(document, options);
+            return results.violations;
+        }""",
+        {"resultTypes": ["violations"], **(options or {})},
+    )
+    return [v for v in violations if v.get("impact") in impacts]
+
+
+def format_violations(violations: list) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} [{v.get('impact')}]: {v.get('help')} ({v.get('helpUrl', '')})")
+        for node in v.get("nodes", []):
+            target = " ".join(
+                t if isinstance(t, str) else " >> ".join(t) for t in node.get("target", [])
+            )
+            lines.append(f"    at {target}")
+            for line in (node.get("failureSummary") or "").splitlines():
+                if line.strip():
+                    lines.append(f"       {line.strip()}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, impacts=("serious", "critical"), options: dict | None = None) -> None:
+    """Fail with a readable list if axe finds violations of the given impacts on the page."""
+    violations = axe_violations(page, impacts, options)
+    if violations:
+        raise AssertionError(
+            f"axe found {len(violations)} {'/'.join(impacts)} violation(s) on {page.url}:\n"
+            + format_violations(violations)
+        )
+
+
+@pytest.fixture(name="login")
+def _login_fixture():
+    return login
+
+
+@pytest.fixture(name="axe_violations")
+def _axe_violations_fixture():
+    return axe_violations
+
+
+@pytest.fixture(name="assert_accessible")
+def _assert_accessible_fixture():
+    return assert_accessible
