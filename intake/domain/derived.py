@@ -89,6 +89,10 @@ def _completed_levels(answers: Mapping) -> list[tuple[int, Mapping]] | None:
     rows = _rows(answers.get("background.education"))
     if rows is None:
         return None
+    if not rows and answers.get("background.years_of_schooling") is None:
+        # Nothing said about education yet: unknown, not "none". (No entries once the required years of schooling
+        # is answered does mean no education.)
+        return None
     # Only an entry marked completed counts: an unfinished or half-typed row must not lift the participant's limits.
     return [(EDUCATION_LEVELS.index(row["level"]), row) for row in rows
             if row.get("completed") is True and _code(row.get("level"), EDUCATION_LEVELS)]

@@ -243,10 +243,17 @@ def test_decision_deadline_clamps_to_month_end_and_turns_overdue():
     assert d(AMAL, today=dt.date(2026, 12, 16))["decision_overdue"] is True
 
 
+def test_no_education_entries_once_schooling_is_answered_means_none():
+    derived = d({"background.years_of_schooling": 0})
+    assert derived["has_upper_secondary"] is False and derived["has_primary"] is False
+
+
 def test_empty_answers():
     derived = d({})
     assert derived["age_at_permit"] is None and derived["in_target_group"] is None
-    assert derived["has_upper_secondary"] is False and derived["decision_deadline"] is None
+    # Nothing said about education yet is unknown, not "no education": no proposal may rest on it.
+    assert derived["has_upper_secondary"] is None and derived["has_primary"] is None
+    assert derived["norwegian_goal"] is None and derived["decision_deadline"] is None
     assert derived["decision_overdue"] is None and derived["end_goal"] is None
     assert derived["hours_per_week"] == 37.5
 

@@ -1,0 +1,454 @@
+"""Recommendation rules: which plan elements to propose from a mapping, and why (`rules/recommendations.yaml`).
+
+The file is checked strictly at load (every name, code and comparison against the questionnaire), so a broken rule
+stops start-up with an error naming the file and the rule. Each proposal carries the answers that made it fire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from . import programme as programme_mod
+from .conditions import (MISSING, All, Aggregate, Any_, Compare, ConditionError, Context, Fact, FieldSpec, Lookup, Node,
+                         Not, Ref, Some, compile_condition)
+from .derived import derive
+from .questionnaire import LANGS, RULES_DIR, Question, Questionnaire, default_questionnaire
+from .reference import countries, languages, table_columns, tables
+
+DEFAULT_PATH = RULES_DIR / "recommendations.yaml"
+
+# The answers derive() reads. A rule that reads any derived value depends on all of them
+# (tests/domain/test_rules_properties.py checks that no other answer changes derive()'s result).
+DERIVED_INPUTS = frozenset({
+    "participant.birth_date", "participant.permit_date", "participant.settlement_date", "participant.residence_basis",
+    "background.education", "background.years_of_schooling", "goals.end_goal_wish", "assessment.proposed_end_goal",
+    "norwegian.listening", "norwegian.reading", "norwegian.writing", "norwegian.oral",
+})
+
+TOP_KEYS = {"version", "source", "catalogue", "evidence_labels", "rules"}
+RULE_KEYS = {"code", "title", "explanation", "responsible", "responsible_from", "source", "when", "sensitive", "due"}
+REQUIRED_RULE_KEYS = ("code", "title", "explanation", "source", "when")
+CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
+CEFR_NAMES_NB = {"none": "Ingen"}
+
+
+class RuleError(ValueError):
+    """The rule file is wrong; the message names the file, the rule and the problem."""
+
+
+@dataclass(frozen=True)
+class ResponsibleFrom:
+    """Name the responsible actor from a reference-table cell for the code in an answer."""
+
+    table: str
+    key: str
+    column: str
+
+
+@dataclass
+class Rule:
+    code: str
+    title: Mapping[str, str]
+    explanation: Mapping[str, str]
+    responsible: Mapping[str, str] | None
+    responsible_from: ResponsibleFrom | None
+    source: str
+    when: Node
+    sensitive: bool = False
+    due: str | None = None
+
+    def names(self) -> set[str]:
+        """Every question and derived name the rule reads."""
+        extra = {self.due} if self.due else set()
+        return self.when.names() | extra | ({self.responsible_from.key} if self.responsible_from else set())
+
+    def inputs(self) -> set[str]:
+        """Answers its result may depend on: its questions, and derive()'s inputs if it reads a derived value."""
+        names = self.names()
+        asked = {n for n in names if not n.startswith("derived.")}
+        return asked | (set(DERIVED_INPUTS) if asked != names else set())
+
+
+@dataclass
+class Proposal:
+    code: str
+    title: Mapping[str, str]
+    explanation: Mapping[str, str]
+    responsible: Mapping[str, str]
+    because: list[dict[str, Any]]
+    source: str
+    sensitive: bool = False
+    due: Any = None
+
+    def as_api(self, lang: str = "nb") -> dict[str, Any]:
+        return {"code": self.code, "title": self.title[lang], "explanation": self.explanation[lang],
+                "responsible": self.responsible[lang], "because": self.because, "source": self.source}
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule]
+    version: str
+    source: str
+    questionnaire: Questionnaire
+    evidence_labels: Mapping[str, Mapping[str, Any]]
+    tables: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    catalogue: tuple[str, ...] = ()
+
+    def rule(self, code: str) -> Rule:
+        return next(r for r in self.rules if r.code == code)
+
+    def evaluate(self, answers: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[Proposal]:
+        """The proposals whose rule holds, in the file's order."""
+        ctx = Context(answers, derived or {}, self.tables)
+        proposals = []
+        for rule in self.rules:
+            if not rule.when.holds(ctx):
+                continue
+            due = ctx.get(rule.due) if rule.due else None
+            proposals.append(Proposal(
+                code=rule.code, title=rule.title, explanation=rule.explanation,
+                responsible=self._responsible(rule, ctx), because=self._because(rule.when.evidence(ctx)),
+                source=rule.source, sensitive=rule.sensitive, due=None if due is MISSING else due,
+            ))
+        return proposals
+
+    def _responsible(self, rule: Rule, ctx: Context) -> Mapping[str, str]:
+        rf = rule.responsible_from
+        if rf is not None:
+            code = ctx.get(rf.key)
+            row = self.tables.get(rf.table, {}).get(str(code)) if code is not MISSING else None
+            cell = row.get(rf.column) if row else None
+            if cell:
+                return {lang: cell for lang in LANGS}
+        return rule.responsible or {lang: "" for lang in LANGS}
+
+    # --- "because": the answers behind a proposal, with Norwegian labels -------------------------------------------
+
+    def _because(self, facts: list[Fact]) -> list[dict[str, Any]]:
+        seen: set = set()
+        out = []
+        for fact in facts:
+            question, question_label, value, label = self._describe(fact)
+            key = (question, fact.row, repr(value))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({"question": question, "value": value, "label": label, "question_label": question_label})
+        return out
+
+    def _describe(self, fact: Fact) -> tuple[str, str, Any, str]:
+        name, value = fact.field, fact.value
+        q = self.questionnaire
+        match = re.fullmatch(r"(sum|count)\(([^.()]+\.[^.()]+)(?:\.([^.()]+))?\)", name)
+        if match:
+            kind, repeat, of = match.groups()
+            value = _plain_number(value)
+            parent = q.by_id.get(repeat)
+            base = parent.label["nb"] if parent else repeat
+            if kind == "sum" and of:
+                inner = _item(parent, of)
+                return (f"{repeat}.{of}", f"{base} – {inner.label['nb'] if inner else of}, til sammen", value,
+                        _format_number(value))
+            return repeat, f"{base}, antall", value, _format_number(value)
+        if name in q.by_id:
+            question = q.by_id[name]
+            return name, question.label["nb"], value, _format(question, value)
+        parent_id, _, field_id = name.rpartition(".")
+        parent = q.by_id.get(parent_id)
+        inner = _item(parent, field_id)
+        if inner is not None:
+            return name, f"{parent.label['nb']} – {inner.label['nb']}", value, _format(inner, value)
+        entry = self.evidence_labels.get(name)
+        if entry is not None:
+            spec = q.field_spec(name)
+            codes_from = entry.get("codes_from")
+            labeller = _question_at(q, codes_from) if codes_from else None
+            return name, entry["label"]["nb"], value, _format_spec(spec, value, labeller)
+        return name, name, value, _format_spec(None, value, None)
+
+
+def _item(parent: Question | None, field_id: str) -> Question | None:
+    if parent is None or parent.type != "repeat":
+        return None
+    return next((f for f in parent.fields if f.id == field_id), None)
+
+
+def _question_at(q: Questionnaire, name: str) -> Question | None:
+    if name in q.by_id:
+        return q.by_id[name]
+    parent_id, _, field_id = name.rpartition(".")
+    return _item(q.by_id.get(parent_id), field_id)
+
+
+def _plain_number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _format_number(value: Any) -> str:
+    value = _plain_number(value)
+    return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+
+
+def _format_date(value: Any) -> str:
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return day.strftime("%d.%m.%Y")
+
+
+def _format(question: Question, value: Any) -> str:
+    """An answer as a caseworker reads it, in bokmål."""
+    t = question.type
+    if t == "repeat" and isinstance(value, list):
+        rows = [_format_row(question, row) for row in value if isinstance(row, Mapping)]
+        return "; ".join(r for r in rows if r) or "Ingen"
+    if t in ("choice", "multi") and question.options:
+        if isinstance(value, list):
+            return ", ".join(question.option_label(str(v)) for v in value)
+        return question.option_label(str(value))
+    return _format_spec(question.spec(), value, None)
+
+
+def _format_row(question: Question, row: Mapping) -> str:
+    parts = []
+    for f in question.fields:
+        if f.id not in row or row[f.id] in (None, ""):
+            continue
+        if f.type == "bool":
+            parts.append(f"{f.label['nb'].lower()}: {'ja' if row[f.id] else 'nei'}")
+        elif f.type in ("int", "number"):
+            parts.append(f"{f.label['nb'].lower()}: {_format_number(row[f.id])}")
+        elif f.type != "longtext":
+            text = _format(f, row[f.id])
+            if text not in parts:  # "Ungdomsskole" as both level and field of study says it once
+                parts.append(text)
+    return ", ".join(parts)
+
+
+def _format_spec(spec: FieldSpec | None, value: Any, labeller: Question | None) -> str:
+    if isinstance(value, bool):
+        return "Ja" if value else "Nei"
+    if labeller is not None and isinstance(value, str):
+        return labeller.option_label(value)
+    t = spec.type if spec else None
+    if t == "cefr" and isinstance(value, str):
+        return CEFR_NAMES_NB.get(value, value)
+    if t == "date" or isinstance(value, dt.date):
+        return _format_date(value)
+    if t == "country" and isinstance(value, str):
+        return countries("nb").get(value, value)
+    if t == "language" and isinstance(value, str):
+        return languages("nb").get(value, value)
+    if isinstance(value, (int, float)):
+        return _format_number(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+# --- loading and checking -------------------------------------------------------------------------------------------
+
+
+def _walk(node: Node):
+    yield node
+    children: list[Node] = []
+    if isinstance(node, (All, Any_)):
+        children = node.parts
+    elif isinstance(node, Not):
+        children = [node.part]
+    elif isinstance(node, Some):
+        children = [node.where]
+    elif isinstance(node, Aggregate) and node.where is not None:
+        children = [node.where]
+    for child in children:
+        yield from _walk(child)
+
+
+def _evidence_names(node: Node) -> set[str]:
+    """Names that may appear in `because` without being a question: derived values and table cells."""
+    names = {n for n in node.names() if n.startswith("derived.")}
+    for n in _walk(node):
+        if isinstance(n, Compare) and isinstance(n.value, Ref) and n.value.name.startswith("derived."):
+            names.add(n.value.name)
+        if isinstance(n, Lookup) and n.column is not None:
+            names.add(f"{n.table}.{n.column}")
+    return names
+
+
+class _Loader:
+    def __init__(self, path: Path, questionnaire: Questionnaire):
+        self.path = path
+        self.q = questionnaire
+        self.tables = table_columns()
+
+    def fail(self, problem: str, rule: str | None = None):
+        where = f"{self.path}: rule '{rule}'" if rule else str(self.path)
+        raise RuleError(f"{where}: {problem}")
+
+    def labels(self, value: Any, what: str, rule: str | None) -> dict[str, str]:
+        if not isinstance(value, Mapping) or set(value) != set(LANGS) or not all(
+                isinstance(v, str) and v.strip() for v in value.values()):
+            self.fail(f"'{what}' needs non-empty text in exactly {', '.join(LANGS)}", rule)
+        return dict(value)
+
+    def evidence_labels(self, raw: Any) -> dict[str, dict[str, Any]]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping):
+            self.fail("'evidence_labels' must be a mapping from a name to {label, codes_from}")
+        out = {}
+        for name, entry in raw.items():
+            where = f"evidence_labels '{name}'"
+            if not isinstance(entry, Mapping) or "label" not in entry or set(entry) - {"label", "codes_from"}:
+                self.fail(f"{where}: needs 'label' and optionally 'codes_from', nothing else")
+            if str(name).startswith("derived."):
+                if self.q.field_spec(name) is None:
+                    self.fail(f"{where}: unknown derived value")
+            else:
+                table, _, column = str(name).partition(".")
+                if column not in self.tables.get(table, ()):
+                    self.fail(f"{where}: neither a derived value nor a reference table column")
+            codes_from = entry.get("codes_from")
+            if codes_from is not None:
+                question = _question_at(self.q, codes_from) if isinstance(codes_from, str) else None
+                if question is None or not question.options:
+                    self.fail(f"{where}: codes_from '{codes_from}' is not a choice question")
+            out[name] = {"label": self.labels(entry["label"], where + " label", None), "codes_from": codes_from}
+        return out
+
+    def rule(self, raw: Any, index: int, catalogue: tuple[str, ...], labels: Mapping) -> Rule:
+        code = raw.get("code") if isinstance(raw, Mapping) else None
+        name = code if isinstance(code, str) else f"#{index + 1}"
+        if not isinstance(raw, Mapping):
+            self.fail("a rule must be a mapping", name)
+        unknown = set(raw) - RULE_KEYS
+        if unknown:
+            self.fail(f"unknown keys {', '.join(sorted(map(str, unknown)))} (allowed: {', '.join(sorted(RULE_KEYS))})",
+                      name)
+        for key in REQUIRED_RULE_KEYS:
+            if key not in raw or raw[key] in (None, ""):
+                self.fail(f"missing '{key}'", name)
+        if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
+            self.fail(f"'code' must be an upper-case code like NOR-TRAINING, not {code!r}", name)
+        if code not in catalogue:
+            self.fail(f"unknown recommendation code '{code}' (not in the catalogue)", name)
+        if not isinstance(raw["source"], str) or not raw["source"].strip():
+            self.fail("'source' must be non-empty text", name)
+        if "responsible" not in raw and "responsible_from" not in raw:
+            self.fail("missing 'responsible' (or 'responsible_from')", name)
+        responsible = self.labels(raw["responsible"], "responsible", name) if "responsible" in raw else None
+        responsible_from = self.responsible_from(raw["responsible_from"], name) if "responsible_from" in raw else None
+        sensitive = raw.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            self.fail(f"'sensitive' must be true or false, not {sensitive!r}", name)
+        due = raw.get("due")
+        if due is not None:
+            spec = self.q.field_spec(due) if isinstance(due, str) else None
+            if spec is None or spec.type != "date":
+                self.fail(f"'due' must name a date question or derived date, not {due!r}", name)
+        try:
+            when = compile_condition(raw["when"], self.q, "when", tables=self.tables)
+        except ConditionError as exc:
+            self.fail(str(exc), name)
+        unlabelled = sorted(n for n in _evidence_names(when) | ({due} if due else set()) if n not in labels)
+        if unlabelled:
+            self.fail(f"no entry in evidence_labels for {', '.join(unlabelled)}", name)
+        return Rule(code, self.labels(raw["title"], "title", name),
+                    self.labels(raw["explanation"], "explanation", name), responsible, responsible_from,
+                    raw["source"].strip(), when, sensitive, due)
+
+    def responsible_from(self, raw: Any, rule: str) -> ResponsibleFrom:
+        if not isinstance(raw, Mapping) or set(raw) != {"table", "key", "column"}:
+            self.fail("'responsible_from' needs exactly table, key and column", rule)
+        table, key, column = raw["table"], raw["key"], raw["column"]
+        if table not in self.tables:
+            self.fail(f"responsible_from: unknown reference table '{table}'", rule)
+        if column not in self.tables[table]:
+            self.fail(f"responsible_from: table '{table}' has no column '{column}'", rule)
+        spec = self.q.field_spec(key) if isinstance(key, str) else None
+        if spec is None:
+            self.fail(f"responsible_from: unknown question '{key}'", rule)
+        return ResponsibleFrom(table, key, column)
+
+
+def load_rules(questionnaire: Questionnaire, path: Path | str | None = None,
+               programme_path: Path | str | None = None) -> RuleSet:
+    """Read and check the rule file; any mistake is a `RuleError` naming the file, the rule and the problem."""
+    path = Path(path) if path else DEFAULT_PATH
+    programme_path = Path(programme_path) if programme_path else programme_mod.DEFAULT_PATH
+    loader = _Loader(path, questionnaire)
+    try:
+        text = path.read_bytes()
+        programme_text = programme_path.read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{exc.filename}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, Mapping):
+        loader.fail("expected a mapping with version, source, catalogue, evidence_labels and rules")
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        loader.fail(f"unknown top-level keys {', '.join(sorted(map(str, unknown)))} "
+                    f"(allowed: {', '.join(sorted(TOP_KEYS))})")
+    if not isinstance(data.get("source"), str) or not data["source"].strip():
+        loader.fail("needs a 'source' saying what the rules rest on")
+    catalogue = data.get("catalogue")
+    if not isinstance(catalogue, list) or not catalogue or not all(
+            isinstance(c, str) and CODE_PATTERN.fullmatch(c) for c in catalogue):
+        loader.fail("'catalogue' must be a non-empty list of upper-case codes")
+    if len(set(catalogue)) != len(catalogue):
+        twice = sorted({c for c in catalogue if catalogue.count(c) > 1})
+        loader.fail(f"'catalogue' lists a code twice: {', '.join(twice)}")
+    labels = loader.evidence_labels(data.get("evidence_labels"))
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        loader.fail("'rules' must be a non-empty list")
+
+    rules: list[Rule] = []
+    for i, raw in enumerate(raw_rules):
+        rule = loader.rule(raw, i, tuple(catalogue), labels)
+        if any(r.code == rule.code for r in rules):
+            loader.fail("duplicate code: another rule has the same code", rule.code)
+        rules.append(rule)
+    missing = [c for c in catalogue if c not in {r.code for r in rules}]
+    if missing:
+        loader.fail(f"no rule for catalogue code{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+
+    digest = hashlib.sha256()
+    for part in (text, b"\0", programme_text, b"\0", questionnaire.version.encode()):
+        digest.update(part)
+    return RuleSet(rules, digest.hexdigest()[:12], data["source"].strip(), questionnaire, labels, tables(),
+                   tuple(catalogue))
+
+
+@lru_cache(maxsize=1)
+def default_ruleset() -> RuleSet:
+    return load_rules(default_questionnaire())
+
+
+def evaluate(answers: Mapping[str, Any], *, questionnaire: Questionnaire, rules: RuleSet,
+             programme_history: programme_mod.ProgrammeHistory, today: dt.date) -> dict[str, Any]:
+    """The API's view of a mapping: proposals with their reasons, every derived value, and the rule set's version.
+
+    Answers to questions that their show-if hides are left out first, as when saving: a hidden answer never
+    drives a proposal.
+    """
+    visible = questionnaire.drop_hidden(answers)
+    derived = derive(visible, programme_history.on(today), today)
+    return {
+        "recommendations": [p.as_api() for p in rules.evaluate(visible, derived)],
+        "derived": derived,
+        "ruleset": rules.version,
+    }
