@@ -6,10 +6,15 @@ A case of another organisation answers 404, exactly like a case that does not ex
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
+
+from sqlalchemy import false
 
 from . import audit
+from .domain.guidance import CENTRE, MUNICIPALITY, TRANSITIONS
 from .models import Case, User
+from .models_plans import Plan
+from .models_referrals import Consent, Referral
 
 # permission -> roles that have it (within their own organisation)
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -17,9 +22,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.create": frozenset({"caseworker"}),
     "case.update": frozenset({"caseworker"}),
     "case.complete": frozenset({"caseworker"}),
-    "audit.read": frozenset({"leader", "admin"}),
-    "admin.manage": frozenset({"admin"}),
+    "audit.read": frozenset({"leader"}),  # the organisation's own audit log
+    "case.export": frozenset({"caseworker", "leader"}),  # a participant's data export, on request
+    "case.erase": frozenset({"leader"}),  # erasure of a case on request
+    "admin.manage": frozenset({"admin"}),  # organisations and users (all organisations)
+    "account.manage": frozenset({"caseworker", "counsellor", "leader", "admin"}),  # one's own password
+    "plan.read": frozenset({"caseworker", "leader"}),  # the integration plan and its fixed versions
+    "plan.update": frozenset({"caseworker"}),  # shape the plan: settings, decisions, own elements
+    "plan.fix": frozenset({"caseworker"}),  # "Fastsett plan": freeze a version
+    # Career guidance. Consent is given on the case; a referral is read by both sides (see load_referral).
+    "consent.record": frozenset({"caseworker"}),
+    "consent.withdraw": frozenset({"caseworker"}),
+    "referral.read": frozenset({"caseworker", "leader", "counsellor"}),
+    "referral.create": frozenset({"caseworker"}),  # a draft, on a case
+    "referral.update": frozenset({"caseworker"}),  # change or delete a draft
+    "referral.inbox": frozenset({"counsellor"}),  # the career centre's inbox
+    "referral.work": frozenset({"counsellor"}),  # guidance contract and sessions
+    # one permission per status change, from the transitions table: referral.send, referral.accept, ...
+    **{f"referral.{t.name}": frozenset({t.role}) for t in TRANSITIONS.values()},
+    "county.manage": frozenset({"admin"}),  # which career centre serves each county
 }
+
+# A referral has two sides: the municipality that sent it and the career centre it was sent to.
+REFERRAL_SIDE_ROLES = {MUNICIPALITY: frozenset({"caseworker", "leader"}), CENTRE: frozenset({"counsellor"})}
+REFERRAL_PERMISSION_SIDE = {"referral.create": MUNICIPALITY, "referral.update": MUNICIPALITY, "referral.work": CENTRE,
+                            **{f"referral.{t.name}": t.side for t in TRANSITIONS.values()}}
 
 ROLE_LABELS = {"caseworker": "Programrådgiver", "counsellor": "Karriereveileder", "leader": "Leder",
                "admin": "Administrator"}
@@ -42,10 +69,20 @@ def require(user: User, permission: str) -> None:
         raise Forbidden(permission)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns (PostgreSQL); a larger one names nothing
+
+
+def known_id(object_id: int) -> int:
+    """The id, or NotFound for one no row can have (which the database would refuse with an error, not a miss)."""
+    if not isinstance(object_id, int) or not 0 < object_id <= MAX_ID:
+        raise NotFound()
+    return object_id
+
+
 def load_case(db: Session, user: User, case_id: int, permission: str = "case.read", *, audit_action: str | None = None,
               detail: str = "") -> Case:
     """The case if the user's organisation owns it and the role allows `permission`; audited."""
-    case = db.get(Case, case_id)
+    case = db.get(Case, known_id(case_id))
     if case is None or case.organisation_id != user.organisation_id or not can(user, "case.read"):
         raise NotFound()
     require(user, permission)
@@ -53,3 +90,57 @@ def load_case(db: Session, user: User, case_id: int, permission: str = "case.rea
     audit.record(db, user, action, "case", case.id, detail, organisation_id=case.organisation_id)
     db.commit()
     return case
+
+
+def load_plan(db: Session, user: User, case_id: int, permission: str = "plan.read", *, audit_action: str | None = None,
+              detail: str = "") -> tuple[Case, Plan | None]:
+    """The case and its plan (None before one is made) if the user's organisation owns the case and the role allows
+    `permission`; audited against the plan (or the case, while it has none)."""
+    case = db.get(Case, known_id(case_id))
+    if case is None or case.organisation_id != user.organisation_id or not can(user, "plan.read"):
+        raise NotFound()
+    require(user, permission)
+    plan = db.exec(select(Plan).where(Plan.case_id == case.id)).first()
+    action = audit_action or ("read" if permission == "plan.read" else permission.split(".", 1)[1])
+    if plan is None:
+        audit.record(db, user, action, "case", case.id, f"plan (none yet) {detail}".strip(),
+                     organisation_id=case.organisation_id)
+    else:
+        audit.record(db, user, action, "plan", plan.id, f"case={case.id} {detail}".strip(),
+                     organisation_id=case.organisation_id)
+    db.commit()
+    return case, plan
+
+
+def referral_side(user: User) -> str | None:
+    return next((side for side, roles in REFERRAL_SIDE_ROLES.items() if user.role in roles), None)
+
+
+def visible_referrals(user: User):
+    """The one rule for which referrals a user may know of, as a query: the municipality sees the referrals it sent
+    (drafts too); the career centre sees those sent to it, while the consent they were sent under stands."""
+    side = referral_side(user)
+    if side == MUNICIPALITY:
+        return select(Referral).where(Referral.from_organisation_id == user.organisation_id)
+    if side == CENTRE:
+        return (select(Referral).join(Consent, Consent.id == Referral.consent_id)
+                .where(Referral.to_organisation_id == user.organisation_id, Referral.status != "draft",
+                       Consent.withdrawn_at.is_(None), Consent.recipient_organisation_id == Referral.to_organisation_id))
+    return select(Referral).where(false())
+
+
+def load_referral(db: Session, user: User, referral_id: int, permission: str = "referral.read", *,
+                  audit_action: str | None = None, detail: str = "") -> Referral:
+    """The referral if `visible_referrals` lets the user know of it (else 404), the role allows `permission` and the
+    user is on the side the permission belongs to (else 403); audited."""
+    referral = db.exec(visible_referrals(user).where(Referral.id == known_id(referral_id))).first()
+    if referral is None:
+        raise NotFound()
+    require(user, permission)
+    side = REFERRAL_PERMISSION_SIDE.get(permission)
+    if side is not None and side != referral_side(user):
+        raise Forbidden(permission)
+    action = audit_action or ("read" if permission == "referral.read" else permission.split(".", 1)[1])
+    audit.record(db, user, action, "referral", referral.id, detail, organisation_id=user.organisation_id)
+    db.commit()
+    return referral

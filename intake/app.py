@@ -6,10 +6,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
+from .domain.guidance import NotAllowed
 from .db import get_engine
 from .domain.questionnaire import default_questionnaire
 from .web.deps import CsrfFailed, NotAuthenticated
@@ -58,7 +61,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="JSON API for integrations and tests. Authenticate with `Authorization: Bearer <token>` "
                               "(from `main.py create-token USERNAME`) or the session cookie.")
     app.state.engine = get_engine(settings.database_url)
+    # Inside SecurityHeaders (which refuses a declared Content-Length over the limit): counts the bytes of a body
+    # sent without one (chunked) as they arrive, and stops it at the limit with a 413.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        # FastAPI's own errors (unknown page, wrong method, body over the limit) as our error page, in Norwegian
+        message = {404: "Fant ikke siden.", 405: "Siden kan ikke brukes slik.",
+                   413: "Forespørselen er for stor."}.get(exc.status_code, "Forespørselen kunne ikke behandles.")
+        response = _error(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc):
@@ -82,6 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _forbidden(request: Request, exc):
         return _error(request, 403, "Du har ikke tilgang til å gjøre dette.")
 
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed):
+        return _error(request, 409, str(exc))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _wants_json(request):
@@ -94,9 +113,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(wizard.router)
     app.include_router(api.router)
+    from .web import account, admin, audit_log
+    app.include_router(admin.router)
+    app.include_router(account.router)
+    app.include_router(audit_log.router)
+    from .web import api_referrals, referrals as referral_pages
+    app.include_router(referral_pages.router)
+    app.include_router(api_referrals.router)
+    from . import models_plans  # noqa: F401  (the plan tables)
+    from .web import api_plan, plans as plan_pages
+    app.include_router(plan_pages.router)
+    app.include_router(api_plan.router)
 
     app.mount("/static/vendor/htmx", StaticFiles(directory=ROOT / "node_modules" / "htmx.org" / "dist",
                                                  check_dir=False), name="htmx")
+    # The printed plan's fonts, for its HTML print view (intake/plan/render.py: FONT_URL_PREFIX).
+    app.mount("/static/vendor/fontsource", StaticFiles(directory=ROOT / "node_modules" / "@fontsource",
+                                                       check_dir=False), name="fontsource")
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     @app.get("/", include_in_schema=False)

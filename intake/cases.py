@@ -18,7 +18,8 @@ from sqlmodel import Session
 from . import audit
 from .config import get_settings
 from .domain import derived as derived_mod
-from .domain.answers import FieldError, Validation, validate
+from .domain.answers import (FieldError, Validation, check_value, draft_errors, is_empty_row, required_errors,
+                             validate)
 from .domain.programme import load_programme
 from .domain.questionnaire import Questionnaire, Section, default_questionnaire
 from .models import Case, Organisation, User, utcnow
@@ -45,6 +46,79 @@ def check(case: Case, answers: dict[str, Any] | None = None, require: Iterable[S
 
 def derived_values(case: Case) -> dict[str, Any]:
     return derived_mod.derive(case.answers, programme_for(case), case.mapping_date)
+
+
+def _question_id(field_name: str) -> str:
+    """The question an error's field belongs to (`participant.languages.2.level` -> `participant.languages`)."""
+    return ".".join(field_name.split(".")[:2])
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+@dataclass
+class Applied:
+    validation: Validation  # of the answers as they would be stored (hidden ones dropped)
+    errors: list[FieldError]  # every problem, repeat rows numbered as on screen
+    unsaved: set[str]  # changed questions whose typed value cannot be stored: it stays a draft, the stored one stays
+
+
+def apply_changes(case: Case, changes: dict[str, Any], *, read_errors: Iterable[FieldError] = (),
+                  require: Iterable[Section] = ()) -> Applied:
+    """The case's answers with `changes` applied and checked: what a save stores, and what its page shows.
+
+    A changed value that cannot be read, or fails its type check, is not applied: the stored answer stays, so the
+    questions that follow from it stay asked and keep their answers, and what was typed is kept as a draft. Empty
+    repeat rows are not answers, but they are on screen, so errors name rows by their place on screen.
+    """
+    q = default_questionnaire()
+    require = list(require)
+    errors = list(read_errors)
+    unsaved = {_question_id(e.field) for e in errors}
+    for key, value in changes.items():
+        question = q.by_id.get(key)
+        if question is not None and not _empty(value):
+            problems = check_value(question, value)
+            if problems:
+                errors.extend(problems)
+                unsaved.add(key)
+    merged = dict(case.answers)
+    on_screen: dict[str, list[int]] = {}  # repeat id -> place on screen of each stored row
+    for key, value in changes.items():
+        if key in unsaved:
+            continue
+        question = q.by_id.get(key)
+        if question is not None and question.type == "repeat" and isinstance(value, list):
+            on_screen[key] = [i for i, row in enumerate(value) if not is_empty_row(row)]
+            value = [row for row in value if not is_empty_row(row)]
+        if _empty(value):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    result = check(case, merged, require=require)
+    for e in result.errors:
+        key = _question_id(e.field)
+        if key in unsaved:
+            continue  # about the stored value, not the one on screen
+        parts = e.field.split(".")
+        if key in on_screen and len(parts) > 2 and parts[2].isdigit() and int(parts[2]) < len(on_screen[key]):
+            e = FieldError(".".join([*parts[:2], str(on_screen[key][int(parts[2])]), *parts[3:]]), e.message)
+        errors.append(e)
+    # What is on screen but not stored (empty rows, unreadable values) is still required where the section is.
+    required_sections = {s.id for s in require}
+    for key in set(on_screen) | unsaved:
+        question = q.by_id.get(key)
+        if question is None or question.section not in required_sections or \
+                not q.is_visible(question, result.answers):
+            continue
+        if question.type != "repeat" and not question.required:
+            continue
+        have = {e.field for e in errors}
+        for e in required_errors(question, changes.get(key)):
+            if e.field != question.id and e.field not in have:
+                errors.append(e)
+    return Applied(result, errors, unsaved)
 
 
 def _strip_empty_rows(answers: dict[str, Any], questionnaire: Questionnaire) -> dict[str, Any]:
@@ -124,49 +198,53 @@ def save_answers(
     section: Section | None = None,
     base_version: int | None = None,
     finish_section: bool = False,
+    form_token: str | None = None,
 ) -> Saved | Conflict:
     """Merge `changes` (question id -> value, None to clear) into the case and store them.
 
     `raw` holds what was typed for each changed field; where a field ends up with an error, that text is kept as a
     draft so it is shown again rather than lost. `finish_section` also requires the section's required answers and
-    marks it completed when it has no errors.
+    marks it completed when it has no errors. `form_token` names the page the post came from: when the section's last
+    save came from the same page, a stale `base_version` is that page's own earlier autosave, not a conflict.
     """
     q = default_questionnaire()
-    for _attempt in range(20):
-        case = db.get(Case, case_id, populate_existing=True)
+    for attempt in range(20):
+        # The first try may use the case as the request loaded it: if it changed since, the row-version guard below
+        # fails and the retry reads it afresh.
+        case = db.get(Case, case_id, populate_existing=attempt > 0)
         if case is None:
             raise LookupError(case_id)
-        if section is not None and base_version is not None and section_version(case, section.id) != base_version:
+        own_last_save = bool(form_token) and section is not None and \
+            (case.sections or {}).get(section.id, {}).get("form") == form_token
+        if section is not None and base_version is not None and section_version(case, section.id) != base_version \
+                and not own_last_save:
             theirs = {k: case.answers.get(k) for k in changes}
             mine = {k: v for k, v in changes.items()}
             differ = {k for k in changes if _normal(theirs[k]) != _normal(mine[k])}
             if differ:
                 return Conflict(case, {k: theirs[k] for k in differ}, {k: mine[k] for k in differ},
                                 section_version(case, section.id))
-        merged = dict(case.answers)
-        for key, value in changes.items():
-            if value is None or value == [] or value == "":
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        result = check(case, merged, require=[section] if finish_section and section else [])
-        errors = list(read_errors) + result.errors
-        touched = set(changes) | {e.field.split(".")[0] + "." + e.field.split(".")[1] for e in read_errors}
+        applied = apply_changes(case, changes, read_errors=read_errors,
+                                require=[section] if finish_section and section else [])
+        result, errors = applied.validation, applied.errors
+        touched = set(changes) | applied.unsaved
         drafts = dict(case.drafts or {})
         for key in touched:
-            has_error = any(e.field == key or e.field.startswith(key + ".") for e in errors)
-            if raw is not None and key in raw and has_error:
-                drafts[key] = raw[key]
+            typed = (raw or {}).get(key)
+            # Kept as typed: a value that could not be stored, and rows just added and still empty (on screen).
+            pending_rows = isinstance(typed, list) and any(isinstance(r, dict) and is_empty_row(r) for r in typed)
+            if typed is not None and (key in applied.unsaved or pending_rows):
+                drafts[key] = typed
             else:
                 drafts.pop(key, None)
         # Answers hidden by this save take their drafts with them.
         drafts = {k: v for k, v in drafts.items() if q.by_id.get(k) is None or q.is_visible(q.by_id[k], result.answers)}
         new_answers = _strip_empty_rows(result.answers, q)
-        # A value that failed its type check keeps the stored value out: the draft shows what was typed.
         sections = {k: dict(v) for k, v in (case.sections or {}).items()}
         if section is not None:
             state = sections.setdefault(section.id, {"version": 0, "completed": False})
             state["version"] = state.get("version", 0) + 1
+            state["form"] = form_token
             section_errors = [e for e in errors if e.field.split(".")[0] == section.id]
             if finish_section:
                 state["completed"] = not section_errors
@@ -183,8 +261,7 @@ def save_answers(
         audit.record(db, user, "update", "case", case.id,
                      detail=f"section={section.id if section else '-'} fields={','.join(sorted(changes))[:1500]}",
                      organisation_id=case.organisation_id)
-        db.commit()
-        case = db.get(Case, case_id, populate_existing=True)
+        db.commit()  # (the UPDATE also set the new values on `case`: no need to read it again)
         own = [e for e in errors if section is None or e.field.split(".")[0] == section.id]
         return Saved(case, result, own)
     raise RuntimeError("could not save after repeated concurrent updates")
@@ -194,17 +271,24 @@ def _normal(value: Any) -> Any:
     return None if value in ("", [], {}) else value
 
 
-def section_status(case: Case, section: Section, validation: Validation) -> str:
-    ids = {q.id for q in section.questions}
-    if any(k in ids for k in (case.drafts or {})) or validation.errors_for(section.id):
+def section_status(case: Case, section: Section, validation: Validation, required: Validation | None = None) -> str:
+    """`validation` checks the stored answers; `required` (optional, computed when missing) checks them with every
+    section's required answers asked for, so a section marked done that lacks something since is not "completed"."""
+    if _draft_errors(case, section) or validation.errors_for(section.id):
         return HAS_ERRORS
+    ids = {q.id for q in section.questions}
     state = (case.sections or {}).get(section.id, {})
     answered = any(k in ids for k in case.answers if k not in _defaults())
     if state.get("completed"):
-        q = default_questionnaire()
-        missing = [x for x in section.questions if x.required and q.is_visible(x, case.answers) and x.id not in case.answers]
-        return IN_PROGRESS if missing else COMPLETED
+        required = required or check(case, require=[section])
+        return IN_PROGRESS if required.errors_for(section.id) else COMPLETED
     return IN_PROGRESS if answered or state.get("version") else NOT_STARTED
+
+
+def _draft_errors(case: Case, section: Section) -> list[str]:
+    """The section's questions whose typed text could not be stored (a row merely added and empty is not one)."""
+    drafts = case.drafts or {}
+    return [x.id for x in section.questions if x.id in drafts and draft_errors(x, drafts[x.id])]
 
 
 @lru_cache(maxsize=1)
@@ -214,10 +298,15 @@ def _defaults() -> frozenset[str]:
 
 
 def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:
-    """Mark the mapping complete when every required question is answered and nothing has errors."""
+    """Mark the mapping complete when every required question is answered and nothing has errors.
+
+    Completing twice keeps the first date and caseworker: that is when, and by whom, the mapping was done."""
+    if case.status == "completed":
+        return []
     q = default_questionnaire()
     result = check(case, require=q.sections)
-    errors = result.errors + [FieldError(k, "Svaret er ikke lagret fordi det har feil.") for k in (case.drafts or {})]
+    errors = result.errors + [FieldError(k, "Svaret er ikke lagret fordi det har feil.")
+                              for s in q.sections for k in _draft_errors(case, s)]
     if errors:
         return errors
     stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)

@@ -1,4 +1,5 @@
-"""The command line: `python main.py [serve|migrate|seed-demo|create-token|create-user|verify-audit]`."""
+"""The command line: `python main.py [serve|migrate|seed-demo|create-token|verify-audit|create-org|create-user|purge|
+erase-case|export-case|backup|restore]`."""
 
 from __future__ import annotations
 
@@ -63,6 +64,124 @@ def cmd_verify_audit(args) -> int:
     return 1 if problems else 0
 
 
+def _errors_out(errors) -> int:
+    for e in errors:
+        print(f"{e.field}: {e.message}", file=sys.stderr)
+    return 1
+
+
+def _operator() -> str:
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (e.g. a container without a passwd entry)
+        return "unknown"
+
+
+def cmd_create_org(args) -> int:
+    from .admin import create_organisation
+    with _db() as db:
+        org, errors = create_organisation(db, None, name=args.name, kind=args.kind,
+                                          municipality_number=args.municipality or "", county_code=args.county or "")
+        if errors:
+            return _errors_out(errors)
+        print(f"created organisation {org.id}: {org.name}")
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    from .admin import NewUser, create_user
+    from .models import Organisation
+    with _db() as db:
+        org = (db.get(Organisation, int(args.org)) if args.org.isdigit()
+               else db.exec(select(Organisation).where(Organisation.name == args.org)).first())
+        user, password, errors = create_user(db, None, NewUser(
+            username=args.username, full_name=args.name, role=args.role, organisation_id=org.id if org else None,
+            email=args.email or "", phone=args.phone or ""))
+        if errors:
+            return _errors_out(errors)
+    print(f"created user {user.username} ({user.role}); temporary password (shown once, change it after logging in):")
+    print(password)
+    return 0
+
+
+def cmd_purge(args) -> int:
+    from .privacy import purge
+    years = args.years if args.years is not None else get_settings().purge_years
+    if years < 1:
+        print("--years must be 1 or more", file=sys.stderr)
+        return 2
+    with _db() as db:
+        done = purge(db, years, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for p in done:
+        rows = ", ".join(f"{t} {n}" for t, n in sorted(p.deleted.items()))
+        print(f"{verb} case {p.case_id} (organisation {p.organisation_id}, last activity "
+              f"{p.last_activity.date().isoformat()}): {rows}")
+    print(f"{len(done)} case(s) {verb} (completed or closed, no activity for {years} years)")
+    return 0
+
+
+def cmd_erase_case(args) -> int:
+    from .privacy import erase_case
+    if not args.reason.strip():
+        print("give the reason for the erasure with --reason", file=sys.stderr)
+        return 2
+    with _db() as db:
+        counts = erase_case(db, None, args.case_id, args.reason, by=args.by or _operator())
+    if counts is None:
+        print(f"no case {args.case_id}", file=sys.stderr)
+        return 1
+    print(f"erased case {args.case_id}: " + ", ".join(f"{t} {n}" for t, n in sorted(counts.items())))
+    return 0
+
+
+def cmd_export_case(args) -> int:
+    import json
+
+    from .models import Case
+    from .privacy import export_case, export_pdf
+    with _db() as db:
+        case = db.get(Case, args.case_id)
+        if case is None:
+            print(f"no case {args.case_id}", file=sys.stderr)
+            return 1
+        data = export_case(db, None, case, args.format, f"by={_operator()} via=main.py")
+    body = (export_pdf(data) if args.format == "pdf"
+            else json.dumps(data, ensure_ascii=False, indent=2).encode() + b"\n")
+    if args.output:
+        from pathlib import Path
+        Path(args.output).write_bytes(body)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .backup import BackupError, backup
+    try:
+        path = backup(get_settings().database_url, args.path)
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from .backup import BackupError, restore
+    try:
+        restore(get_settings().database_url, args.path)
+    except BackupError as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)
+        return 1
+    cmd_migrate(args)
+    print(f"database restored from {args.path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description="Kartlegging")
     sub = parser.add_subparsers(dest="command")
@@ -76,6 +195,40 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("username")
     token.set_defaults(func=cmd_create_token)
     sub.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(func=cmd_verify_audit)
+    org = sub.add_parser("create-org", help="create an organisation (municipality or career centre)")
+    org.add_argument("name")
+    org.add_argument("--kind", choices=["municipality", "career_centre"], required=True)
+    org.add_argument("--municipality", help="municipality number (four digits), for a municipality")
+    org.add_argument("--county", help="county code (two digits), for a career centre")
+    org.set_defaults(func=cmd_create_org)
+    user = sub.add_parser("create-user", help="create a user; prints a temporary password (last line)")
+    user.add_argument("username")
+    user.add_argument("--name", required=True, help="full name")
+    user.add_argument("--role", choices=["caseworker", "counsellor", "leader", "admin"], required=True)
+    user.add_argument("--org", required=True, help="organisation id or exact name")
+    user.add_argument("--email")
+    user.add_argument("--phone")
+    user.set_defaults(func=cmd_create_user)
+    purge = sub.add_parser("purge", help="delete completed or closed cases with no activity for N years (audited)")
+    purge.add_argument("--years", type=int, help="retention in years (default: KARTLEGGING_PURGE_YEARS, 5)")
+    purge.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    purge.set_defaults(func=cmd_purge)
+    erase = sub.add_parser("erase-case", help="erase a case on the participant's request (audited with the reason)")
+    erase.add_argument("case_id", type=int)
+    erase.add_argument("--reason", required=True)
+    erase.add_argument("--by", help="who asked for or carried out the erasure (default: the operating system user)")
+    erase.set_defaults(func=cmd_erase_case)
+    export = sub.add_parser("export-case", help="a participant's data export (JSON or PDF), audited")
+    export.add_argument("case_id", type=int)
+    export.add_argument("--format", choices=["json", "pdf"], default="json")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export_case)
+    bk = sub.add_parser("backup", help="back up the whole database to PATH (SQLite online backup, or pg_dump)")
+    bk.add_argument("path")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="replace the whole database with the backup at PATH, then migrate")
+    rs.add_argument("path")
+    rs.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["serve", *(argv or [])])

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # Secure cookies when served over HTTPS (set behind a TLS-terminating proxy).
     secure_cookies: bool = Field(False, validation_alias=AliasChoices("KARTLEGGING_SECURE_COOKIES"))
     max_body_bytes: int = Field(1_000_000, validation_alias=AliasChoices("KARTLEGGING_MAX_BODY_BYTES"))
+    # Retention: `main.py purge` deletes completed or closed cases untouched for this many years.
+    purge_years: int = Field(5, ge=1, validation_alias=AliasChoices("KARTLEGGING_PURGE_YEARS"))
 
 
 @lru_cache(maxsize=1)

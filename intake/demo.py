@@ -84,4 +84,26 @@ def seed_demo(db: Session) -> list[str]:
         db.add(case)
         db.commit()
         done.append(f"case {answers['participant.name']}")
+    done += _seed_referral(db, caseworker, orgs["3301"])
     return done
+
+
+def _seed_referral(db: Session, caseworker: User, municipality: Organisation) -> list[str]:
+    """Amal's consent and a sent referral, so the career centre's inbox has something in it."""
+    from . import referrals
+    from .domain.guidance import consent_choices
+
+    amal = db.exec(select(Case).where(Case.organisation_id == municipality.id,
+                                      Case.participant_name == personas.AMAL["participant.name"])).first()
+    if amal is None or referrals.referrals_of(db, amal.id):
+        return []
+    ordinary = [sid for sid, _ in consent_choices(default_questionnaire()).ordinary]
+    _, errors = referrals.record_consent(db, caseworker, amal, {
+        "sections": ordinary, "given_how": "orally_with_interpreter", "given_on": "2026-11-01"})
+    referral, more = referrals.create_referral(db, caseworker, amal, {
+        "purpose": "Karriereveiledning før vedtak om program: hvordan kan Amal bruke sykepleierutdanningen i Norge?",
+        "questions": "Hva må til for autorisasjon som sykepleier, og hva passer som sluttmål?",
+        "decision_deadline": "2026-12-15", "interpreter_language": "ar", "contact_user_id": caseworker.id})
+    if errors or more or referrals.apply(db, caseworker, referral, "send"):
+        return []
+    return [f"referral for {amal.participant_name}"]

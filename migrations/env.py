@@ -4,6 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import intake.models  # noqa: F401  (registers the tables)
+import intake.models_plans  # noqa: F401
+import intake.models_referrals  # noqa: F401
 from intake.config import get_settings
 from intake.db import make_engine
 

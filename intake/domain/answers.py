@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 from . import derived as derived_mod
 from . import identifiers
 from .conditions import Context
-from .questionnaire import Question, Questionnaire, Section
+from .questionnaire import Check, Question, Questionnaire, Section
 from .reference import countries, county_of, languages
 
 MISSING = object()
@@ -161,10 +161,14 @@ def validate(
             clean[key] = value
     clean = questionnaire.drop_hidden(clean)
     derived = derived_mod.derive(clean, programme, today)
-    errors.extend(_cross_checks(questionnaire, clean, derived, today, allow_synthetic))
+    require = list(require)
+    errors.extend(_cross_checks(questionnaire, clean, derived, today, allow_synthetic, {s.id for s in require}))
     for section in require:
         for q in section.questions:
-            if q.required and questionnaire.is_visible(q, clean) and not any(e.field.startswith(q.id) for e in errors):
+            # An optional group's rows still need their required fields.
+            asked = q.required or (q.type == "repeat" and bool(clean.get(q.id)))
+            if asked and questionnaire.is_visible(q, clean) and \
+                    not any(e.field == q.id or e.field.startswith(q.id + ".") for e in errors):
                 errors.extend(required_errors(q, clean.get(q.id)))
     # A value that breaks a cross-field check is reported but kept: it is what the caseworker typed, and it may be the
     # other field that is wrong. Type errors never reach `clean`.
@@ -172,11 +176,15 @@ def validate(
 
 
 def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, today: dt.date,
-                  allow_synthetic: bool) -> list[FieldError]:
+                  allow_synthetic: bool, required_sections: set[str]) -> list[FieldError]:
     errors: list[FieldError] = []
     ctx = Context(answers, derived)
     for section in questionnaire.sections:
         for check in section.checks:
+            # A check that fails when nothing is answered ("one of these is needed") is about completeness:
+            # like a required question, it applies when the section's required answers are asked for.
+            if _about_completeness(check) and section.id not in required_sections:
+                continue
             if check.when.holds(ctx):
                 errors.append(FieldError(check.field, check.message["nb"]))
     nid = answers.get("participant.national_id")
@@ -206,6 +214,10 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
     if msg:
         errors.append(FieldError("assessment.proposed_duration_months", msg))
     return errors
+
+
+def _about_completeness(check: Check) -> bool:
+    return bool(check.when.holds(Context({}, {})))
 
 
 # --- form posts -------------------------------------------------------------------------------------------------
@@ -268,19 +280,10 @@ def parse_section_form(section: Section, form: Mapping[str, list[str]]) -> tuple
                     rows_raw.setdefault(int(m[1]), {})[m[2]] = values if len(values) > 1 else values[-1]
             if not rows_raw and (present is None or q.id not in present):
                 continue
-            fields = {f.id: f for f in q.fields}
-            rows, raw_rows = [], []
-            for i in sorted(rows_raw):
-                raw_row = {k: v for k, v in rows_raw[i].items() if k in fields}
-                raw_rows.append(raw_row)
-                row = {}
-                for key, f in fields.items():
-                    value, error = _coerce(f, raw_row.get(key, ""), f"{q.id}.{len(raw_rows) - 1}.{key}")
-                    if error:
-                        errors.append(error)
-                    elif value is not MISSING:
-                        row[key] = value
-                rows.append(row)  # kept even when empty, so row numbers match what is on screen
+            fields = {f.id for f in q.fields}
+            raw_rows = [{k: v for k, v in rows_raw[i].items() if k in fields} for i in sorted(rows_raw)]
+            rows, row_errors = parse_rows(q, raw_rows)
+            errors.extend(row_errors)
             raw[q.id] = raw_rows
             answers[q.id] = rows
             continue
@@ -296,3 +299,37 @@ def parse_section_form(section: Section, form: Mapping[str, list[str]]) -> tuple
             errors.append(error)
         answers[q.id] = None if value is MISSING else value
     return answers, raw, errors
+
+
+def parse_rows(q: Question, raw_rows: list[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """A repeat group's rows as typed (one dict of form text per row, in screen order) read into typed rows.
+
+    Every row is kept, even an empty one, so row numbers (in errors too) match what is on screen.
+    """
+    rows, errors = [], []
+    for i, raw_row in enumerate(raw_rows):
+        row = {}
+        raw_row = raw_row if isinstance(raw_row, Mapping) else {}
+        for f in q.fields:
+            value, error = _coerce(f, raw_row.get(f.id, ""), f"{q.id}.{i}.{f.id}")
+            if error:
+                errors.append(error)
+            elif value is not MISSING:
+                row[f.id] = value
+        rows.append(row)
+    return rows, errors
+
+
+def is_empty_row(row: Any) -> bool:
+    return not isinstance(row, Mapping) or all(_is_empty(v) for v in row.values())
+
+
+def draft_errors(q: Question, raw: Any) -> list[FieldError]:
+    """The reading and type errors a draft (text kept as typed) still has; none for rows merely added and empty."""
+    if q.type == "repeat":
+        rows, errors = parse_rows(q, raw if isinstance(raw, list) else [])
+        return errors + check_value(q, rows)
+    value, error = _coerce(q, raw, q.id)
+    if error:
+        return [error]
+    return [] if value is MISSING else check_value(q, value)

@@ -78,14 +78,17 @@ async def api_get_case(case_id: int, user: CurrentUser, db: SessionDep):
 @router.patch("/cases/{case_id}/answers", response_model=CaseOut,
               responses={422: {"model": ErrorsOut}, 404: {"description": "No such case in your organisation"}})
 async def api_patch_answers(case_id: int, body: AnswersIn, user: CurrentUser, db: SessionDep):
-    """Merge answers into the case (null removes an answer). Nothing is saved when any answer is invalid."""
+    """Merge answers into the case (null removes an answer). Nothing is saved when any answer is invalid, or when the
+    change makes a check fail (a problem the case already had, say from a form, does not block other changes)."""
     case = access.load_case(db, user, case_id, "case.update", audit_action="open-for-update")
     merged = {**case.answers, **{k: v for k, v in body.answers.items() if v is not None}}
     for k, v in body.answers.items():
         if v is None:
             merged.pop(k, None)
-    result = check(case, merged)
-    if result.errors:
-        return _errors(result.errors)
+    had = {(e.field, e.message) for e in check(case).errors}
+    errors = [e for e in check(case, merged).errors
+              if (e.field, e.message) not in had or ".".join(e.field.split(".")[:2]) in body.answers]
+    if errors:
+        return _errors(errors)
     saved = save_answers(db, user, case.id, body.answers)
     return _case_out(saved.case)

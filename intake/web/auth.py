@@ -13,7 +13,7 @@ from ..config import get_settings
 from ..models import User
 from ..security import (clear_failed_logins, create_session, end_session, login_throttled, record_failed_login,
                         verify_password)
-from .deps import SESSION_COOKIE, CurrentUser, SessionDep
+from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site
 from .templates import templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +34,8 @@ async def login_page(request: Request, next: str | None = None):
 @router.post("/login")
 async def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=200)] = "",
                 password: Annotated[str, Form(max_length=500)] = "", next: Annotated[str, Form()] = "/cases"):
+    if cross_site(request):
+        raise CsrfFailed()  # a login posted from another site would log the browser in as someone else
     address = request.client.host if request.client else "unknown"
     username = username.strip()
     errors = []

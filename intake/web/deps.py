@@ -58,17 +58,24 @@ def _authenticate(request: Request, db: Session) -> User:
 async def current_user(request: Request, db: SessionDep) -> User:
     user = _authenticate(request, db)
     request.state.user = user
+    # End the read transaction before the body is awaited, so no pooled connection is held while it arrives.
+    db.commit()
     if request.method not in ("GET", "HEAD", "OPTIONS") and not request.state.via_token:
         await _check_csrf(request, request.state.session)
     return user
 
 
-async def _check_csrf(request: Request, session: UserSession) -> None:
-    """Cookie-authenticated unsafe requests need the session's token (form field or header) and a same-site origin."""
+def cross_site(request: Request) -> bool:
+    """The request comes from another site: its Origin names another one, or the browser says so."""
     origin = request.headers.get("origin")
     if origin and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
-        raise CsrfFailed()
-    if request.headers.get("sec-fetch-site") in ("cross-site",):
+        return True
+    return request.headers.get("sec-fetch-site") == "cross-site"
+
+
+async def _check_csrf(request: Request, session: UserSession) -> None:
+    """Cookie-authenticated unsafe requests need the session's token (form field or header) and a same-site origin."""
+    if cross_site(request):
         raise CsrfFailed()
     token = request.headers.get("x-csrf-token")
     if not token and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
-from ..cases import check
+from markupsafe import Markup, escape
+
+from ..cases import apply_changes
 from ..domain.answers import FieldError, parse_section_form
 from ..domain.questionnaire import Question, Section, default_questionnaire
 from ..domain.reference import countries, languages, tables
@@ -74,20 +77,18 @@ def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]
     stored.update({k: v for k, v in (case.drafts or {}).items() if k in stored or q.by_id.get(k) in section.questions})
     form = to_form(section, stored)
     if posted:
+        # A repeat group that was posted is shown as posted: its stored rows are numbered without the empty ones.
+        groups = tuple(x.id + "." for x in section.questions if x.type == "repeat" and any(k.startswith(x.id + ".")
+                                                                                            for k in posted))
+        form = {k: v for k, v in form.items() if not (groups and k.startswith(groups))}
         form.update({k: v for k, v in posted.items() if not k.startswith("_")})
     present = " ".join(x.id for x in section.questions)
     parsed, raw, read_errors = parse_section_form(section, {**form, "_questions": [present]})
-    merged = dict(case.answers)
-    for key, value in parsed.items():
-        if value in (None, [], ""):
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    result = check(case, merged, require=[section] if require else [])
-    ids = {x.id for x in section.questions}
+    # The same merge and checks as a save, so the page shows exactly what a save would say.
+    applied = apply_changes(case, parsed, read_errors=read_errors, require=[section] if require else [])
+    result = applied.validation
     bad_read = {e.field for e in read_errors}
-    errors = read_errors + [e for e in result.errors if e.field.split(".")[0] == section.id and e.field not in bad_read
-                            and not (e.field in ids and e.field in bad_read)]
+    errors = [e for e in applied.errors if e.field.split(".")[0] == section.id]
     # Required-answer errors for questions the caseworker has not yet seen are not errors yet: they are news.
     newly = [x.id for x in section.questions if shown_before is not None and x.id not in shown_before
              and q.is_visible(x, result.answers)]
@@ -129,6 +130,32 @@ def choices_for(q: Question, lang: str = "nb") -> list[tuple[str, str]]:
     return []
 
 
+def _options_html(choices: list[tuple[str, str]]) -> str:
+    return "".join(f'<option value="{escape(code)}">{escape(label)}</option>' for code, label in choices)
+
+
+@lru_cache(maxsize=8)
+def _reference_options(kind: str, lang: str) -> str:
+    return _options_html(list((countries if kind == "country" else languages)(lang).items()))
+
+
+def select_options(q: Question, text: str, lang: str = "nb") -> Markup:
+    """A select's <option>s with `text` selected; a stored code the list no longer has is kept as its own option.
+
+    Built once per question and language: the country and language lists have hundreds of entries, and every
+    autosave re-renders the section (escaping them each time was a third of a save's time)."""
+    html = (_reference_options(q.type, lang) if q.type in ("country", "language")
+            else _options_html(choices_for(q, lang)))
+    if text:
+        plain = f'<option value="{escape(text)}">'
+        html = (html.replace(plain, plain[:-1] + " selected>", 1) if plain in html
+                else html + f'<option value="{escape(text)}" selected>{escape(text)}</option>')
+    return Markup('<option value="">Velg …</option>' + html)
+
+
+NOT = {"nb": "ikke", "nn": "ikkje", "en": "not"}
+
+
 def display(q: Question, value: Any, lang: str = "nb") -> str:
     """An answer as a caseworker reads it on the check-answers page."""
     if value is None or value == "" or value == []:
@@ -155,7 +182,10 @@ def display(q: Question, value: Any, lang: str = "nb") -> str:
     if q.type == "repeat":
         rows = []
         for row in value:
-            parts = [display(f, row.get(f.id), lang) for f in q.fields if row.get(f.id) not in (None, "")]
+            # A yes/no inside a row reads as its label ("fullført", "ikke fullført"), not a bare "Ja" among the rest.
+            parts = [(f.label[lang].lower() if row[f.id] else f"{NOT[lang]} {f.label[lang].lower()}")
+                     if f.type == "bool" else display(f, row.get(f.id), lang)
+                     for f in q.fields if row.get(f.id) not in (None, "")]
             rows.append(", ".join(p for p in parts if p))
         return "; ".join(rows)
     return str(value)

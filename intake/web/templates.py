@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 
 from ..config import ROOT
+from .forms import select_options
 
 templates = Jinja2Templates(directory=ROOT / "templates")
 env = templates.env
@@ -38,3 +39,4 @@ def dom_id(question_id: str) -> str:
 
 env.filters["date"] = norwegian_date
 env.filters["dom_id"] = dom_id
+env.globals["select_options"] = select_options

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
-from .. import access
+from .. import access, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, save_answers, section_status,
                      section_version)
 from ..domain.questionnaire import default_questionnaire
@@ -40,12 +41,14 @@ def _page(request: Request, name: str, context: dict, status_code: int = 200):
 @router.get("/cases")
 async def case_list(request: Request, user: CurrentUser, db: SessionDep,
                     q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+    if not access.can(user, "case.read") and access.can(user, "referral.inbox"):
+        return RedirectResponse("/inbox", status_code=303)  # a career counsellor's start page
     access.require(user, "case.read")
     stmt = select(Case).where(Case.organisation_id == user.organisation_id)
     term = q.strip()
     if term:
         digits = term.replace(" ", "")
-        stmt = stmt.where(or_(func.lower(Case.participant_name).contains(term.lower()),
+        stmt = stmt.where(or_(func.lower(Case.participant_name).contains(term.lower(), autoescape=True),
                               col(Case.duf_number).startswith(digits) if digits.isdigit() else False))
     total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
     cases = db.exec(stmt.order_by(col(Case.decision_deadline).asc().nulls_last(), col(Case.id).desc())
@@ -56,7 +59,8 @@ async def case_list(request: Request, user: CurrentUser, db: SessionDep,
     db.commit()
     return _page(request, "cases/list.html", {
         "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
-        "organisation": org, "today": dt.date.today(), "can_create": access.can(user, "case.create")})
+        "organisation": org, "today": dt.date.today(), "can_create": access.can(user, "case.create"),
+        "referral_by_case": referrals.latest_by_case(db, [c.id for c in cases]), "referral_labels": referrals.labels()})
 
 
 @router.post("/cases/new")
@@ -72,11 +76,18 @@ async def task_list(request: Request, case_id: int, user: CurrentUser, db: Sessi
     case = access.load_case(db, user, case_id)
     q = default_questionnaire()
     result = check(case)
-    statuses = {s.id: section_status(case, s, result) for s in q.sections}
+    required = check(case, require=q.sections)
+    statuses = {s.id: section_status(case, s, result, required) for s in q.sections}
     return _page(request, "cases/tasklist.html", {
         "case": case, "sections": q.sections, "statuses": statuses, "labels": STATUS_LABELS,
         "derived": result.derived, "can_edit": access.can(user, "case.update"),
-        "all_done": all(v == "completed" for v in statuses.values())})
+        "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
+        "guidance": referrals.case_guidance(db, user, case), "referral_labels": referrals.labels(),
+        "can_refer": access.can(user, "referral.create")})
+
+
+def _completed_by(db, case: Case) -> User | None:
+    return db.get(User, case.completed_by_id) if case.completed_by_id else None
 
 
 def _section_or_404(section_id: str):
@@ -95,12 +106,13 @@ def _next_url(case: Case, section_id: str, return_to: str | None) -> str:
 
 
 def _render_section(request, case, section, view, *, return_to=None, conflict=None, notice=None, saved_at=None,
-                    status_code=200):
+                    status_code=200, form_token=None):
     q = default_questionnaire()
     ids = [s.id for s in q.sections]
     i = ids.index(section.id)
     context = {"case": case, "section": section, "view": view, "conflict": conflict, "notice": notice,
                "return_to": return_to, "saved_at": saved_at, "choices_for": choices_for, "display": display,
+               "form_token": form_token or secrets.token_urlsafe(12),
                "derived_keys": DERIVED_BY_SECTION.get(section.id, []), "questionnaire": q,
                "step": i + 1, "steps": len(ids), "previous": ids[i - 1] if i else None}
     fragment = request.headers.get("hx-request") and request.headers.get("hx-request-type", "partial") != "full"
@@ -115,7 +127,8 @@ def _render_section(request, case, section, view, *, return_to=None, conflict=No
 async def section_page(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep,
                        return_to: Annotated[str | None, Query(alias="return")] = None):
     section = _section_or_404(section_id)
-    case = access.load_case(db, user, case_id, detail=f"section={section_id}")
+    # The section page is a form: only those who may change the case get it (others read the check page).
+    case = access.load_case(db, user, case_id, "case.update", audit_action="read", detail=f"section={section_id}")
     return _render_section(request, case, section, section_view(case, section), return_to=return_to)
 
 
@@ -129,6 +142,7 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
     posted = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
     action = (posted.get("_action") or ["autosave"])[-1]
     return_to = (posted.get("_return") or [None])[-1] or None
+    form_token = (posted.get("_form") or [""])[-1][:32] or None
     shown_before = set((posted.get("_questions") or [""])[-1].split())
     try:
         base_version = int((posted.get("_version") or [""])[-1])
@@ -137,20 +151,21 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
     posted = _apply_row_action(section, posted, action)
     from ..domain.answers import parse_section_form
     changes, raw, read_errors = parse_section_form(section, posted)
-    if action.startswith("add:"):
+    if action.startswith("add:") and any(x.id == action[4:] and x.type == "repeat" for x in section.questions):
         # An added row is empty: keep it on screen (as a draft) until it is filled in or removed.
         qid = action[4:]
         raw.setdefault(qid, []).append({})
         changes.setdefault(qid, []).append({})
     result = save_answers(db, user, case.id, changes, raw=raw, read_errors=read_errors, section=section,
-                          base_version=base_version, finish_section=action == "continue")
+                          base_version=base_version, finish_section=action == "continue", form_token=form_token)
     if isinstance(result, Conflict):
         view = section_view(result.case, section, posted=posted)
         return _render_section(request, result.case, section, view, return_to=return_to, conflict=result,
-                               status_code=409)
+                               status_code=409, form_token=form_token)
     case = result.case
     finishing = action == "continue"
-    view = section_view(case, section, require=finishing, shown_before=shown_before if finishing else None)
+    view = section_view(case, section, require=finishing, shown_before=shown_before if finishing else None,
+                        posted=_rows_on_screen(section, posted, raw, action))
     if action == "continue" and not view.errors and not view.newly_shown:
         target = _next_url(case, section.id, return_to)
         if request.headers.get("hx-request"):
@@ -163,10 +178,25 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
         notice = "Svarene dine gjorde at flere spørsmål ble vist. Svar på dem før du går videre."
     status_code = 422 if finishing and view.errors else 200
     response = _render_section(request, case, section, view, return_to=return_to, notice=notice,
-                               saved_at=dt.datetime.now(dt.timezone.utc), status_code=status_code)
+                               saved_at=dt.datetime.now(dt.timezone.utc), status_code=status_code,
+                               form_token=form_token)
     if status_code == 422:
         response.headers["HX-Push-Url"] = "false"
     return response
+
+
+def _rows_on_screen(section, posted: dict[str, list[str]], raw: dict, action: str) -> dict[str, list[str]] | None:
+    """After adding or removing a repeat row, that group's rows as posted, plus the added one: storage drops empty
+    rows, but a row the caseworker just added (or left empty beside the one removed) stays on screen."""
+    if not action.startswith(("add:", "remove:")):
+        return None
+    group = next((x for x in section.questions if x.type == "repeat" and x.id == action.split(":")[1]), None)
+    if group is None:
+        return None
+    shown = {k: v for k, v in posted.items() if k.startswith(group.id + ".")}
+    if action.startswith("add:"):
+        shown[f"{group.id}.{len(raw.get(group.id, [])) - 1}.{group.fields[0].id}"] = [""]
+    return shown or None
 
 
 def _apply_row_action(section, posted: dict[str, list[str]], action: str) -> dict[str, list[str]]:
@@ -201,18 +231,23 @@ def _apply_row_action(section, posted: dict[str, list[str]], action: str) -> dic
 @router.get("/cases/{case_id}/check")
 async def check_answers(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, detail="check-answers")
-    return _check_page(request, case, [])
+    return _check_page(request, db, case, [])
 
 
-def _check_page(request, case, errors, status_code=200):
+def _check_page(request, db, case, errors, status_code=200):
     q = default_questionnaire()
     result = check(case)
+    required = check(case, require=q.sections)
     rows = []
     for s in q.sections:
         items = [(x, display(x, case.answers.get(x.id))) for x in s.questions if q.is_visible(x, case.answers)]
-        rows.append((s, items, section_status(case, s, result)))
+        rows.append((s, items, section_status(case, s, result, required)))
+    user = request.state.user
     return _page(request, "wizard/check.html", {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS,
-                                                "derived": result.derived, "questionnaire": q},
+                                                "derived": result.derived, "questionnaire": q,
+                                                "can_edit": access.can(user, "case.update"),
+                                                "can_complete": access.can(user, "case.complete"),
+                                                "completed_by": _completed_by(db, case)},
                  status_code=status_code)
 
 
@@ -222,5 +257,5 @@ async def complete(request: Request, case_id: int, user: CurrentUser, db: Sessio
     errors = complete_mapping(db, user, case)
     if errors:
         db.refresh(case)
-        return _check_page(request, case, errors, status_code=422)
+        return _check_page(request, db, case, errors, status_code=422)
     return RedirectResponse(f"/cases/{case.id}?completed=1", status_code=303)

@@ -1,0 +1,185 @@
+"""Organisations and users: create, deactivate, reset and change passwords, with the checks an administrator needs.
+
+Used by the administrator's pages and by `main.py create-org|create-user`. Problems come back as `FieldError`s;
+every change is audited.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, delete, func, select
+
+from . import audit
+from .domain.answers import FieldError
+from .domain.reference import county_of, tables
+from .models import Organisation, User, UserSession
+from .security import end_all_sessions, hash_password, verify_password
+
+ROLES = ("caseworker", "counsellor", "leader", "admin")
+KINDS = {"municipality": "Kommune", "career_centre": "Karrieresenter"}
+# Which roles belong in which kind of organisation (counsellors work at a career centre, caseworkers in a municipality).
+ROLES_BY_KIND = {"municipality": ("caseworker", "leader", "admin"), "career_centre": ("counsellor", "leader", "admin")}
+MIN_PASSWORD = 12
+MAX_PASSWORD = 500
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
+
+
+def _text(errors: list[FieldError], field: str, value: str, label: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors.append(FieldError(field, f"Fyll ut «{label}»."))
+    elif len(value) > max_length:
+        errors.append(FieldError(field, f"«{label}» kan ha høyst {max_length} tegn (nå {len(value)})."))
+    elif any(ord(c) < 32 for c in value):
+        errors.append(FieldError(field, f"«{label}» inneholder ugyldige tegn."))
+    return value
+
+
+def password_errors(password: str, field: str = "new_password", username: str = "") -> list[FieldError]:
+    if len(password) < MIN_PASSWORD:
+        return [FieldError(field, f"Passordet må ha minst {MIN_PASSWORD} tegn.")]
+    if len(password) > MAX_PASSWORD:
+        return [FieldError(field, f"Passordet kan ha høyst {MAX_PASSWORD} tegn.")]
+    if username and username.lower() in password.lower():
+        return [FieldError(field, "Passordet kan ikke inneholde brukernavnet.")]
+    return []
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters
+
+
+def create_organisation(db: Session, actor: User | None, *, name: str, kind: str, municipality_number: str = "",
+                        county_code: str = "") -> tuple[Organisation | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    name = _text(errors, "name", name, "Navn", 200)
+    municipality_number = (municipality_number or "").strip()
+    county_code = (county_code or "").strip()
+    if kind not in KINDS:
+        errors.append(FieldError("kind", "Velg kommune eller karrieresenter."))
+    elif kind == "municipality":
+        county = county_of(municipality_number)
+        if county is None:
+            errors.append(FieldError("municipality_number",
+                                     "Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301."))
+        else:
+            county_code = county["code"]
+    else:
+        municipality_number = ""
+        if county_code not in tables()["counties"]:
+            errors.append(FieldError("county_code", "Velg fylket karrieresenteret hører til."))
+    if name and not errors and db.exec(select(Organisation).where(
+            func.lower(Organisation.name) == name.lower())).first():
+        errors.append(FieldError("name", "Det finnes allerede en virksomhet med dette navnet."))
+    if errors:
+        return None, errors
+    org = Organisation(name=name, kind=kind, municipality_number=municipality_number or None, county_code=county_code)
+    db.add(org)
+    db.flush()
+    audit.record(db, actor, "create", "organisation", org.id, f"name={name} kind={kind}", organisation_id=org.id)
+    db.commit()
+    return org, []
+
+
+@dataclass
+class NewUser:
+    username: str = ""
+    full_name: str = ""
+    role: str = ""
+    organisation_id: int | None = None
+    email: str = ""
+    phone: str = ""
+
+
+def create_user(db: Session, actor: User | None, data: NewUser, password: str | None = None
+                ) -> tuple[User | None, str, list[FieldError]]:
+    """The new user and its first password (`password`, or a temporary one to hand over), or the errors."""
+    errors: list[FieldError] = []
+    username = _text(errors, "username", data.username, "Brukernavn", 100).lower()
+    if username and not any(e.field == "username" for e in errors) and not USERNAME.fullmatch(username):
+        errors.append(FieldError("username", "Brukernavnet kan bare ha små bokstaver a–z, sifre, punktum, "
+                                             "bindestrek og understrek, og må ha minst to tegn."))
+    full_name = _text(errors, "full_name", data.full_name, "Fullt navn", 200)
+    email = _text(errors, "email", data.email, "E-post", 200, required=False)
+    if email and "@" not in email:
+        errors.append(FieldError("email", "Skriv en e-postadresse, for eksempel navn@kommune.no."))
+    phone = _text(errors, "phone", data.phone, "Telefon", 40, required=False)
+    org = db.get(Organisation, data.organisation_id) if data.organisation_id else None
+    if org is None:
+        errors.append(FieldError("organisation_id", "Velg virksomheten brukeren hører til."))
+    if data.role not in ROLES:
+        errors.append(FieldError("role", "Velg en rolle."))
+    elif org is not None and data.role not in ROLES_BY_KIND[org.kind]:
+        errors.append(FieldError("role", "Rollen passer ikke for denne typen virksomhet "
+                                         "(programrådgivere i kommuner, karriereveiledere i karrieresentre)."))
+    if password is not None:
+        errors.extend(password_errors(password, "password", username))
+    if username and not any(e.field == "username" for e in errors) and db.exec(
+            select(User).where(User.username == username)).first():
+        errors.append(FieldError("username", "Brukernavnet er allerede i bruk."))
+    if errors:
+        return None, "", errors
+    first_password = password if password is not None else temporary_password()
+    user = User(username=username, full_name=full_name, role=data.role, organisation_id=org.id, email=email or None,
+                phone=phone or None, password_hash=hash_password(first_password))
+    db.add(user)
+    db.flush()
+    audit.record(db, actor, "create", "user", user.id, f"username={username} role={data.role}",
+                 organisation_id=org.id)
+    db.commit()
+    return user, first_password, []
+
+
+def set_active(db: Session, actor: User, user: User, active: bool) -> list[FieldError]:
+    if actor.id == user.id and not active:
+        return [FieldError("user", "Du kan ikke deaktivere din egen bruker.")]
+    user.active = active
+    db.add(user)
+    audit.record(db, actor, "activate" if active else "deactivate", "user", user.id, f"username={user.username}",
+                 organisation_id=user.organisation_id)
+    db.commit()
+    if not active:
+        end_all_sessions(db, user.id)
+    return []
+
+
+def reset_password(db: Session, actor: User, user: User) -> str:
+    """A new temporary password for `user` (shown once to the administrator); the user's sessions end."""
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    db.add(user)
+    audit.record(db, actor, "reset-password", "user", user.id, f"username={user.username}",
+                 organisation_id=user.organisation_id)
+    db.commit()
+    end_all_sessions(db, user.id)
+    return password
+
+
+def change_own_password(db: Session, user: User, current: str, new: str, repeat: str,
+                        keep_session_id: str | None) -> list[FieldError]:
+    """Change one's own password; every other session of the user ends, the current one (if any) stays."""
+    errors: list[FieldError] = []
+    if not current:
+        errors.append(FieldError("current_password", "Skriv passordet du har nå."))
+    elif len(current) > MAX_PASSWORD or not verify_password(current, user.password_hash):
+        errors.append(FieldError("current_password", "Passordet du har nå er feil."))
+    errors.extend(password_errors(new, "new_password", user.username))
+    if not errors and new != repeat:
+        errors.append(FieldError("repeat_password", "Passordene er ikke like. Skriv det nye passordet to ganger."))
+    if not errors and new == current:
+        errors.append(FieldError("new_password", "Det nye passordet må være forskjellig fra det gamle."))
+    if errors:
+        return errors
+    user.password_hash = hash_password(new)
+    db.add(user)
+    audit.record(db, user, "change-password", "user", user.id)
+    db.commit()
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_session_id:
+        stmt = stmt.where(col(UserSession.id) != keep_session_id)
+    db.exec(stmt)
+    db.commit()
+    return []

@@ -1,0 +1,84 @@
+"""Stored data for the integration plan (integreringsplan): the plan being shaped, its elements, and its fixed versions.
+The schema comes from `migrations/versions/0003_plans.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .models import utcnow
+
+
+class Plan(SQLModel, table=True):
+    """One per case: the plan's settings while the caseworker shapes it. Fixed versions are `PlanVersion` rows."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True, index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    end_goal: Optional[str] = Field(default=None, max_length=40)  # an END_GOALS code
+    duration_months: Optional[int] = None
+    start_date: Optional[dt.date] = None
+    hours_per_week: float = 37.5  # 37.5, or 30 where the activities need much self-study
+    norwegian_hours: Optional[int] = None
+    social_studies_hours: Optional[int] = None
+    long_term_goal: str = Field(default="", sa_column=Column(Text, nullable=False))
+    extension_justification: str = Field(default="", sa_column=Column(Text, nullable=False))
+    language: str = Field(default="nb", max_length=10)  # the participant's language on the print (PLAN_LANGUAGES)
+    # What the current proposals were computed from: a digest of the answers and the rule set's version.
+    proposals_basis: str = Field(default="", max_length=64)
+    version: int = 1  # row version: bumped by every change, guards concurrent edits and fixing
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PlanElement(SQLModel, table=True):
+    """An element (tiltak): a rule's proposal (with why it was proposed) or one the caseworker added (`code` None)."""
+
+    __tablename__ = "plan_element"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    code: Optional[str] = Field(default=None, max_length=40)  # a recommendation code; None for an own element
+    title: str = Field(max_length=200)  # Norwegian; for a proposal, the rule's title when proposed
+    responsible: str = Field(default="", max_length=200)
+    start: Optional[dt.date] = None  # None: from the programme's start
+    end: Optional[dt.date] = None  # None: until the programme ends
+    status: str = Field(default="proposed", max_length=20)  # proposed | accepted | rejected
+    rejection_reason: str = Field(default="", max_length=500)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Captured when proposed (and refreshed while undecided): the answers behind it, its source, the rule set.
+    because: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="", max_length=500)
+    ruleset_version: str = Field(default="", max_length=20)
+    sensitive: bool = False
+    no_longer_proposed: bool = False  # the rules stopped proposing it after the answers changed
+    position: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    decided_at: Optional[dt.datetime] = None
+    decided_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+
+
+class PlanVersion(SQLModel, table=True):
+    """A fixed ("fastsatt") plan, kept unchanged: what it was made from, the document, and the text and PDF as printed."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_version_plan_id_number"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    number: int
+    fixed_at: dt.datetime = Field(default_factory=utcnow)
+    fixed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    language: str = Field(max_length=10)
+    ruleset_version: str = Field(max_length=20)
+    # Digest of answers, settings and elements: fixing an unchanged plan again makes no new version.
+    fingerprint: str = Field(max_length=64)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    elements: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    document: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))  # the HTML the PDF was made from
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)

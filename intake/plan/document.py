@@ -1,0 +1,149 @@
+"""What a printed integration plan (integreringsplan, integreringsloven § 15) holds: one frozen value, built from a saved plan
+version, and everything the renderer needs, so the same document always prints the same way.
+
+Free text (names, the long-term goal, notes, the career centre's words) stays as written, in Norwegian; only the fixed texts
+are translated (`rules/plan_texts/`). `problems()` lists what is wrong as (field, message) values; the renderer refuses a
+document with problems rather than print a wrong plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from intake.domain.derived import CEFR_LEVELS, END_GOALS, SKILLS
+
+ELEMENT_STATUSES = ("planned", "ongoing", "completed", "cancelled")
+HOURS_PER_WEEK = (37.5, 30.0)  # full time; or 30 where the activities need much self-study (IMDi, omfang og innhold)
+GOAL_LEVELS = CEFR_LEVELS[1:]
+NORWEGIAN_FORMS = ("nb", "nn")
+_DUF = re.compile(r"\d{12}")
+MAX_TEXT = 4000  # a printed plan is no place for a pasted document
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NorwegianGoal:
+    """The Norwegian goal (norskmål) as a CEFR level per skill of Norskprøven."""
+
+    listening: str
+    reading: str
+    writing: str
+    oral: str
+
+    def items(self) -> tuple[tuple[str, str], ...]:
+        return tuple((skill, getattr(self, skill)) for skill in SKILLS)
+
+
+@dataclass(frozen=True)
+class PlanElement:
+    """One element (tiltak) of the plan: a proposal the caseworker accepted, or one of their own (`code` None)."""
+
+    code: str | None  # one of the 22 recommendation codes, or None for an element the caseworker wrote
+    title: str  # free text, Norwegian; required for own elements, an optional more precise title for coded ones
+    responsible: str  # free text, e.g. "Voksenopplæringen i Drammen"
+    start: dt.date
+    end: dt.date | None = None  # None: until the programme ends
+    status: str = "planned"
+    note: str = ""  # the caseworker's note, Norwegian
+    month_precision: bool = False  # print start and end as month.year (the plan may give months, not days)
+
+
+@dataclass(frozen=True)
+class PlanDocument:
+    # who
+    participant_name: str
+    birth_date: dt.date
+    duf_number: str  # UDI's 12-digit case number; the national id is never printed on the plan
+    municipality_name: str
+    caseworker_name: str
+    caseworker_phone: str
+    caseworker_email: str
+    # which version
+    plan_date: dt.date
+    version: int
+    ruleset_version: str
+    # goals (§ 13, § 15)
+    end_goal: str
+    norwegian_goal: NorwegianGoal
+    long_term_goal: str  # the participant's own words, from the integration contract (§ 16)
+    # scope
+    duration_months: int
+    start_date: dt.date
+    end_date: dt.date
+    norwegian_hours: int
+    elements: tuple[PlanElement, ...]
+    # languages: the participant reads the plan in `language` beside the Norwegian text
+    language: str
+    norwegian_form: str = "nb"  # "nn" for a municipality whose official form is nynorsk
+    hours_per_week: float = 37.5
+    holiday_weeks: int = 5
+    social_studies_hours: int = 75
+    # the county career centre's words, when guidance has ended (§ 11)
+    career_guidance_summary: str | None = None
+    career_guidance_recommendation: str | None = None
+    # appeal (§ 46; forvaltningsloven §§ 28–29): to the municipality that made the decision
+    appeal_weeks: int = 3
+    appeal_body: str = ""  # empty: the municipality
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "elements", tuple(self.elements))
+        if not self.appeal_body:
+            object.__setattr__(self, "appeal_body", self.municipality_name)
+
+    @property
+    def has_career_guidance(self) -> bool:
+        return bool(self.career_guidance_summary or self.career_guidance_recommendation)
+
+    def problems(self, *, element_codes: frozenset[str] | None = None, languages: tuple[str, ...] | None = None
+                 ) -> list[Problem]:
+        """Everything that would make the printed plan wrong. The code lists come from the plan texts when given."""
+        out: list[Problem] = []
+
+        def need(ok: bool, name: str, message: str) -> None:
+            if not ok:
+                out.append(Problem(name, message))
+
+        for name in ("participant_name", "duf_number", "municipality_name", "caseworker_name", "ruleset_version",
+                     "appeal_body"):
+            need(bool(getattr(self, name).strip()), name, "mangler")
+        for name in ("participant_name", "municipality_name", "caseworker_name", "caseworker_phone",
+                     "caseworker_email", "long_term_goal", "career_guidance_summary",
+                     "career_guidance_recommendation"):
+            value = getattr(self, name) or ""
+            need(len(value) <= MAX_TEXT, name, f"er lengre enn {MAX_TEXT} tegn")
+        need(bool(self.caseworker_phone.strip() or self.caseworker_email.strip()), "caseworker_phone",
+             "programrådgiveren må ha telefon eller e-post")
+        need(bool(_DUF.fullmatch(self.duf_number)), "duf_number", "DUF-nummeret har 12 sifre")
+        need(self.version >= 1, "version", "versjonen begynner på 1")
+        need(self.end_goal in END_GOALS, "end_goal", f"ukjent sluttmål {self.end_goal!r}")
+        for skill, level in self.norwegian_goal.items():
+            need(level in GOAL_LEVELS, f"norwegian_goal.{skill}", f"ukjent nivå {level!r}")
+        need(self.duration_months >= 1, "duration_months", "varigheten må være minst én måned")
+        need(self.start_date <= self.end_date, "end_date", "sluttdatoen er før startdatoen")
+        need(self.hours_per_week in HOURS_PER_WEEK, "hours_per_week", "timer i uken er 37,5 eller 30")
+        need(self.norwegian_hours >= 0, "norwegian_hours", "kan ikke være negativ")
+        need(self.social_studies_hours >= 0, "social_studies_hours", "kan ikke være negativ")
+        need(self.norwegian_form in NORWEGIAN_FORMS, "norwegian_form", "bokmål (nb) eller nynorsk (nn)")
+        if languages is not None:
+            need(self.language in languages, "language", f"ingen plantekster på språket {self.language!r}")
+        for i, element in enumerate(self.elements):
+            at = f"elements[{i}]"
+            if element.code is None:
+                need(bool(element.title.strip()), f"{at}.title", "et eget tiltak må ha en tittel")
+            elif element_codes is not None:
+                need(element.code in element_codes, f"{at}.code", f"ukjent tiltak {element.code!r}")
+            need(element.status in ELEMENT_STATUSES, f"{at}.status", f"ukjent status {element.status!r}")
+            need(bool(element.responsible.strip()), f"{at}.responsible", "mangler")
+            need(element.end is None or element.start <= element.end, f"{at}.end", "slutter før den begynner")
+            need(len(element.title) <= 200 and len(element.note) <= MAX_TEXT, f"{at}", "teksten er for lang")
+        return out
+
+
+__all__ = ["ELEMENT_STATUSES", "HOURS_PER_WEEK", "NorwegianGoal", "PlanDocument", "PlanElement", "Problem"]

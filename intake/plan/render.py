@@ -1,0 +1,267 @@
+"""Renders a PlanDocument as HTML (the browser's print view) and as a tagged PDF/UA-1 with WeasyPrint.
+
+Fonts come from npm (`@fontsource/*` in package.json, installed by scripts/setup): Noto Sans for Latin and Cyrillic,
+Vazirmatn for Arabic script (Arabic, Dari), Noto Sans Ethiopic for Tigrinya. A glyph missing from them fails the render
+instead of printing a blank box.
+
+Why Vazirmatn and not Noto Naskh/Sans Arabic: the Noto Arabic fonts draw many letters from shared dotless shapes plus
+dot glyphs, and a PDF maps each glyph to one character only, so text copied or read aloud from the PDF came out wrong
+(خطة extracted as نطة). Vazirmatn has a glyph per letter form: the Arabic and Dari text extracts as written
+(tests/plan/test_render.py checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .document import PlanDocument, PlanElement
+from .texts import ELEMENT_CODES, PLAN_LANGUAGES, PlanTexts, plan_texts
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_DIR = ROOT / "templates" / "plan"
+FONTSOURCE_DIR = ROOT / "node_modules" / "@fontsource"
+# Where the web app serves node_modules/@fontsource for the browser's print view.
+FONT_URL_PREFIX = "/static/vendor/fontsource"
+
+
+class PlanRenderError(RuntimeError):
+    """The plan cannot be printed correctly: an invalid document, a missing glyph, or fonts that would not load."""
+
+
+class MissingGlyphError(PlanRenderError):
+    """WeasyPrint drew .notdef (a blank box): the bundled fonts lack a character the plan uses."""
+
+
+# --- fonts ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FontFile:
+    family: str  # the family name the CSS uses
+    package: str  # npm package under node_modules/@fontsource
+    subset: str  # fontsource's subset name; its unicode range comes from the package's unicode.json
+    weight: int
+
+    def file_name(self, flavour: str) -> str:
+        return f"{self.package}-{self.subset}-{self.weight}-normal.{flavour}"
+
+    @property
+    def path(self) -> Path:
+        """The WOFF 1 file, for WeasyPrint: it decodes WOFF 1 about ten times faster than WOFF 2 (fontTools rebuilds
+        WOFF 2 glyph tables in Python), which is paid once per process when the fonts are loaded."""
+        return FONTSOURCE_DIR / self.package / "files" / self.file_name("woff")
+
+
+# One family per subset file. WeasyPrint 70 keys embedded fonts by family, weight and style, so two files of one family
+# (fontsource's Latin and Cyrillic halves of Noto Sans, told apart only by unicode-range) would share one embedded font
+# and Cyrillic would print with Latin glyphs. The CSS lists the families in fallback order instead.
+FONT_FILES: tuple[FontFile, ...] = tuple(
+    FontFile(family, package, subset, weight)
+    for family, package, subset in (
+        ("Plan Sans", "noto-sans", "latin"),
+        ("Plan Sans Latin Ext", "noto-sans", "latin-ext"),
+        ("Plan Sans Cyrillic", "noto-sans", "cyrillic"),
+        ("Plan Sans Cyrillic Ext", "noto-sans", "cyrillic-ext"),
+        ("Plan Arabic", "vazirmatn", "arabic"),
+        ("Plan Ethiopic", "noto-sans-ethiopic", "ethiopic"),
+    )
+    for weight in (400, 700)
+)
+
+
+def _unicode_range(font: FontFile) -> str:
+    ranges = json.loads((FONTSOURCE_DIR / font.package / "unicode.json").read_text())
+    return ranges[font.subset]
+
+
+def font_face_css(url_for: Callable[[FontFile], str], flavour: str) -> str:
+    rules = []
+    for font in FONT_FILES:
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{font.family}";\n'
+            f"  font-weight: {font.weight};\n"
+            "  font-style: normal;\n"
+            f'  src: url("{url_for(font)}") format("{flavour}");\n'
+            f"  unicode-range: {_unicode_range(font)};\n"
+            "}\n")
+    return "".join(rules)
+
+
+def _check_fonts() -> None:
+    missing = [str(font.path) for font in FONT_FILES if not font.path.is_file()]
+    if missing:
+        raise PlanRenderError("the plan's fonts are not installed (run scripts/setup, which runs npm ci); missing: "
+                              + ", ".join(missing))
+
+
+# --- HTML -------------------------------------------------------------------------------------------------------------
+
+_env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"], default=True),
+                   undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+
+
+def _date(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _period(element: PlanElement) -> str:
+    fmt = "%m.%Y" if element.month_precision else "%d.%m.%Y"
+    start = element.start.strftime(fmt)
+    end = element.end.strftime(fmt) if element.end else ""
+    return f"{start}–{end}"
+
+
+def _check(doc: PlanDocument) -> None:
+    problems = doc.problems(element_codes=ELEMENT_CODES, languages=PLAN_LANGUAGES)
+    if problems:
+        raise PlanRenderError("the plan cannot be printed: "
+                              + "; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+def _context(doc: PlanDocument) -> dict:
+    no = plan_texts(doc.norwegian_form)
+    tr = None if doc.language == doc.norwegian_form else plan_texts(doc.language)
+
+    def say(t: PlanTexts, key: str) -> str:
+        return t.fill(key, appeal_weeks=t.weeks(doc.appeal_weeks), holiday_weeks=t.weeks(doc.holiday_weeks),
+                      body=doc.appeal_body)
+
+    return {"doc": doc, "no": no, "tr": tr, "say": say, "date": _date, "period": _period, "number": no.number}
+
+
+@lru_cache(maxsize=1)
+def _browser_css() -> str:
+    return font_face_css(lambda f: f"{FONT_URL_PREFIX}/{f.package}/files/{f.file_name('woff2')}", "woff2") + \
+        (TEMPLATE_DIR / "plan.css").read_text(encoding="utf-8")
+
+
+def render_plan_html(doc: PlanDocument, *, for_print: bool) -> str:
+    """The plan as one HTML page. for_print: the markup WeasyPrint renders (its CSS is passed separately); otherwise
+    a page for the browser, with the print CSS inline and fonts served from FONT_URL_PREFIX."""
+    _check(doc)
+    # The CSS is our own file, not user input: inserted as it is (autoescaping would break its quotes).
+    inline_css = None if for_print else Markup(_browser_css())
+    return _env.get_template("plan.html").render(**_context(doc), inline_css=inline_css)
+
+
+# --- PDF --------------------------------------------------------------------------------------------------------------
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _weasyprint_log() -> Iterator[_Collect]:
+    """Collect WeasyPrint's warnings while it renders, whatever level the app gives its loggers."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _raise_on(records: list[logging.LogRecord]) -> None:
+    messages = [r.getMessage() for r in records]
+    notdef = [m for m in messages if ".notdef glyph" in m]
+    if notdef:
+        raise MissingGlyphError("; ".join(notdef))
+    fatal = [m for r, m in zip(records, messages) if r.levelno >= logging.ERROR or "cannot be loaded" in m]
+    if fatal:
+        raise PlanRenderError("WeasyPrint: " + "; ".join(fatal))
+
+
+def _tag_languages() -> None:
+    """Give each tagged element whose HTML element has its own `lang` a /Lang entry, so a screen reader switches voice
+    for the translated half of the plan (PDF/UA-1 asks that every change of language be marked). WeasyPrint 70 sets
+    only the document's /Lang; this wraps its tag builder (a private function, hence the guard and the test)."""
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None or getattr(original, "kartlegging_lang", False):
+        return
+
+    def build(box, parent, *args, **kwargs):
+        lang = None
+        element = getattr(box, "element", None)
+        if (element is not None and not isinstance(box, (boxes.PageBox, boxes.MarginBox))
+                and getattr(box, "element_tag", None) not in ("html", "body")):
+            lang = element.get("lang")
+        for struct in original(box, parent, *args, **kwargs):
+            if lang and "Lang" not in struct:
+                struct["Lang"] = pydyf.String(lang)
+            yield struct
+
+    build.kartlegging_lang = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build
+
+
+class _Renderer:
+    """WeasyPrint's parsed CSS and font configuration, built once per process: parsing @font-face rules decodes every
+    font file, which would otherwise be paid on each plan."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        _check_fonts()
+        _tag_languages()
+        self.font_config = FontConfiguration()
+        css = font_face_css(lambda f: f.path.as_uri(), "woff") + (TEMPLATE_DIR / "plan.css").read_text(encoding="utf-8")
+        with _weasyprint_log() as log:
+            self.css = CSS(string=css, font_config=self.font_config)
+        _raise_on(log.records)
+        self.lock = threading.Lock()
+
+    def pdf(self, html: str) -> bytes:
+        from weasyprint import HTML
+
+        # One render at a time per process: the font configuration is shared, and WeasyPrint is no faster in threads.
+        with self.lock, _weasyprint_log() as log:
+            pdf = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(
+                stylesheets=[self.css], font_config=self.font_config, pdf_variant="pdf/ua-1")
+        _raise_on(log.records)
+        return pdf
+
+
+_renderer: _Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def _get_renderer() -> _Renderer:
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            _renderer = _Renderer()
+        return _renderer
+
+
+def render_plan_pdf(doc: PlanDocument) -> bytes:
+    """The plan as a tagged PDF/UA-1 in Norwegian and the participant's language. Raises PlanRenderError."""
+    html = render_plan_html(doc, for_print=True)
+    return _get_renderer().pdf(html)

@@ -1,0 +1,265 @@
+"""A participant's rights and the retention rule: data export (JSON, PDF), erasure on request, purge after N years.
+
+Rows that belong to a case (referrals, plans and whatever is added later) are found from the database's own foreign
+keys to `case.id`, followed to any depth, so export and deletion cover new tables without changes here.
+The audit log keeps a record of each export and deletion, without the deleted answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import MetaData, Table, update
+from sqlalchemy import select as select_rows
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, or_, select
+
+from . import audit
+from .cases import derived_values
+from .domain.questionnaire import default_questionnaire
+from .models import Case, Organisation, User, utcnow
+
+CLOSED_STATUSES = ("completed", "closed")
+EXPORT_FORMAT = "kartlegging-eksport/1"
+STATUS_TEXT = {"in_progress": "Kartlegging pågår", "completed": "Kartlegging fullført", "closed": "Avsluttet"}
+TABLE_TEXT = {"referral": "Henvisning til karrieresenteret", "plan": "Integreringsplan", "plan_version": "Versjon av planen"}
+
+
+# --- rows belonging to a case -----------------------------------------------------------------------------------
+
+
+def _reflect(conn: Connection) -> MetaData:
+    meta = MetaData()
+    meta.reflect(bind=conn)
+    return meta
+
+
+@dataclass
+class Dependents:
+    """Every row that hangs off one case (through foreign keys, at any depth), by table."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(rows) for name, rows in self.rows.items() if rows}
+
+
+def _children(meta: MetaData, parent: str) -> list[tuple[Table, Any, str]]:
+    """(child table, its foreign-key column, the parent column it points at) for every FK into `parent`."""
+    out = []
+    for table in meta.tables.values():
+        for fk in table.foreign_keys:
+            if fk.column.table.name == parent:
+                out.append((table, fk.parent, fk.column.name))
+    return out
+
+
+def dependents(conn: Connection, case_id: int, meta: MetaData | None = None) -> Dependents:
+    meta = meta if meta is not None else _reflect(conn)
+    found = Dependents()
+    frontier = [("case", meta.tables["case"], [{"id": case_id}])]
+    seen: set[tuple[str, Any]] = set()
+    while frontier:
+        next_frontier = []
+        for parent_name, _parent, parent_rows in frontier:
+            for child, fk_col, target_col in _children(meta, parent_name):
+                keys = [r[target_col] for r in parent_rows if r.get(target_col) is not None]
+                if not keys or child.name == "case":
+                    continue
+                rows = [dict(r._mapping) for r in conn.execute(select_rows(child).where(fk_col.in_(keys)))]
+                pk = [c.name for c in child.primary_key.columns]
+                new = [r for r in rows if (child.name, tuple(r[c] for c in pk)) not in seen]
+                if not new:
+                    continue
+                seen.update((child.name, tuple(r[c] for c in pk)) for r in new)
+                found.rows.setdefault(child.name, []).extend(new)
+                found.tables[child.name] = child
+                next_frontier.append((child.name, child, new))
+        frontier = next_frontier
+    return found
+
+
+def _delete_order(tables: dict[str, Table]) -> list[str]:
+    """Tables in an order that deletes children before parents (nullable foreign keys are cleared first)."""
+    must_precede = {name: {fk.column.table.name for fk in t.foreign_keys
+                           if not fk.parent.nullable and fk.column.table.name in tables and fk.column.table.name != name}
+                    for name, t in tables.items()}
+    order: list[str] = []
+    left = dict(must_precede)
+    while left:
+        # a table goes once no remaining table still has to be deleted before it (i.e. references it)
+        ready = sorted(n for n in left if not any(n in parents for m, parents in left.items() if m != n))
+        if not ready:
+            ready = sorted(left)  # a cycle of required keys: let the database say so
+        for n in ready:
+            order.append(n)
+            left.pop(n)
+    return order
+
+
+def _delete_case_rows(db: Session, case: Case, meta: MetaData | None = None) -> dict[str, int]:
+    """Delete the case and every row that belongs to it; the counts per table."""
+    conn = db.connection()
+    deps = dependents(conn, case.id, meta)
+    # Clear nullable foreign keys between the rows to be deleted first (e.g. a referral naming its consent).
+    for name, table in deps.tables.items():
+        pk = list(table.primary_key.columns)
+        nullable = [fk.parent.name for fk in table.foreign_keys
+                    if fk.parent.nullable and fk.column.table.name in deps.tables]
+        if nullable and len(pk) == 1:
+            ids = [r[pk[0].name] for r in deps.rows[name]]
+            conn.execute(update(table).where(pk[0].in_(ids)).values({c: None for c in nullable}))
+    for name in _delete_order(deps.tables):
+        table = deps.tables[name]
+        key = list(table.primary_key.columns) or list(table.columns)  # a table without a key: match the whole row
+        for row in deps.rows[name]:
+            conn.execute(table.delete().where(*[c.is_(None) if row[c.name] is None else c == row[c.name]
+                                                for c in key]))
+    db.delete(case)
+    db.flush()
+    return {"case": 1, **deps.counts()}
+
+
+# --- export --------------------------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def export_case(db: Session, actor: User | None, case: Case, fmt: str = "json", detail: str = "") -> dict[str, Any]:
+    """Everything stored about the participant in this case, with question labels; the export is audited."""
+    from .web.forms import display
+
+    q = default_questionnaire()
+    org = db.get(Organisation, case.organisation_id)
+    sections = []
+    for section in q.sections:
+        answers = []
+        for question in section.questions:
+            if question.id not in case.answers:
+                continue
+            value = case.answers[question.id]
+            answers.append({"question": question.id, "label": question.label["nb"], "value": value,
+                            "text": display(question, value), "sensitive": question.sensitive})
+        sections.append({"id": section.id, "title": section.title["nb"], "sensitive": section.sensitive,
+                         "answers": answers})
+    related = dependents(db.connection(), case.id).rows
+    data = {
+        "format": EXPORT_FORMAT,
+        "exported_at": utcnow().isoformat(timespec="seconds"),
+        "organisation": org.name if org else "",
+        "case": {"id": case.id, "status": case.status, "mapping_date": case.mapping_date,
+                 "created_at": case.created_at, "updated_at": case.updated_at, "completed_at": case.completed_at},
+        "sections": sections,
+        "drafts": case.drafts or {},
+        "derived": derived_values(case),
+        "related": related,
+    }
+    audit.record(db, actor, "export", "case", case.id, f"format={fmt} {detail}".strip(),
+                 organisation_id=case.organisation_id)
+    db.commit()
+    return _jsonable(data)
+
+
+def export_pdf(data: dict[str, Any]) -> bytes:
+    """The export as a simple Norwegian PDF: every answer with its question, sensitive ones marked."""
+    from weasyprint import HTML
+
+    from .web.templates import templates
+
+    html = templates.env.get_template("privacy/export.html").render(data=data, status_text=STATUS_TEXT,
+                                                                     table_text=TABLE_TEXT)
+    return HTML(string=html).write_pdf(pdf_tags=True)
+
+
+# --- erasure and retention ---------------------------------------------------------------------------------------
+
+
+def erase_case(db: Session, actor: User | None, case_id: int, reason: str, by: str = "") -> dict[str, int] | None:
+    """Erase one case on the participant's request; the audit entry keeps who, when, why and what was deleted."""
+    case = db.get(Case, case_id)
+    if case is None:
+        return None
+    counts = _delete_case_rows(db, case)
+    who = by or (actor.username if actor else "")
+    audit.record(db, actor, "erase", "case", case_id,
+                 f"reason={reason.strip()[:500]} by={who} deleted={_counts_text(counts)}",
+                 organisation_id=case.organisation_id)
+    db.commit()
+    return counts
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ",".join(f"{name}:{n}" for name, n in sorted(counts.items()))
+
+
+def cutoff(years: int, now: dt.datetime | None = None) -> dt.datetime:
+    now = now or utcnow()
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - years, day=28)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def last_activity(db: Session, case: Case, meta: MetaData | None = None) -> dt.datetime:
+    """The latest time anything about the case changed, its referrals and plans included."""
+    times = [_aware(case.updated_at), _aware(case.completed_at)]
+    for rows in dependents(db.connection(), case.id, meta).rows.values():
+        for row in rows:
+            times.extend(_aware(v) for k, v in row.items() if k in ("created_at", "updated_at", "closed_at")
+                         and isinstance(v, dt.datetime))
+    return max(t for t in times if t is not None)
+
+
+@dataclass
+class Purged:
+    case_id: int
+    organisation_id: int
+    last_activity: dt.datetime
+    deleted: dict[str, int]
+
+
+def purge(db: Session, years: int, *, dry_run: bool = False, now: dt.datetime | None = None) -> list[Purged]:
+    """Delete completed or closed cases with no activity for `years` years; each deletion is audited."""
+    limit = cutoff(years, now)
+    candidates = db.exec(select(Case).where(col(Case.status).in_(CLOSED_STATUSES), col(Case.updated_at) < limit,
+                                            or_(col(Case.completed_at).is_(None), col(Case.completed_at) < limit))
+                         .order_by(col(Case.id))).all()
+    done = []
+    meta = _reflect(db.connection()) if candidates else None
+    for case in candidates:
+        last = last_activity(db, case, meta)
+        if last >= limit:
+            continue
+        if dry_run:
+            counts = {"case": 1, **dependents(db.connection(), case.id, meta).counts()}
+        else:
+            org_id, case_id = case.organisation_id, case.id
+            counts = _delete_case_rows(db, case, meta)
+            audit.record(db, None, "purge", "case", case_id,
+                         f"retention={years} years last_activity={last.date().isoformat()} "
+                         f"deleted={_counts_text(counts)}", organisation_id=org_id)
+            db.commit()
+        done.append(Purged(case.id, case.organisation_id, last, counts))
+    return done

@@ -1,0 +1,32 @@
+"""The referral's print view and PDF: one template (templates/referrals/print.html) rendered to HTML for the browser
+and through WeasyPrint for the PDF. Norwegian only; system fonts (DejaVu) cover its Latin text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .config import ROOT
+from .domain.questionnaire import default_questionnaire
+from .referrals import ReferralDetail, labels
+from .web.forms import display
+from .web.templates import templates
+
+STYLESHEET = ROOT / "static" / "referral-print.css"
+
+
+def render_print_html(d: ReferralDetail, *, stylesheet_href: str | None = None) -> str:
+    """The print view: what the reader's side may see of the referral, and nothing else."""
+    return templates.env.get_template("referrals/print.html").render(
+        d=d, labels=labels(), display=display, questionnaire=default_questionnaire(), stylesheet_href=stylesheet_href,
+        printed_at=dt.datetime.now(dt.timezone.utc))
+
+
+def render_pdf(d: ReferralDetail) -> bytes:
+    """A tagged PDF of the print view (WeasyPrint is imported here: it is slow to import and only needed here)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    html = HTML(string=render_print_html(d), base_url=str(ROOT))
+    return html.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), font_config=fonts)], font_config=fonts,
+                          pdf_tags=True)

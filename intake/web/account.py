@@ -1,0 +1,30 @@
+"""The user's own account: change password (every other session of the user ends)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from .. import access
+from ..admin import MIN_PASSWORD, change_own_password
+from .admin import form_values
+from .deps import CurrentUser, SessionDep
+from .wizard import _page
+
+router = APIRouter(prefix="/account", include_in_schema=False)
+
+
+@router.get("/password")
+async def password_page(request: Request, user: CurrentUser):
+    access.require(user, "account.manage")
+    return _page(request, "account/password.html", {"errors": [], "done": False, "min_length": MIN_PASSWORD})
+
+
+@router.post("/password")
+async def password_change(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "account.manage")
+    values = await form_values(request)
+    session = getattr(request.state, "session", None)
+    errors = change_own_password(db, user, values.get("current_password", ""), values.get("new_password", ""),
+                                 values.get("repeat_password", ""), session.id if session else None)
+    return _page(request, "account/password.html", {"errors": errors, "done": not errors, "min_length": MIN_PASSWORD},
+                 status_code=422 if errors else 200)

@@ -1,0 +1,127 @@
+"""The administrator's pages: organisations, users (create, deactivate, reset password). Administrators act across
+organisations; everything here needs the `admin.manage` permission."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import col, select
+
+from .. import access
+from ..admin import KINDS, ROLES, NewUser, create_organisation, create_user, reset_password, set_active
+from ..domain.reference import tables
+from ..models import Organisation, User
+from .deps import CurrentUser, SessionDep
+from .wizard import _page
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+MAX_FIELD = 10_000  # longer posted values are cut here; the field checks then report them as too long
+
+
+async def form_values(request: Request) -> dict[str, str]:
+    """A posted form as one string per field (the last one), for pages whose fields are all single-valued."""
+    form = await request.form()
+    return {k: v[:MAX_FIELD] for k, v in form.multi_items() if isinstance(v, str) and not k.startswith("_")}
+
+
+def _orgs(db) -> list[Organisation]:
+    return list(db.exec(select(Organisation).order_by(Organisation.name)).all())
+
+
+def _counties() -> list[tuple[str, str]]:
+    return [(code, row["name"]) for code, row in sorted(tables()["counties"].items())]
+
+
+@router.get("")
+async def admin_home(user: CurrentUser):
+    access.require(user, "admin.manage")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def _organisations_page(request, db, values=None, errors=(), created=None, status_code=200):
+    return _page(request, "admin/organisations.html", {
+        "organisations": _orgs(db), "values": values or {}, "errors": list(errors), "kinds": list(KINDS.items()),
+        "counties": _counties(), "created": created}, status_code=status_code)
+
+
+@router.get("/organisations")
+async def organisations(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    return _organisations_page(request, db, created=request.query_params.get("created"))
+
+
+@router.post("/organisations")
+async def organisation_create(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    values = await form_values(request)
+    org, errors = create_organisation(db, user, name=values.get("name", ""), kind=values.get("kind", ""),
+                                      municipality_number=values.get("municipality_number", ""),
+                                      county_code=values.get("county_code", ""))
+    if errors:
+        return _organisations_page(request, db, values, errors, status_code=422)
+    return RedirectResponse(f"/admin/organisations?created={org.id}", status_code=303)
+
+
+@router.get("/users")
+async def users(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    rows = db.exec(select(User, Organisation).join(Organisation, col(User.organisation_id) == Organisation.id)
+                   .order_by(Organisation.name, User.username)).all()
+    return _page(request, "admin/users.html", {"rows": rows, "role_labels": access.ROLE_LABELS})
+
+
+def _new_user_page(request, db, values=None, errors=(), status_code=200):
+    return _page(request, "admin/user_new.html", {
+        "values": values or {}, "errors": list(errors), "organisations": [(o.id, o.name) for o in _orgs(db)],
+        "roles": [(r, access.ROLE_LABELS[r]) for r in ROLES]}, status_code=status_code)
+
+
+@router.get("/users/new")
+async def user_new(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    return _new_user_page(request, db)
+
+
+@router.post("/users/new")
+async def user_create(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    values = await form_values(request)
+    org_id = values.get("organisation_id", "")
+    data = NewUser(username=values.get("username", ""), full_name=values.get("full_name", ""),
+                   role=values.get("role", ""), organisation_id=int(org_id) if org_id.isdigit() and len(org_id) < 10
+                   else None, email=values.get("email", ""), phone=values.get("phone", ""))
+    created, password, errors = create_user(db, user, data)
+    if errors:
+        return _new_user_page(request, db, values, errors, status_code=422)
+    return _page(request, "admin/password_shown.html", {"subject": created, "password": password, "new": True})
+
+
+def _target(db, user_id: int) -> User:
+    target = db.get(User, access.known_id(user_id))
+    if target is None:
+        raise access.NotFound()
+    return target
+
+
+@router.post("/users/{user_id}/deactivate")
+async def user_deactivate(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    errors = set_active(db, user, _target(db, user_id), False)
+    if errors:
+        return _page(request, "errors/error.html", {"status": 422, "message": errors[0].message}, status_code=422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/activate")
+async def user_activate(user_id: int, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    set_active(db, user, _target(db, user_id), True)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/password")
+async def user_reset_password(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    target = _target(db, user_id)
+    password = reset_password(db, user, target)
+    return _page(request, "admin/password_shown.html", {"subject": target, "password": password, "new": False})

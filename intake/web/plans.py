@@ -1,0 +1,244 @@
+"""The plan builder (/cases/{id}/plan): proposals with why, decisions, settings, own elements, fixing, and the fixed
+versions as the participant got them (HTML print view and the stored PDF). Every form works without JavaScript."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html as html_mod
+import re
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import access, plans
+from ..domain.answers import FieldError
+from ..domain.derived import END_GOAL_NAMES_NB, END_GOALS
+from ..domain.questionnaire import default_questionnaire
+from ..domain.reference import languages
+from ..domain.rules import default_ruleset
+from ..plan.texts import PLAN_LANGUAGES, plan_texts
+from .deps import CurrentUser, SessionDep
+from .wizard import _page
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+NOTICES = {
+    "created": "Planen er laget av forslagene fra kartleggingen. Ta stilling til hvert forslag.",
+    "settings": "Mål og omfang er lagret.",
+    "element": "Tiltaket er lagret.",
+    "added": "Tiltaket er lagt til i planen.",
+    "refreshed": "Forslagene er oppdatert etter svarene i kartleggingen.",
+}
+
+
+def _form(form) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _version(form: dict[str, str]) -> int | None:
+    raw = form.get("_version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _plan_url(case_id: int, notice: str | None = None, anchor: str = "") -> str:
+    return f"/cases/{case_id}/plan" + (f"?notice={notice}" if notice else "") + (f"#{anchor}" if anchor else "")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    names = languages("nb")
+    out = [("nb", "Bare norsk (bokmål)")]
+    for code in PLAN_LANGUAGES:
+        if code != "nb":
+            own = plan_texts(code).name
+            out.append((code, f"{names.get(code, code).capitalize()} ({own})"))
+    return out
+
+
+def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError] = (), settings: dict | None = None,
+             posted: dict[str, Any] | None = None, notice: str | None = None, status_code: int = 200):
+    """The builder page; after a failed post, `settings`/`posted` hold what was typed so nothing is lost."""
+    context: dict[str, Any] = {"case": case, "plan": plan, "errors": list(errors), "posted": posted or {},
+                               "can_edit": access.can(user, "plan.update"), "can_fix": access.can(user, "plan.fix"),
+                               "notice": notice or NOTICES.get(request.query_params.get("notice", "")),
+                               "fixed": request.query_params.get("fixed", "") if not errors else ""}
+    if plan is None:
+        context["derived"] = plans.derived_values(case)
+        return _page(request, "plans/builder.html", context, status_code=status_code)
+    derived = plans.plan_derived(case, plan)
+    elements = plans.elements_of(db, plan)
+    rules = {r.code: r for r in default_ruleset().rules}
+    allowed = derived.get("allowed_end_goals")
+    # What the law does not allow is shown at its field at all times, not only after a post.
+    shown_errors = list(errors)
+    shown_errors += [e for e in plans.settings_problems(plan, derived) if e.field not in {x.field for x in errors}]
+    context.update({
+        "derived": derived, "elements": elements, "rules": rules, "versions": plans.versions_of(db, plan),
+        "settings": settings or plans.settings_form(plan), "errors": shown_errors,
+        "by_field": _by_field(shown_errors),
+        "end_goal_choices": [(g, END_GOAL_NAMES_NB[g].capitalize()) for g in END_GOALS
+                             if allowed is None or g in allowed or g == plan.end_goal],
+        "allowed_end_goals": allowed, "language_choices": language_choices(),
+        "stale": plans.proposals_stale(case, plan), "guidance": plans.career_guidance(db, case.id),
+        "status_labels": plans.STATUS_LABELS, "element_field": plans.element_field,
+        "undecided": sum(1 for e in elements if e.status == plans.PROPOSED and not e.no_longer_proposed),
+        "questionnaire": default_questionnaire(),
+    })
+    return _page(request, "plans/builder.html", context, status_code=status_code)
+
+
+def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in errors:
+        out.setdefault(e.field, []).append(e.message)
+    return out
+
+
+def _invalid(request, db, user, case, plan, errors, **kwargs):
+    response = _builder(request, db, user, case, plan, errors=errors, status_code=422, **kwargs)
+    response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+@router.get("/cases/{case_id}/plan")
+async def plan_page(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = access.load_plan(db, user, case_id)
+    return _builder(request, db, user, case, plan)
+
+
+@router.post("/cases/{case_id}/plan")
+async def create_plan(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = access.load_plan(db, user, case_id, "plan.update", audit_action="open-for-update")
+    if plan is not None:
+        return RedirectResponse(_plan_url(case.id), status_code=303)
+    plan, errors = plans.create_plan(db, user, case)
+    if errors:
+        return _invalid(request, db, user, case, None, errors)
+    return RedirectResponse(_plan_url(case.id, "created"), status_code=303)
+
+
+def _existing(db, user, case_id: int, permission: str):
+    case, plan = access.load_plan(db, user, case_id, permission, audit_action="open-for-update")
+    if plan is None:
+        raise access.NotFound()
+    return case, plan
+
+
+@router.post("/cases/{case_id}/plan/refresh")
+async def refresh(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = _existing(db, user, case_id, "plan.update")
+    plans.refresh_proposals(db, user, case, plan)
+    return RedirectResponse(_plan_url(case.id, "refreshed", "elements"), status_code=303)
+
+
+@router.post("/cases/{case_id}/plan/settings")
+async def save_settings(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = _existing(db, user, case_id, "plan.update")
+    form = _form(await request.form())
+    posted = {k: v for k, v in form.items() if k in plans.SETTINGS_FIELDS}
+    saved = plans.save_settings(db, user, case, plan, posted, _version(form))
+    if saved.errors:
+        typed = {**plans.settings_form(saved.plan), **posted}
+        return _invalid(request, db, user, case, saved.plan, saved.errors, settings=typed)
+    return RedirectResponse(_plan_url(case.id, "settings", "settings"), status_code=303)
+
+
+@router.post("/cases/{case_id}/plan/elements/{element_id}/decision")
+async def decide(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = _existing(db, user, case_id, "plan.update")
+    form = _form(await request.form())
+    errors = plans.decide(db, user, plan, element_id, form.get("decision", ""), form.get("reason", ""))
+    if errors:
+        return _invalid(request, db, user, case, plan, errors,
+                        posted={"element": element_id, "reason": form.get("reason", "")})
+    return RedirectResponse(_plan_url(case.id, anchor=f"element-{element_id}"), status_code=303)
+
+
+@router.post("/cases/{case_id}/plan/elements/{element_id}")
+async def edit_element(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = _existing(db, user, case_id, "plan.update")
+    form = _form(await request.form())
+    errors = plans.edit_element(db, user, plan, element_id, form)
+    if errors:
+        return _invalid(request, db, user, case, plan, errors, posted={"element": element_id, "edit": form})
+    return RedirectResponse(_plan_url(case.id, "element", f"element-{element_id}"), status_code=303)
+
+
+@router.post("/cases/{case_id}/plan/elements")
+async def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = _existing(db, user, case_id, "plan.update")
+    form = _form(await request.form())
+    errors = plans.add_element(db, user, plan, form)
+    if errors:
+        return _invalid(request, db, user, case, plan, errors, posted={"new": form})
+    return RedirectResponse(_plan_url(case.id, "added", "elements"), status_code=303)
+
+
+@router.post("/cases/{case_id}/plan/fix")
+async def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    case, plan = _existing(db, user, case_id, "plan.fix")
+    form = _form(await request.form())
+    result = await plans.fix_plan(db, user, case, plan, _version(form))
+    if isinstance(result, list):
+        db.refresh(plan)
+        return _invalid(request, db, user, case, plan, result)
+    return RedirectResponse(f"/cases/{case.id}/plan?fixed={result.number}#versions", status_code=303)
+
+
+# --- fixed versions ----------------------------------------------------------------------------------------------
+
+
+def _stored(db, user, case_id: int, number: int, what: str):
+    _case, plan = access.load_plan(db, user, case_id, detail=f"version={number} {what}")
+    version = plans.get_version(db, plan, number) if plan is not None else None
+    if version is None:
+        raise access.NotFound()
+    return version
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_browser_style: str | None = None
+
+
+def _print_style(document: dict) -> str:
+    """The print CSS the browser view uses (it is the same for every plan): taken once from the renderer's own
+    browser view, so the stored text is shown with the current fonts and layout."""
+    global _browser_style
+    if _browser_style is None:
+        from ..plan.render import render_plan_html
+
+        found = _STYLE.search(render_plan_html(plans.document_from_json(document), for_print=False))
+        # Unescaped: a <style> element's text is raw, so an entity there would be CSS (and break it).
+        _browser_style = html_mod.unescape(found.group(1)) if found else ""
+    return _browser_style
+
+
+def print_view(version) -> tuple[str, str]:
+    """The text as printed (stored), with the print CSS for the browser; and a CSP that lets exactly that CSS in."""
+    from ..app import CSP
+
+    try:
+        style = _print_style(version.document)
+    except Exception:  # an old version the current renderer cannot read still shows its stored text
+        log.exception("no print CSS for plan version %s", version.id)
+        return version.html, CSP
+    html = version.html.replace("</head>", f"<style>{style}</style>\n</head>", 1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    return html, CSP.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
+
+
+@router.get("/cases/{case_id}/plan/versions/{number:int}.pdf")
+async def version_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+    version = _stored(db, user, case_id, number, "pdf")
+    return Response(version.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="integreringsplan-{case_id}-v{number}.pdf"'})
+
+
+@router.get("/cases/{case_id}/plan/versions/{number:int}")
+async def version_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+    version = _stored(db, user, case_id, number, "html")
+    html, csp = print_view(version)
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})

@@ -1,0 +1,197 @@
+"""Shared fixtures for HTTP and storage tests: a migrated test database, the app, clients and factories.
+
+Fixtures
+    database_url (session)  SQLite in a temp file, or KARTLEGGING_TEST_DATABASE_URL (PostgreSQL: schema `public` is
+                            dropped and recreated, then migrated). DATABASE_URL and KARTLEGGING_DEMO=1 are set for the
+                            app and for `main.py` subprocesses while the session runs.
+    app          (session)  `create_app()` against that database.
+    client                  an unauthenticated TestClient (redirects are not followed: tests assert them).
+    db                      a database Session on the app's engine.
+    make_org(kind="municipality", municipality_number="3301", county_code="33", name=None) -> Organisation
+    make_user(role, org, username=None) -> User   (password: PASSWORD)
+    logged_in(user) -> TestClient with a session cookie and `.csrf` (the session's CSRF token) and `.user`
+    api_client(user) -> TestClient with `Authorization: Bearer <token>` and `.token`, `.user`
+
+Every test makes its own organisations and users with unique names, so tests never depend on each other or on order.
+The database is shared by the session (not rolled back per test); nothing may rely on a table being empty.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Callable, Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+PASSWORD = "riktig-hest-batteri-stift"
+
+_ENV_KEYS = ("DATABASE_URL", "KARTLEGGING_DEMO")
+
+
+def _reset_caches() -> None:
+    from intake import db as db_mod
+    from intake.config import get_settings
+
+    get_settings.cache_clear()
+    for engine in db_mod._engines.values():
+        engine.dispose()
+    db_mod._engines.clear()
+
+
+def _recreate_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from intake.migrate import upgrade
+
+    url = os.environ.get("KARTLEGGING_TEST_DATABASE_URL")
+    if url:
+        if make_url(url).get_backend_name() != "postgresql":
+            pytest.fail(f"KARTLEGGING_TEST_DATABASE_URL must be a PostgreSQL URL, not {url!r}", pytrace=False)
+        _recreate_postgres_schema(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    saved = {k: os.environ.get(k) for k in _ENV_KEYS}
+    os.environ["DATABASE_URL"] = url
+    os.environ["KARTLEGGING_DEMO"] = "1"
+    _reset_caches()
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _reset_caches()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):
+    from intake.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+def _password_hash() -> str:
+    from intake.security import hash_password
+
+    return hash_password(PASSWORD)  # Argon2 is slow by design: hash once for every test user
+
+
+def _client(app, **kwargs):
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, follow_redirects=False, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> Iterator:
+    with _client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:
+    from intake.db import new_session
+
+    session = new_session(app.state.engine)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def make_org(db: Session) -> Callable:
+    from intake.models import Organisation
+
+    def make(kind: str = "municipality", municipality_number: str | None = "3301", county_code: str = "33",
+             name: str | None = None) -> Organisation:
+        org = Organisation(name=name or unique(f"Org {kind}"), kind=kind,
+                           municipality_number=municipality_number if kind == "municipality" else None,
+                           county_code=county_code)
+        db.add(org)
+        db.commit()
+        db.refresh(org)
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: Session, _password_hash: str) -> Callable:
+    from intake.models import User
+
+    def make(role: str, org, username: str | None = None):
+        name = username or unique(role)
+        user = User(username=name.lower(), full_name=f"Test {role.title()} {name[-4:]}", role=role,
+                    organisation_id=org.id, password_hash=_password_hash, email=f"{name}@example.no")
+        db.add(user)
+        db.commit()
+        db.refresh(user)
+        return user
+
+    return make
+
+
+def _clients(app, prepare: Callable) -> Iterator[Callable]:
+    """A factory of clients, each made ready by `prepare(client, user)`, all closed at the end of the test."""
+    clients = []
+
+    def make(user):
+        c = _client(app)
+        c.__enter__()
+        clients.append(c)
+        c.user = user
+        prepare(c, user)
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def logged_in(app, db: Session) -> Iterator[Callable]:
+    """A client with a live login session for the user (made directly; tests/web/test_auth.py covers the form)."""
+    from intake.security import create_session
+    from intake.web.deps import SESSION_COOKIE
+
+    def prepare(c, user):
+        session = create_session(db, user)
+        c.cookies.set(SESSION_COOKIE, session.id)
+        c.csrf = session.csrf_token
+
+    yield from _clients(app, prepare)
+
+
+@pytest.fixture
+def api_client(app, db: Session) -> Iterator[Callable]:
+    from intake.security import create_api_token
+
+    def prepare(c, user):
+        c.token = create_api_token(db, user)
+        c.headers["Authorization"] = f"Bearer {c.token}"
+
+    yield from _clients(app, prepare)

@@ -1,0 +1,186 @@
+"""The plan builder pages and the fixed versions over HTTP: forms without JavaScript, errors at the field with nothing
+typed lost, access by organisation and role, and the stored PDF served as it was printed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from intake import plans
+from intake.models import AuditEntry
+from intake.models_plans import Plan
+from tests.web.pages import Page
+
+
+@pytest.fixture
+def amal(db, caseworker, completed_case):
+    return completed_case(caseworker)
+
+
+def post(client, url, data=None):
+    return client.post(url, data={"_csrf": client.csrf, **(data or {})})
+
+
+def builder(client, case) -> Page:
+    r = client.get(f"/cases/{case.id}/plan")
+    assert r.status_code == 200, r.text
+    return Page(r)
+
+
+def test_the_caseworker_makes_the_plan_and_sees_why_each_proposal_was_made(db, caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    assert f"/cases/{amal.id}/plan" in Page(web.get(f"/cases/{amal.id}")).links()
+    page = builder(web, amal)
+    assert "Lag planforslag" in page.text("main")
+    r = post(web, f"/cases/{amal.id}/plan")
+    assert r.status_code == 303
+    page = builder(web, amal)
+    plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
+    element = next(e for e in plans.elements_of(db, plan) if e.code == "AUTHORISATION")
+    assert "Helsedirektoratet" in page.text(f"#element-{element.id} dl")
+    why = page.text(f"#element-{element.id} details.why")
+    assert why.startswith("Hvorfor?") and "Lovregulert yrke: Sykepleier" in why and "Kilde:" in why
+    # The settings form starts from the mapping.
+    form = page.form("form#settings-form")
+    assert form["end_goal"] == ["work"] and form["duration_months"] == ["12"] and form["language"] == ["ar"]
+    # Only the end goals the law allows Amal are offered.
+    assert [o.get("value") for o in page.all("#f-end_goal option")] == ["", "work", "higher_education_qualification"]
+
+
+def test_a_rejection_without_a_reason_is_shown_at_the_field(db, caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
+    element = plans.elements_of(db, plan)[0]
+    r = post(web, f"/cases/{amal.id}/plan/elements/{element.id}/decision", {"decision": "rejected", "reason": ""})
+    assert r.status_code == 422
+    page = Page(r)
+    dom = f"f-element-{element.id}-reason"
+    assert page.field_errors(dom) and page.summary()[0][1] == f"#{dom}"
+    r = post(web, f"/cases/{amal.id}/plan/elements/{element.id}/decision",
+             {"decision": "rejected", "reason": "Deltakeren har dette fra før."})
+    assert r.status_code == 303
+    assert "Deltakeren har dette fra før." in builder(web, amal).text(f"#element-{element.id}")
+
+
+def test_settings_errors_keep_what_was_typed(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    page = builder(web, amal)
+    data = {k: v[-1] for k, v in page.form("form#settings-form").items()}
+    data |= {"duration_months": "atten", "long_term_goal": "Jobbe som sykepleier på Drammen sykehus.",
+             "norwegian_hours": "450"}
+    r = web.post(f"/cases/{amal.id}/plan/settings", data=data)
+    assert r.status_code == 422
+    page = Page(r)
+    assert page.field_errors("f-duration_months") == ["Varigheten må være et helt tall, for eksempel 12."]
+    form = page.form("form#settings-form")
+    assert form["duration_months"] == ["atten"]
+    assert form["long_term_goal"] == ["Jobbe som sykepleier på Drammen sykehus."]
+    stored = builder(web, amal).form("form#settings-form")  # what could be read was saved
+    assert stored["norwegian_hours"] == ["450"] and stored["duration_months"] == ["12"]
+
+
+def test_a_duration_beyond_the_law_is_shown_at_the_field_naming_the_limit(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    data = {k: v[-1] for k, v in builder(web, amal).form("form#settings-form").items()} | {"duration_months": "18"}
+    page = Page(web.post(f"/cases/{amal.id}/plan/settings", data=data))
+    assert "høyst 12 måneder" in " ".join(page.field_errors("f-duration_months"))
+
+
+def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, logged_in, amal, ready_plan,
+                                                             monkeypatch):
+    renders = []
+    real = plans.render_pdf
+
+    async def counting(doc, *args, **kwargs):
+        renders.append(doc.version)
+        return await real(doc, *args, **kwargs)
+
+    monkeypatch.setattr(plans, "render_pdf", counting)
+    ready_plan(caseworker, amal)
+    web = logged_in(caseworker)
+    page = builder(web, amal)
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
+    assert r.status_code == 303, Page(r).summary() if r.status_code == 422 else r.text
+    assert r.headers["location"] == f"/cases/{amal.id}/plan?fixed=1#versions"
+    page = builder(web, amal)
+    assert f"/cases/{amal.id}/plan/versions/1.pdf" in page.links("#versions a")
+
+    first = web.get(f"/cases/{amal.id}/plan/versions/1.pdf")
+    second = web.get(f"/cases/{amal.id}/plan/versions/1.pdf")
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    assert first.headers["content-type"] == "application/pdf"
+    assert first.headers["content-disposition"].startswith("inline")
+    assert first.content == second.content
+    assert renders == [1]  # rendered once, at fixing; served from storage after that
+
+    html = web.get(f"/cases/{amal.id}/plan/versions/1")
+    assert html.status_code == 200 and "Amal Hassan" in html.text and "Integreringsplan" in html.text
+    assert "'sha256-" in html.headers["content-security-policy"]
+    assert web.get(f"/cases/{amal.id}/plan/versions/2.pdf").status_code == 404
+
+    reads = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.action == "read",
+                                             AuditEntry.username == caseworker.username)).all()
+    assert any("version=1 pdf" in e.detail for e in reads)
+
+
+def test_fixing_with_undecided_proposals_shows_what_is_missing(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    page = builder(web, amal)
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
+    assert r.status_code == 422
+    targets = [href for _message, href in Page(r).summary()]
+    assert any(t.endswith("-decision") for t in targets) and "#f-start_date" in targets
+
+
+def test_another_organisation_sees_nothing(db, caseworker, logged_in, amal, ready_plan, make_org, make_user):
+    from tests.plans.helpers import fix
+
+    plan = ready_plan(caseworker, amal)
+    assert fix(db, caseworker, amal, plan).number == 1
+    bergen = make_user("caseworker", make_org(municipality_number="4601", county_code="46"))
+    web = logged_in(bergen)
+    for url in (f"/cases/{amal.id}/plan", f"/cases/{amal.id}/plan/versions/1", f"/cases/{amal.id}/plan/versions/1.pdf"):
+        assert web.get(url).status_code == 404, url
+    assert post(web, f"/cases/{amal.id}/plan/fix", {"_version": str(plan.version)}).status_code == 404
+    element = plans.elements_of(db, plan)[0]
+    r = post(web, f"/cases/{amal.id}/plan/elements/{element.id}/decision", {"decision": "rejected", "reason": "x"})
+    assert r.status_code == 404
+    db.refresh(element)
+    assert element.status == plans.ACCEPTED
+
+
+def test_the_leader_reads_and_the_counsellor_does_not(db, caseworker, drammen, logged_in, amal, ready_plan, make_user,
+                                                       make_org):
+    plan = ready_plan(caseworker, amal)
+    leader = logged_in(make_user("leader", drammen))
+    page = builder(leader, amal)
+    assert not page.has("form#settings-form") and not page.has("form#fix-form")
+    assert post(leader, f"/cases/{amal.id}/plan/fix", {"_version": str(plan.version)}).status_code == 403
+    counsellor = logged_in(make_user("counsellor", make_org(kind="career_centre")))
+    assert counsellor.get(f"/cases/{amal.id}/plan").status_code == 404
+
+
+def test_the_plan_needs_a_login(client, amal):
+    r = client.get(f"/cases/{amal.id}/plan")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_changed_answers_bring_new_proposals_when_the_caseworker_asks(db, caseworker, logged_in, amal):
+    from intake.cases import save_answers
+
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    assert not builder(web, amal).has("#stale")
+    save_answers(db, caseworker, amal.id, {"digital.skill_level": "basic"})
+    page = builder(web, amal)
+    assert "Oppdater forslagene" in page.text("#stale")
+    assert post(web, f"/cases/{amal.id}/plan/refresh").status_code == 303
+    page = builder(web, amal)
+    assert not page.has("#stale")
+    plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
+    added = next(e for e in plans.elements_of(db, plan) if e.code == "DIGITAL-SKILLS")
+    assert "Ikke avgjort" in page.text(f"#element-{added.id}")

@@ -1,0 +1,200 @@
+"""The plan service: made from the mapping's proposals, shaped within the law's limits, fixed as unchanging versions."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from intake import plans
+from intake.cases import save_answers
+from intake.models_plans import PlanVersion
+from tests.personas import AMAL, YONAS
+from tests.plans.helpers import fix
+
+AMAL_CODES = ["NOR-TRAINING", "NOR-TEST", "SOCIAL-STUDIES", "LIFE-SKILLS", "PARENTING", "CAREER-GUIDANCE",
+              "HE-RECOGNITION", "AUTHORISATION", "NOR-B2", "ELECTRONIC-ID", "CHILDCARE"]
+
+
+def fields(errors):
+    return {e.field: e.message for e in errors}
+
+
+@pytest.fixture
+def amal_plan(db, caseworker, completed_case):
+    case = completed_case(caseworker)
+    plan, errors = plans.create_plan(db, caseworker, case)
+    assert errors == []
+    return case, plan
+
+
+def test_plan_is_made_from_the_proposals_each_with_why(db, amal_plan):
+    case, plan = amal_plan
+    elements = plans.elements_of(db, plan)
+    codes = [e.code for e in elements]
+    assert set(AMAL_CODES) <= set(codes)
+    assert not {"UPPER-SECONDARY", "PRIMARY-ADULTS", "LITERACY", "DIGITAL-SKILLS", "PRIOR-LEARNING"} & set(codes)
+    assert all(e.status == plans.PROPOSED and e.because and e.source and e.ruleset_version for e in elements)
+    authorisation = next(e for e in elements if e.code == "AUTHORISATION")
+    assert authorisation.responsible == "Helsedirektoratet"
+    assert {"question": "recognition.regulated_profession", "value": "nurse"}.items() <= authorisation.because[0].items()
+    # Settings start from the mapping and the programme parameters.
+    assert (plan.end_goal, plan.duration_months, plan.social_studies_hours) == ("work", 12, 75)
+    assert plan.long_term_goal == AMAL["goals.long_term"]
+    assert plan.language == "ar"  # Amal's native language
+    assert plans.create_plan(db, case_user(db, case), case)[0].id == plan.id  # one plan per case
+
+
+def case_user(db, case):
+    from intake.models import User
+
+    return db.get(User, case.created_by_id)
+
+
+def test_default_language_falls_back_to_the_interpreter_and_then_to_norwegian_only():
+    yonas = copy.deepcopy(YONAS)
+    assert plans.default_language(yonas) == "ti"
+    yonas["participant.languages"] = [{"language": "am", "level": "native"}]
+    assert plans.default_language(yonas) == "ti"  # the interpreter's language
+    yonas.pop("participant.interpreter_language")
+    assert plans.default_language(yonas) == "nb"
+
+
+def test_no_plan_before_the_mapping_is_completed(db, caseworker, make_case):
+    case = make_case(caseworker, AMAL)
+    plan, errors = plans.create_plan(db, caseworker, case)
+    assert plan is None and "fullført" in fields(errors)["case"]
+
+
+def test_a_rejection_needs_a_reason(db, caseworker, amal_plan):
+    _case, plan = amal_plan
+    element = plans.elements_of(db, plan)[0]
+    errors = plans.decide(db, caseworker, plan, element.id, plans.REJECTED, "  ")
+    assert "hvorfor" in fields(errors)[f"element-{element.id}.reason"]
+    db.refresh(element)
+    assert element.status == plans.PROPOSED
+    assert plans.decide(db, caseworker, plan, element.id, plans.REJECTED, "Har allerede plass på kurs.") == []
+    db.refresh(element)
+    assert (element.status, element.rejection_reason) == (plans.REJECTED, "Har allerede plass på kurs.")
+    assert plans.decide(db, caseworker, plan, element.id, plans.ACCEPTED) == []
+    db.refresh(element)
+    assert (element.status, element.rejection_reason) == (plans.ACCEPTED, "")
+
+
+def test_duration_beyond_the_maximum_is_refused_naming_the_limit(db, caseworker, amal_plan):
+    case, plan = amal_plan
+    saved = plans.save_settings(db, caseworker, case, plan, {"duration_months": "18"}, plan.version)
+    assert "12 måneder" in fields(saved.errors)["duration_months"]
+
+
+def test_an_end_goal_the_law_does_not_allow_is_refused(db, caseworker, amal_plan):
+    case, plan = amal_plan
+    saved = plans.save_settings(db, caseworker, case, plan, {"end_goal": "upper_secondary"}, plan.version)
+    assert "ikke et tillatt sluttmål" in fields(saved.errors)["end_goal"]
+
+
+def test_an_extension_needs_a_written_justification(db, caseworker, amal_plan):
+    case, plan = amal_plan
+    saved = plans.save_settings(db, caseworker, case, plan, {"duration_months": "9"}, plan.version)
+    assert "forlengelse" in fields(saved.errors)["extension_justification"]
+    saved = plans.save_settings(db, caseworker, case, plan, {
+        "duration_months": "9", "extension_justification": "Trenger tid til B2 før autorisasjon."}, plan.version)
+    assert saved.errors == []
+    assert saved.plan.duration_months == 9
+
+
+def test_settings_that_cannot_be_read_are_not_saved_and_the_rest_is(db, caseworker, amal_plan):
+    case, plan = amal_plan
+    saved = plans.save_settings(db, caseworker, case, plan, {
+        "hours_per_week": "40", "norwegian_hours": "mange", "long_term_goal": "Bli sykepleier i Drammen."}, plan.version)
+    assert {"hours_per_week", "norwegian_hours"} <= set(fields(saved.errors))
+    assert "37,5 eller 30" in fields(saved.errors)["hours_per_week"]
+    assert (saved.plan.hours_per_week, saved.plan.norwegian_hours) == (37.5, None)
+    assert saved.plan.long_term_goal == "Bli sykepleier i Drammen."
+
+
+def test_settings_from_a_stale_page_are_refused(db, caseworker, amal_plan):
+    case, plan = amal_plan
+    old = plan.version
+    plans.save_settings(db, caseworker, case, plan, {"norwegian_hours": "500"}, old)
+    saved = plans.save_settings(db, caseworker, case, plan, {"norwegian_hours": "600"}, old)
+    assert saved.conflict and "plan" in fields(saved.errors)
+    assert saved.plan.norwegian_hours == 500
+
+
+def test_every_proposal_must_be_decided_and_the_settings_complete_before_fixing(db, caseworker, amal_plan):
+    case, plan = amal_plan
+    errors = fields(fix(db, caseworker, case, plan))
+    undecided = [k for k in errors if k.endswith(".decision")]
+    assert len(undecided) == len(plans.elements_of(db, plan))
+    assert {"start_date", "norwegian_hours"} <= set(errors)
+    assert plans.versions_of(db, plan) == []
+
+
+def test_own_elements_need_a_title_and_someone_responsible(db, caseworker, amal_plan):
+    _case, plan = amal_plan
+    errors = plans.add_element(db, caseworker, plan, {"title": "", "responsible": "", "start": "31.02.2027"})
+    assert set(fields(errors)) == {"new.title", "new.responsible", "new.start"}
+    assert plans.add_element(db, caseworker, plan, {"title": "Kurs i medisinhåndtering",
+                                                     "responsible": "Voksenopplæringen", "start": "01.03.2027"}) == []
+    own = plans.elements_of(db, plan)[-1]
+    assert (own.code, own.status, own.start.isoformat()) == (None, plans.ACCEPTED, "2027-03-01")
+
+
+def test_fixing_freezes_a_version_and_a_later_change_makes_a_new_one(db, caseworker, completed_case, ready_plan):
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)
+    v1 = fix(db, caseworker, case, plan)
+    assert isinstance(v1, PlanVersion), v1
+    assert v1.number == 1 and v1.pdf.startswith(b"%PDF")
+    assert "Amal Hassan" in v1.html and v1.answers == case.answers
+    frozen = (copy.deepcopy(v1.answers), copy.deepcopy(v1.elements), bytes(v1.pdf), v1.html, v1.ruleset_version)
+
+    # Fixing again with nothing changed makes no new version.
+    assert "ikke endret" in fields(fix(db, caseworker, case, plan))["plan"]
+
+    # The answers change afterwards: version 1 stays as it was.
+    save_answers(db, caseworker, case.id, {"digital.electronic_id": "bankid"})
+    db.refresh(case)
+    first = fix(db, caseworker, case, plan)  # the proposal that no longer fires is flagged, so look again first
+    assert "gjelder ikke lenger" in fields(first)["plan"]
+    electronic_id = next(e for e in plans.elements_of(db, plan) if e.code == "ELECTRONIC-ID")
+    assert electronic_id.no_longer_proposed and electronic_id.status == plans.ACCEPTED  # never silently deleted
+    plans.decide(db, caseworker, plan, electronic_id.id, plans.REJECTED, "Har fått BankID.")
+    v2 = fix(db, caseworker, case, plan)
+    assert isinstance(v2, PlanVersion), v2
+    assert v2.number == 2 and v2.answers["digital.electronic_id"] == "bankid"
+
+    db.expire_all()
+    stored = plans.get_version(db, plan, 1)
+    assert (stored.answers, stored.elements, bytes(stored.pdf), stored.html, stored.ruleset_version) == frozen
+    assert [v["number"] for v in plans.versions_of(db, plan)] == [2, 1]
+    document = plans.document_from_json(stored.document)
+    assert document.version == 1 and "ELECTRONIC-ID" in [e.code for e in document.elements]
+
+
+def test_new_proposals_after_a_change_must_be_decided(db, caseworker, completed_case, ready_plan):
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)
+    save_answers(db, caseworker, case.id, {"digital.skill_level": "basic"})
+    db.refresh(case)
+    assert plans.proposals_stale(case, plan)
+    errors = fields(fix(db, caseworker, case, plan))
+    assert "nye tiltak" in errors["plan"]
+    added = next(e for e in plans.elements_of(db, plan) if e.code == "DIGITAL-SKILLS")
+    assert added.status == plans.PROPOSED and added.because[0]["question"] == "digital.skill_level"
+    assert not plans.proposals_stale(case, plan)
+
+
+def test_every_change_is_audited(db, caseworker, amal_plan):
+    from sqlmodel import select
+
+    from intake.models import AuditEntry
+
+    case, plan = amal_plan
+    element = plans.elements_of(db, plan)[0]
+    plans.decide(db, caseworker, plan, element.id, plans.ACCEPTED)
+    entries = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.object_id == str(plan.id))
+                      .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["create", "update"]
+    assert f"element={element.id}" in entries[1].detail and entries[1].username == caseworker.username

@@ -1,0 +1,159 @@
+"""Logging in: throttling per user and per address, idle and absolute session expiry, Secure cookies, passwords."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pytest
+from fastapi.testclient import TestClient
+
+from intake.models import UserSession
+from intake.web.deps import SESSION_COOKIE
+from tests.conftest import PASSWORD
+from tests.web.pages import Page
+
+
+def _client(app, address: str | None = None) -> TestClient:
+    # Each test comes from its own address, so throttling one never blocks the logins of another.
+    address = address or f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
+
+
+def _login(c: TestClient, username: str, password: str):
+    return c.post("/login", data={"username": username, "password": password})
+
+
+def test_five_wrong_passwords_lock_the_user_even_from_other_addresses(app, make_user, drammen):
+    user = make_user("caseworker", drammen)
+    with _client(app) as c:
+        for _ in range(5):
+            r = _login(c, user.username, "feil passord")
+            assert r.status_code == 422
+            assert "Feil brukernavn eller passord" in Page(r).text("main")
+        r = _login(c, user.username, PASSWORD)
+        assert r.status_code == 422
+        assert "For mange mislykkede forsøk" in Page(r).text("main")
+    with _client(app) as other:
+        r = _login(other, user.username, PASSWORD)
+        assert r.status_code == 422 and SESSION_COOKIE not in r.cookies
+
+
+def test_many_failures_from_one_address_lock_that_address_for_every_user(app, make_user, drammen):
+    victim = make_user("caseworker", drammen)
+    address = f"10.99.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    with _client(app, address) as c:
+        for i in range(20):
+            _login(c, f"gjett-{secrets.token_hex(3)}-{i}", "feil passord")
+        r = _login(c, victim.username, PASSWORD)
+        assert r.status_code == 422
+        assert "For mange mislykkede forsøk" in Page(r).text("main")
+    with _client(app) as elsewhere:  # the user is not locked out from another address
+        assert _login(elsewhere, victim.username, PASSWORD).status_code == 303
+
+
+def test_a_deactivated_user_cannot_log_in(app, make_user, drammen, db):
+    user = make_user("caseworker", drammen)
+    user.active = False
+    db.add(user)
+    db.commit()
+    with _client(app) as c:
+        assert _login(c, user.username, PASSWORD).status_code == 422
+
+
+def _age_session(db, client, *, idle: dt.timedelta = dt.timedelta(0), age: dt.timedelta = dt.timedelta(0)):
+    session = db.get(UserSession, client.cookies[SESSION_COOKIE])
+    now = dt.datetime.now(dt.timezone.utc)
+    session.last_seen_at = now - idle
+    session.created_at = now - age
+    db.add(session)
+    db.commit()
+
+
+@pytest.mark.parametrize("idle, age, alive", [
+    (dt.timedelta(minutes=29), dt.timedelta(hours=7, minutes=59), True),
+    (dt.timedelta(minutes=31), dt.timedelta(minutes=31), False),  # idle too long
+    (dt.timedelta(minutes=1), dt.timedelta(hours=8, minutes=1), False),  # active, but logged in too long ago
+], ids=["fresh", "idle-30-min", "absolute-8-h"])
+def test_sessions_expire_after_30_minutes_idle_or_8_hours_in_all(logged_in, caseworker, db, idle, age, alive):
+    c = logged_in(caseworker)
+    _age_session(db, c, idle=idle, age=age)
+    r = c.get("/cases")
+    if alive:
+        assert r.status_code == 200
+    else:
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+        db.expire_all()
+        assert db.get(UserSession, c.cookies[SESSION_COOKIE]) is None  # gone for good, not just refused
+        assert c.get("/api/v1/cases/1").status_code == 401
+
+
+def test_an_expired_session_gets_htmx_to_the_login_page(logged_in, caseworker, db):
+    c = logged_in(caseworker)
+    _age_session(db, c, idle=dt.timedelta(hours=1))
+    r = c.post("/cases/new", headers={"HX-Request": "true", "X-CSRF-Token": c.csrf})
+    assert r.status_code == 401 and r.headers["HX-Redirect"] == "/login"
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_the_session_cookie_is_secure_when_configured_and_always_httponly(app, make_user, drammen, monkeypatch,
+                                                                          secure):
+    from intake.config import get_settings
+
+    user = make_user("caseworker", drammen)
+    if secure:
+        monkeypatch.setenv("KARTLEGGING_SECURE_COOKIES", "1")
+    else:
+        monkeypatch.delenv("KARTLEGGING_SECURE_COOKIES", raising=False)
+    get_settings.cache_clear()
+    try:
+        with _client(app) as c:
+            r = _login(c, user.username, PASSWORD)
+    finally:
+        get_settings.cache_clear()
+    cookie = r.headers["set-cookie"].lower()
+    assert r.status_code == 303
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert ("; secure" in cookie) is secure
+
+
+def test_logging_out_ends_the_session_on_the_server(logged_in, caseworker, db):
+    c = logged_in(caseworker)
+    sid = c.cookies[SESSION_COOKIE]
+    assert c.post("/logout", data={"_csrf": c.csrf}).status_code == 303
+    db.expire_all()
+    assert db.get(UserSession, sid) is None
+
+
+# --- one's own password ----------------------------------------------------------------------------------------
+
+
+def _change(c, current, new, repeat=None):
+    return c.post("/account/password", data={"_csrf": c.csrf, "current_password": current, "new_password": new,
+                                             "repeat_password": new if repeat is None else repeat})
+
+
+@pytest.mark.parametrize("current, new, repeat, field, message", [
+    ("feil passord", "et helt nytt passord", None, "current_password", "Passordet du har nå er feil."),
+    (PASSWORD, "for kort", None, "new_password", "Passordet må ha minst 12 tegn."),
+    (PASSWORD, "et helt nytt passord", "et annet nytt passord", "repeat_password", "Passordene er ikke like"),
+    (PASSWORD, "x" * 10_000, None, "new_password", "høyst 500 tegn"),
+], ids=["wrong-current", "too-short", "not-repeated", "too-long"])
+def test_a_bad_password_change_is_explained_at_the_field(logged_in, caseworker, current, new, repeat, field, message):
+    c = logged_in(caseworker)
+    r = _change(c, current, new, repeat)
+    assert r.status_code == 422
+    page = Page(r)
+    assert any(message in m for m in page.field_errors(f"f-{field}"))
+    assert page.summary()
+
+
+def test_changing_the_password_ends_every_other_session(app, logged_in, caseworker):
+    here, elsewhere = logged_in(caseworker), logged_in(caseworker)
+    r = _change(here, PASSWORD, "et helt nytt og langt passord")
+    assert r.status_code == 200 and "Passordet er endret" in Page(r).text("main")
+    assert here.get("/cases").status_code == 200  # this session goes on
+    assert elsewhere.get("/cases").status_code == 303  # the other one is logged out
+    with _client(app) as c:
+        assert _login(c, caseworker.username, PASSWORD).status_code == 422
+        assert _login(c, caseworker.username, "et helt nytt og langt passord").status_code == 303
