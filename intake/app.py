@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .cases import programme_history
     programme_history()
 
-    app = FastAPI(title="Kartlegging API", version="1", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="Kartlegging API", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description="JSON API for integrations and tests. Authenticate with `Authorization: Bearer <token>` "
                               "(from `main.py create-token USERNAME`) or the session cookie.")
@@ -128,6 +128,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/vendor/htmx", StaticFiles(directory=ROOT / "node_modules" / "htmx.org" / "dist",
                                                  check_dir=False), name="htmx")
     # The printed plan's fonts, for its HTML print view (intake/plan/render.py: FONT_URL_PREFIX).
+    app.mount("/static/vendor/swagger-ui", StaticFiles(directory=ROOT / "node_modules" / "swagger-ui-dist",
+                                                       check_dir=False), name="swagger-ui")
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs(request: Request):
+        # Swagger UI from our own origin with an external start script: nothing from a CDN, nothing inline (CSP).
+        return templates.TemplateResponse(request, "api_docs.html", {})
+
     app.mount("/static/vendor/fontsource", StaticFiles(directory=ROOT / "node_modules" / "@fontsource",
                                                        check_dir=False), name="fontsource")
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

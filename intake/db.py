@@ -29,6 +29,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across app crashes, fast commits
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # SQLite's lower() folds ASCII only; search must find "Øyvind" from "øyvind" as PostgreSQL does.
+            dbapi_conn.create_function("lower", 1, lambda s: s.lower() if isinstance(s, str) else s,
+                                       deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

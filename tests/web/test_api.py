@@ -190,9 +190,6 @@ def test_the_api_is_documented(client):
     assert docs.status_code == 200 and "/api/openapi.json" in docs.text
 
 
-@pytest.mark.xfail(strict=True, reason="intake/app.py: FastAPI's Swagger page loads its script from a CDN and runs an "
-                                        "inline one, both blocked by the app's CSP (script-src 'self'): the page is "
-                                        "blank in a browser. Serve swagger-ui-dist locally, init script external.")
 def test_the_api_docs_page_works_under_the_content_security_policy(client):
     docs = client.get("/api/docs")
     csp = docs.headers["Content-Security-Policy"]
