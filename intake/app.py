@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
@@ -88,6 +89,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc):
         return _error(request, 403, "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen.")
+
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: DataError):
+        # PostgreSQL refuses an id beyond its integer range where SQLite simply finds nothing: that is "not found".
+        if "out of range" in str(exc.orig):
+            return _error(request, 404, "Fant ikke saken.")
+        return _error(request, 422, "En verdi i forespørselen var ikke gyldig.")
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc):

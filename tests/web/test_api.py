@@ -229,3 +229,10 @@ def test_create_token_for_an_unknown_user_fails_clearly(database_url):
     done = main_py("create-token", "ingen-slik-bruker", env=env)
     assert done.returncode == 1
     assert "ingen-slik-bruker" in done.stderr and done.stdout == ""
+
+
+def test_an_id_beyond_the_databases_integer_range_is_not_found(caseworker, api_client, logged_in):
+    # PostgreSQL refuses such an id outright (SQLite finds nothing): either way the answer is 404, never a 500.
+    huge = 10**15
+    assert api_client(caseworker).get(f"/api/v1/cases/{huge}").status_code == 404
+    assert logged_in(caseworker).get(f"/cases/{huge}").status_code == 404
