@@ -113,6 +113,11 @@ def backup(database_url: str, path: str | Path) -> Path:
         if url.get_backend_name() == "sqlite":
             tmp.unlink()
             _copy_sqlite(_sqlite_path(url), tmp)
+            con = sqlite3.connect(tmp)
+            try:
+                con.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file, not WAL
+            finally:
+                con.close()
             _check_sqlite_backup(tmp)
         elif url.get_backend_name() == "postgresql":
             check_pg_tools(url)

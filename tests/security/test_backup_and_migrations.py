@@ -63,12 +63,12 @@ def populate(url: str) -> None:
         db.commit()
 
 
-def test_backup_and_restore_give_back_every_table_exactly(database_url):  # (demo mode: synthetic ids)
+def test_backup_and_restore_give_back_every_table_exactly(database_url, tmp_path):  # (demo mode: synthetic ids)
     with scratch_database("backup") as url:
         populate(url)
         before = snapshot(url)
         assert len(before["case"]) == 3 and before["audit_entry"]
-        backup = ROOT / "data" / f"test-backup-{os.getpid()}.bak"
+        backup = tmp_path / "kartlegging.bak"
         try:
             main(url, "backup", str(backup))
             # Life goes on after the backup: a case is deleted, another changed, an organisation added.
