@@ -22,10 +22,10 @@ _DUF = re.compile(r"\d{12}")
 MAX_TEXT = 4000  # a printed plan is no place for a pasted document
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
+from ..domain.answers import FieldError
+
+# The project's one error value (field + message); the plan's own name for it is kept for its callers.
+Problem = FieldError
 
 
 @dataclass(frozen=True)
