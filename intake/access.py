@@ -80,12 +80,16 @@ def known_id(object_id: int) -> int:
 
 
 def load_case(db: Session, user: User, case_id: int, permission: str = "case.read", *, audit_action: str | None = None,
-              detail: str = "") -> Case:
-    """The case if the user's organisation owns it and the role allows `permission`; audited."""
+              detail: str = "", audited_by_caller: bool = False) -> Case:
+    """The case if the user's organisation owns it and the role allows `permission`; audited, unless the caller
+    records the access itself in the same transaction (a save's "update" entry says the case was opened to change it:
+    a second entry for opening it would double the audit work of every autosave)."""
     case = db.get(Case, known_id(case_id))
     if case is None or case.organisation_id != user.organisation_id or not can(user, "case.read"):
         raise NotFound()
     require(user, permission)
+    if audited_by_caller:
+        return case
     action = audit_action or ("read" if permission == "case.read" else permission.split(".", 1)[1])
     audit.record(db, user, action, "case", case.id, detail, organisation_id=case.organisation_id)
     db.commit()

@@ -133,11 +133,12 @@ def _strip_empty_rows(answers: dict[str, Any], questionnaire: Questionnaire) -> 
     return out
 
 
-def _sync_summary(case: Case, derived: dict[str, Any]) -> dict[str, Any]:
+def _sync_summary(answers: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+    """The case's columns copied from its answers, for the case list and its search."""
     deadline = derived.get("decision_deadline")
     return {
-        "participant_name": (case.answers.get("participant.name") or "")[:200],
-        "duf_number": (case.answers.get("participant.duf_number") or None),
+        "participant_name": (answers.get("participant.name") or "")[:200],
+        "duf_number": (answers.get("participant.duf_number") or None),
         "decision_deadline": dt.date.fromisoformat(deadline) if deadline else None,
     }
 
@@ -157,7 +158,7 @@ def create_case(db: Session, user: User, answers: dict[str, Any] | None = None) 
     if answers is not None and result.errors:
         return None, result.errors
     case.answers = _strip_empty_rows(result.answers, q)
-    for key, value in _sync_summary(case, result.derived).items():
+    for key, value in _sync_summary(case.answers, result.derived).items():
         setattr(case, key, value)
     db.add(case)
     db.flush()
@@ -250,7 +251,7 @@ def save_answers(
                 state["completed"] = not section_errors
             elif section_errors:
                 state["completed"] = False
-        summary = _sync_summary(Case(answers=new_answers), result.derived)
+        summary = _sync_summary(new_answers, result.derived)
         now = utcnow()
         stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)
                 .values(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,

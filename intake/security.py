@@ -64,16 +64,18 @@ def create_session(db: Session, user: User) -> UserSession:
 
 def load_session(db: Session, session_id: str, *, idle: dt.timedelta, absolute: dt.timedelta) -> tuple[User, UserSession] | None:
     """The live session and its user, or None when missing, idle too long or too old (then it is deleted)."""
-    session = db.get(UserSession, session_id)
-    if session is None:
+    # One query for both (every request passes here).
+    found = db.exec(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                    .where(UserSession.id == session_id)).first()
+    if found is None:
         return None
+    session, user = found
     now = utcnow()
     if now - _aware(session.last_seen_at) > idle or now - _aware(session.created_at) > absolute:
         db.delete(session)
         db.commit()
         return None
-    user = db.get(User, session.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     # Touch at most once a minute: a write per request would make every read a write.
     if now - _aware(session.last_seen_at) > dt.timedelta(minutes=1):

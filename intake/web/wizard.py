@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
-from .. import access, referrals
+from .. import access, audit, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, save_answers, section_status,
                      section_version)
 from ..domain.questionnaire import default_questionnaire
@@ -54,7 +54,6 @@ async def case_list(request: Request, user: CurrentUser, db: SessionDep,
     cases = db.exec(stmt.order_by(col(Case.decision_deadline).asc().nulls_last(), col(Case.id).desc())
                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     org = db.get(Organisation, user.organisation_id)
-    from .. import audit
     audit.record(db, user, "list", "case", None, f"q={term[:100]} page={page}")
     db.commit()
     return _page(request, "cases/list.html", {
@@ -137,8 +136,9 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
     """Every post saves what it can. `_action`: autosave, continue (save and next), later (save, back to the
     task list), add:<repeat id>, remove:<repeat id>:<row>."""
     section = _section_or_404(section_id)
-    case = access.load_case(db, user, case_id, "case.update", audit_action="open-for-update")
     form = await request.form()
+    # The save below records the "update" entry (and a conflict its "read"): one audit entry per autosave.
+    case = access.load_case(db, user, case_id, "case.update", audited_by_caller=True)
     posted = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
     action = (posted.get("_action") or ["autosave"])[-1]
     return_to = (posted.get("_return") or [None])[-1] or None
@@ -159,6 +159,9 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
     result = save_answers(db, user, case.id, changes, raw=raw, read_errors=read_errors, section=section,
                           base_version=base_version, finish_section=action == "continue", form_token=form_token)
     if isinstance(result, Conflict):
+        # Nothing was saved, but the page shows the other version of the answers: that is a read.
+        audit.record(db, user, "read", "case", case.id, f"section={section.id} conflict", case.organisation_id)
+        db.commit()
         view = section_view(result.case, section, posted=posted)
         return _render_section(request, result.case, section, view, return_to=return_to, conflict=result,
                                status_code=409, form_token=form_token)
