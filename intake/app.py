@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -11,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
+from . import audit_anchor
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
 from .domain.guidance import NotAllowed
@@ -57,7 +60,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .cases import programme_history
     programme_history()
 
-    app = FastAPI(title="Kartlegging API", version="1", docs_url=None, redoc_url=None,
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        # The audit log's head, written outside the database as the server stops (intake/audit_anchor.py).
+        audit_anchor.at_shutdown(app.state.engine, settings.audit_anchor_path)
+
+    app = FastAPI(title="Kartlegging API", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
                   openapi_url="/api/openapi.json",
                   description="JSON API for integrations and tests. Authenticate with `Authorization: Bearer <token>` "
                               "(from `main.py create-token USERNAME`) or the session cookie.")

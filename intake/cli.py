@@ -1,5 +1,5 @@
-"""The command line: `python main.py [serve|migrate|seed-demo|create-token|verify-audit|create-org|create-user|purge|
-erase-case|export-case|backup|restore]`."""
+"""The command line: `python main.py [serve|migrate|seed-demo|create-token|verify-audit|anchor-audit|create-org|
+create-user|purge|erase-case|export-case|backup|restore]`."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ def cmd_migrate(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
     cmd_migrate(args)
+    workers = args.workers or get_settings().workers
+    if workers > 1:  # uvicorn starts each worker process from the factory's import path
+        uvicorn.run("intake.app:create_app", factory=True, workers=workers, host=args.host, port=args.port,
+                    log_level="info", proxy_headers=True)
+        return 0
     from .app import create_app
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info", proxy_headers=True)
     return 0
@@ -55,13 +60,34 @@ def cmd_create_token(args) -> int:
 
 
 def cmd_verify_audit(args) -> int:
-    from .audit import verify_chain
+    from .audit_anchor import advance
+    path = get_settings().audit_anchor_path
     with _db() as db:
-        problems = verify_chain(db)
+        problems, anchor = advance(db, path, whole_chain=True)
     for p in problems:
         print(p)
-    print("audit log intact" if not problems else f"{len(problems)} problem(s) in the audit log")
-    return 1 if problems else 0
+    if problems:
+        print(f"{len(problems)} problem(s) in the audit log (the anchor in {path} was left where it was)")
+        return 1
+    print("audit log intact" + (f"; anchored at entry {anchor.id} in {path}" if anchor else " (empty)"))
+    return 0
+
+
+def cmd_anchor_audit(args) -> int:
+    from .audit_anchor import advance, reset
+    path = get_settings().audit_anchor_path
+    with _db() as db:
+        if args.reset:
+            problems, anchor = [], reset(db, path, f"anchor-audit --reset by={_operator()}")
+        else:
+            problems, anchor = advance(db, path)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print("anchor not moved: run verify-audit, and --reset only once the cause is known", file=sys.stderr)
+        return 1
+    print(f"audit log anchored at entry {anchor.id} in {path}" if anchor else "the audit log is empty: nothing to anchor")
+    return 0
 
 
 def _errors_out(errors) -> int:
@@ -123,12 +149,19 @@ def cmd_purge(args) -> int:
 
 
 def cmd_erase_case(args) -> int:
+    import datetime as dt
+
     from .privacy import erase_case
     if not args.reason.strip():
         print("give the reason for the erasure with --reason", file=sys.stderr)
         return 2
+    try:
+        requested_on = dt.date.fromisoformat(args.requested) if args.requested else None
+    except ValueError:
+        print("--requested takes a date as YYYY-MM-DD", file=sys.stderr)
+        return 2
     with _db() as db:
-        counts = erase_case(db, None, args.case_id, args.reason, by=args.by or _operator())
+        counts = erase_case(db, None, args.case_id, args.reason, by=args.by or _operator(), requested_on=requested_on)
     if counts is None:
         print(f"no case {args.case_id}", file=sys.stderr)
         return 1
@@ -137,18 +170,15 @@ def cmd_erase_case(args) -> int:
 
 
 def cmd_export_case(args) -> int:
-    import json
-
     from .models import Case
-    from .privacy import export_case, export_pdf
+    from .privacy import export_case, export_document
     with _db() as db:
         case = db.get(Case, args.case_id)
         if case is None:
             print(f"no case {args.case_id}", file=sys.stderr)
             return 1
         data = export_case(db, None, case, args.format, f"by={_operator()} via=main.py")
-    body = (export_pdf(data) if args.format == "pdf"
-            else json.dumps(data, ensure_ascii=False, indent=2).encode() + b"\n")
+    body = export_document(data, args.format)
     if args.output:
         from pathlib import Path
         Path(args.output).write_bytes(body)
@@ -171,14 +201,30 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    from .audit_anchor import reset
     from .backup import BackupError, restore
+    from .privacy import reapply_erasures
+    settings = get_settings()
     try:
-        restore(get_settings().database_url, args.path)
+        restore(settings.database_url, args.path)
     except BackupError as exc:
         print(f"restore failed: {exc}", file=sys.stderr)
         return 1
     cmd_migrate(args)
+    with _db() as db:
+        # Cases erased after the backup was taken stay erased; then the log, taken back to the backup's, is anchored
+        # anew (recorded in the log, with the entry the old anchor named).
+        done, problems = reapply_erasures(db)
+        reset(db, settings.audit_anchor_path, f"restore from {args.path} by={_operator()}")
+    for line in done:
+        print(line)
     print(f"database restored from {args.path}")
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"the erasure register {settings.erasure_register_path} has lines that could not be read: check that "
+              f"the cases they name are not in the database", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -188,13 +234,21 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="migrate, then start the app (default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None,
+                       help="server processes (default KARTLEGGING_WORKERS, else 1); one per CPU under load")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="add demo organisations, users and cases").set_defaults(func=cmd_seed_demo)
     token = sub.add_parser("create-token", help="print a new API token for a user (last line)")
     token.add_argument("username")
     token.set_defaults(func=cmd_create_token)
-    sub.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(func=cmd_verify_audit)
+    sub.add_parser("verify-audit", help="check the audit log's hash chain and its anchor, then move the anchor on"
+                   ).set_defaults(func=cmd_verify_audit)
+    anchor = sub.add_parser("anchor-audit", help="check the audit anchor, then move it to the log's last entry (cron)")
+    anchor.add_argument("--reset", action="store_true",
+                        help="anchor the log as it is, without the check (audited); after the database was replaced "
+                             "on purpose")
+    anchor.set_defaults(func=cmd_anchor_audit)
     org = sub.add_parser("create-org", help="create an organisation (municipality or career centre)")
     org.add_argument("name")
     org.add_argument("--kind", choices=["municipality", "career_centre"], required=True)
@@ -217,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("case_id", type=int)
     erase.add_argument("--reason", required=True)
     erase.add_argument("--by", help="who asked for or carried out the erasure (default: the operating system user)")
+    erase.add_argument("--requested", help="the date the participant asked for it (YYYY-MM-DD)")
     erase.set_defaults(func=cmd_erase_case)
     export = sub.add_parser("export-case", help="a participant's data export (JSON or PDF), audited")
     export.add_argument("case_id", type=int)

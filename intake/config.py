@@ -23,8 +23,21 @@ class Settings(BaseSettings):
     # Secure cookies when served over HTTPS (set behind a TLS-terminating proxy).
     secure_cookies: bool = Field(False, validation_alias=AliasChoices("KARTLEGGING_SECURE_COOKIES"))
     max_body_bytes: int = Field(1_000_000, validation_alias=AliasChoices("KARTLEGGING_MAX_BODY_BYTES"))
+    # Server processes for `main.py serve`. A request's database work runs on its process's event loop, so one
+    # process serves one request at a time; one per CPU lets saves from several caseworkers run side by side.
+    workers: int = Field(1, ge=1, le=64, validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
     # Retention: `main.py purge` deletes completed or closed cases untouched for this many years.
     purge_years: int = Field(5, ge=1, validation_alias=AliasChoices("KARTLEGGING_PURGE_YEARS"))
+    # Kept outside the database, so that someone who can change the database cannot rewrite them too
+    # (intake/audit_anchor.py, intake/erasures.py). Put them where the database's administrators cannot write.
+    audit_anchor_path: Path = Field(ROOT / "data" / "audit-anchor.json",
+                                    validation_alias=AliasChoices("KARTLEGGING_AUDIT_ANCHOR_PATH"))
+    # The erasure register; by default `erasures.jsonl` beside the anchor file.
+    erasure_register: Path | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_ERASURE_REGISTER_PATH"))
+
+    @property
+    def erasure_register_path(self) -> Path:
+        return self.erasure_register or self.audit_anchor_path.parent / "erasures.jsonl"
 
 
 @lru_cache(maxsize=1)

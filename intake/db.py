@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
 
@@ -48,3 +48,14 @@ def get_engine(url: str) -> Engine:
 
 def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+def database_key(url: str | URL) -> str:
+    """The database's name in files kept outside it (audit anchor, erasure register): the URL without driver or
+    password, an SQLite file by its absolute path. One such file can so serve several databases without mixing them."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite:///{Path(parsed.database).resolve()}" if parsed.database else "sqlite://"
+    return URL.create(backend, username=parsed.username, host=parsed.host, port=parsed.port,
+                      database=parsed.database).render_as_string(hide_password=False)

@@ -2,13 +2,15 @@
 
 Rows that belong to a case (referrals, plans and whatever is added later) are found from the database's own foreign
 keys to `case.id`, followed to any depth, so export and deletion cover new tables without changes here.
-The audit log keeps a record of each export and deletion, without the deleted answers.
+The audit log keeps a record of each export and deletion, without the deleted answers; the erasure register
+(intake/erasures.py, outside the database) keeps that a case was deleted, so that a restore does not bring it back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +19,12 @@ from sqlalchemy import select as select_rows
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from . import audit
+from . import audit, erasures
 from .cases import derived_values
+from .config import get_settings
+from .db import database_key
+from .domain.answers import FieldError
+from .domain.guidance import read_date, read_text
 from .domain.questionnaire import default_questionnaire
 from .models import Case, Organisation, User, utcnow
 
@@ -176,6 +182,13 @@ def export_case(db: Session, actor: User | None, case: Case, fmt: str = "json", 
     return _jsonable(data)
 
 
+def export_document(data: dict[str, Any], fmt: str) -> bytes:
+    """The export as the file handed over: indented UTF-8 JSON, or the PDF."""
+    if fmt == "pdf":
+        return export_pdf(data)
+    return json.dumps(data, ensure_ascii=False, indent=2).encode() + b"\n"
+
+
 def export_pdf(data: dict[str, Any]) -> bytes:
     """The export as a simple Norwegian PDF: every answer with its question, sensitive ones marked."""
     from weasyprint import HTML
@@ -190,18 +203,69 @@ def export_pdf(data: dict[str, Any]) -> bytes:
 # --- erasure and retention ---------------------------------------------------------------------------------------
 
 
-def erase_case(db: Session, actor: User | None, case_id: int, reason: str, by: str = "") -> dict[str, int] | None:
-    """Erase one case on the participant's request; the audit entry keeps who, when, why and what was deleted."""
+REASON_MAX = 500  # the reason is kept in the audit entry
+
+
+def erasure_request(values: dict[str, Any], today: dt.date | None = None
+                    ) -> tuple[str, dt.date | None, list[FieldError]]:
+    """The reason and the date of the participant's request, read from a form: (reason, date, errors)."""
+    errors: list[FieldError] = []
+    reason = read_text(values, "reason", "Begrunnelsen for slettingen", errors, required=True, max_length=REASON_MAX)
+    requested_on = read_date(values, "requested_on", "Datoen deltakeren ba om sletting", errors, required=True,
+                             not_after=today or dt.date.today())
+    return reason, requested_on, errors
+
+
+def erase_case(db: Session, actor: User | None, case_id: int, reason: str, by: str = "",
+               requested_on: dt.date | None = None) -> dict[str, int] | None:
+    """Erase one case on the participant's request; the audit entry keeps who, when, why and what was deleted, and
+    the erasure register (outside the database) that it happened."""
     case = db.get(Case, case_id)
     if case is None:
         return None
+    created_at = case.created_at
     counts = _delete_case_rows(db, case)
     who = by or (actor.username if actor else "")
-    audit.record(db, actor, "erase", "case", case_id,
-                 f"reason={reason.strip()[:500]} by={who} deleted={_counts_text(counts)}",
-                 organisation_id=case.organisation_id)
+    requested = f" requested={requested_on.isoformat()}" if requested_on else ""
+    entry = audit.record(db, actor, "erase", "case", case_id,
+                         f"reason={' '.join(reason.split())[:REASON_MAX]}{requested} by={who} "
+                         f"deleted={_counts_text(counts)}", organisation_id=case.organisation_id)
     db.commit()
+    _register(db, case_id, created_at, entry)
     return counts
+
+
+def _register(db: Session, case_id: int, created_at: dt.datetime, entry) -> None:
+    """Add a committed erasure to the register, so that a restore cannot bring the case back."""
+    erasures.append(get_settings().erasure_register_path, database_key(db.get_bind().url),
+                    erasures.Erasure(case_id, erasures.moment(created_at), erasures.moment(entry.at), entry.id,
+                                     entry.action))
+
+
+def reapply_erasures(db: Session) -> tuple[list[str], list[str]]:
+    """After a restore: erase again each case of the erasure register that the database holds (the same case: the
+    same id and creation time), each audited. (what was done, problems reading the register)."""
+    found, problems = erasures.read(get_settings().erasure_register_path, database_key(db.get_bind().url))
+    done: list[str] = []
+    meta = None
+    for erased in found:
+        case = db.get(Case, erased.case_id)
+        if case is None:
+            continue
+        if erasures.moment(case.created_at) != erased.created_at:
+            done.append(f"kept case {case.id}: the erased case {case.id} was created {erased.created_at}, this one "
+                        f"{erasures.moment(case.created_at)}")
+            continue
+        meta = meta if meta is not None else _reflect(db.connection())
+        org_id = case.organisation_id
+        counts = _delete_case_rows(db, case, meta)
+        audit.record(db, None, erased.action, "case", erased.case_id,
+                     f"again after a restore: erased {erased.erased_at} (audit entry {erased.audit_entry_id}) "
+                     f"deleted={_counts_text(counts)}", organisation_id=org_id)
+        db.commit()
+        done.append(f"erased case {erased.case_id} again ({erased.action} of {erased.erased_at}, "
+                    f"audit entry {erased.audit_entry_id})")
+    return done, problems
 
 
 def _counts_text(counts: dict[str, int]) -> str:
@@ -255,11 +319,12 @@ def purge(db: Session, years: int, *, dry_run: bool = False, now: dt.datetime | 
         if dry_run:
             counts = {"case": 1, **dependents(db.connection(), case.id, meta).counts()}
         else:
-            org_id, case_id = case.organisation_id, case.id
+            org_id, case_id, created_at = case.organisation_id, case.id, case.created_at
             counts = _delete_case_rows(db, case, meta)
-            audit.record(db, None, "purge", "case", case_id,
-                         f"retention={years} years last_activity={last.date().isoformat()} "
-                         f"deleted={_counts_text(counts)}", organisation_id=org_id)
+            entry = audit.record(db, None, "purge", "case", case_id,
+                                 f"retention={years} years last_activity={last.date().isoformat()} "
+                                 f"deleted={_counts_text(counts)}", organisation_id=org_id)
             db.commit()
+            _register(db, case_id, created_at, entry)
         done.append(Purged(case.id, case.organisation_id, last, counts))
     return done

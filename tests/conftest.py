@@ -2,8 +2,9 @@
 
 Fixtures
     database_url (session)  SQLite in a temp file, or KARTLEGGING_TEST_DATABASE_URL (PostgreSQL: schema `public` is
-                            dropped and recreated, then migrated). DATABASE_URL and KARTLEGGING_DEMO=1 are set for the
-                            app and for `main.py` subprocesses while the session runs.
+                            dropped and recreated, then migrated). DATABASE_URL, KARTLEGGING_DEMO=1 and the paths of
+                            the audit anchor and erasure register (temp files) are set for the app and for `main.py`
+                            subprocesses while the session runs.
     app          (session)  `create_app()` against that database.
     client                  an unauthenticated TestClient (redirects are not followed: tests assert them).
     db                      a database Session on the app's engine.
@@ -29,7 +30,7 @@ from sqlmodel import Session
 
 PASSWORD = "riktig-hest-batteri-stift"
 
-_ENV_KEYS = ("DATABASE_URL", "KARTLEGGING_DEMO")
+_ENV_KEYS = ("DATABASE_URL", "KARTLEGGING_DEMO", "KARTLEGGING_AUDIT_ANCHOR_PATH", "KARTLEGGING_ERASURE_REGISTER_PATH")
 
 
 def _reset_caches() -> None:
@@ -68,6 +69,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     saved = {k: os.environ.get(k) for k in _ENV_KEYS}
     os.environ["DATABASE_URL"] = url
     os.environ["KARTLEGGING_DEMO"] = "1"
+    # The audit anchor and the erasure register of this run, never the ones under data/
+    outside = tmp_path_factory.mktemp("outside")
+    os.environ["KARTLEGGING_AUDIT_ANCHOR_PATH"] = str(outside / "audit-anchor.json")
+    os.environ["KARTLEGGING_ERASURE_REGISTER_PATH"] = str(outside / "erasures.jsonl")
     _reset_caches()
     upgrade(url)
     try:

@@ -132,6 +132,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["DATABASE_URL"] = f"sqlite:///{tmp / 'app.db'}"
     env["KARTLEGGING_DEMO"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
+    env["KARTLEGGING_AUDIT_ANCHOR_PATH"] = str(tmp / "audit-anchor.json")  # and the erasure register beside it
+    env.pop("KARTLEGGING_ERASURE_REGISTER_PATH", None)
 
     _run_cli(["migrate"], env, log_path)
     _run_cli(["seed-demo"], env, log_path)

@@ -115,6 +115,86 @@ def test_verify_audit_finds_an_entry_rewritten_with_a_fresh_hash():
         assert f"entry {ids[3]}: does not follow" in result.stdout
 
 
+# --- the anchor: the chain's head outside the database ---------------------------------------------------------------
+
+
+def _main(url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _cut_from(url: str, first_id: int) -> None:
+    with get_engine(url).begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE id >= :id"), {"id": first_id})
+
+
+def test_verify_audit_finds_entries_cut_from_the_end_of_the_log_after_an_anchor():
+    with scratch_database("audit") as url:
+        ids = _chain_of_five(url)
+        result = _verify(url)
+        assert result.returncode == 0 and f"anchored at entry {ids[-1]}" in result.stdout
+        _cut_from(url, ids[3])  # the last two entries: what is left is still a valid chain
+        for _ in range(2):  # and the anchor stays where it was, so a second run still sees it
+            result = _verify(url)
+            assert result.returncode == 1
+            assert (f"entry {ids[-1]}: missing, but the anchor written" in result.stdout
+                    and f"the log now ends at entry {ids[2]}: entries were cut from its end" in result.stdout)
+
+
+def test_verify_audit_finds_a_tail_cut_and_written_again():
+    # New entries after the cut may even get the cut ids back (SQLite): the anchored hash no longer matches.
+    from intake import audit
+
+    with scratch_database("audit") as url:
+        ids = _chain_of_five(url)
+        assert _main(url, "anchor-audit").returncode == 0
+        _cut_from(url, ids[3])
+        with new_session(get_engine(url)) as db:
+            for i in range(3):
+                audit.record(db, None, "read", "case", 1, f"after the cut {i}", organisation_id=1)
+                db.commit()
+        result = _verify(url)
+        assert result.returncode == 1 and f"entry {ids[-1]}:" in result.stdout
+
+
+def test_anchor_audit_moves_the_anchor_on_and_refuses_after_a_cut():
+    from intake import audit
+
+    with scratch_database("audit") as url:
+        ids = _chain_of_five(url)
+        first = _main(url, "anchor-audit")
+        assert first.returncode == 0 and f"anchored at entry {ids[-1]}" in first.stdout
+        with new_session(get_engine(url)) as db:
+            newer = audit.record(db, None, "read", "case", 1, "later", organisation_id=1).id
+            db.commit()
+        assert f"anchored at entry {newer}" in _main(url, "anchor-audit").stdout
+        _cut_from(url, newer)
+        refused = _main(url, "anchor-audit")
+        assert refused.returncode == 1 and f"entry {newer}: missing" in refused.stderr
+        assert _verify(url).returncode == 1  # not moved: the cut is still seen
+        reset = _main(url, "anchor-audit", "--reset")  # the operator, once the cause is known: recorded in the log
+        assert reset.returncode == 0
+        assert _verify(url).returncode == 0
+        with new_session(get_engine(url)) as db:
+            last = db.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
+        assert last.action == "anchor-reset" and f"previous anchor: entry {newer}" in last.detail
+
+
+def test_the_server_anchors_the_log_when_it_stops(app, db, caseworker, make_case):
+    from fastapi.testclient import TestClient
+
+    from intake import audit_anchor
+    from intake.config import get_settings
+
+    make_case(caseworker, AMAL)
+    with TestClient(app):
+        pass  # start and stop
+    head = audit_anchor.head(db)
+    anchor = audit_anchor.read(get_settings().audit_anchor_path, db)
+    assert anchor is not None and (anchor.id, anchor.hash) == (head.id, head.hash)
+
+
 # --- the leader's view ---------------------------------------------------------------------------------------------
 
 
