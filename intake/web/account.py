@@ -8,7 +8,7 @@ from .. import access
 from ..admin import MIN_PASSWORD, change_own_password
 from .admin import form_values
 from .deps import CurrentUser, SessionDep
-from .wizard import _page
+from .templates import render_page
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/account", include_in_schema=False)
 @router.get("/password")
 async def password_page(request: Request, user: CurrentUser):
     access.require(user, "account.manage")
-    return _page(request, "account/password.html", {"errors": [], "done": False, "min_length": MIN_PASSWORD})
+    return render_page(request, "account/password.html", {"errors": [], "done": False, "min_length": MIN_PASSWORD})
 
 
 @router.post("/password")
@@ -26,5 +26,6 @@ async def password_change(request: Request, user: CurrentUser, db: SessionDep):
     session = getattr(request.state, "session", None)
     errors = change_own_password(db, user, values.get("current_password", ""), values.get("new_password", ""),
                                  values.get("repeat_password", ""), session.id if session else None)
-    return _page(request, "account/password.html", {"errors": errors, "done": not errors, "min_length": MIN_PASSWORD},
-                 status_code=422 if errors else 200)
+    return render_page(request, "account/password.html",
+                       {"errors": errors, "done": not errors, "min_length": MIN_PASSWORD},
+                       status_code=422 if errors else 200)

@@ -12,7 +12,7 @@ from ..admin import KINDS, ROLES, NewUser, create_organisation, create_user, res
 from ..domain.reference import tables
 from ..models import Organisation, User
 from .deps import CurrentUser, SessionDep
-from .wizard import _page
+from .templates import render_page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 MAX_FIELD = 10_000  # longer posted values are cut here; the field checks then report them as too long
@@ -39,7 +39,7 @@ async def admin_home(user: CurrentUser):
 
 
 def _organisations_page(request, db, values=None, errors=(), created=None, status_code=200):
-    return _page(request, "admin/organisations.html", {
+    return render_page(request, "admin/organisations.html", {
         "organisations": _orgs(db), "values": values or {}, "errors": list(errors), "kinds": list(KINDS.items()),
         "counties": _counties(), "created": created}, status_code=status_code)
 
@@ -67,11 +67,11 @@ async def users(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     rows = db.exec(select(User, Organisation).join(Organisation, col(User.organisation_id) == Organisation.id)
                    .order_by(Organisation.name, User.username)).all()
-    return _page(request, "admin/users.html", {"rows": rows, "role_labels": access.ROLE_LABELS})
+    return render_page(request, "admin/users.html", {"rows": rows, "role_labels": access.ROLE_LABELS})
 
 
 def _new_user_page(request, db, values=None, errors=(), status_code=200):
-    return _page(request, "admin/user_new.html", {
+    return render_page(request, "admin/user_new.html", {
         "values": values or {}, "errors": list(errors), "organisations": [(o.id, o.name) for o in _orgs(db)],
         "roles": [(r, access.ROLE_LABELS[r]) for r in ROLES]}, status_code=status_code)
 
@@ -93,7 +93,7 @@ async def user_create(request: Request, user: CurrentUser, db: SessionDep):
     created, password, errors = create_user(db, user, data)
     if errors:
         return _new_user_page(request, db, values, errors, status_code=422)
-    return _page(request, "admin/password_shown.html", {"subject": created, "password": password, "new": True})
+    return render_page(request, "admin/password_shown.html", {"subject": created, "password": password, "new": True})
 
 
 def _target(db, user_id: int) -> User:
@@ -108,7 +108,7 @@ async def user_deactivate(request: Request, user_id: int, user: CurrentUser, db:
     access.require(user, "admin.manage")
     errors = set_active(db, user, _target(db, user_id), False)
     if errors:
-        return _page(request, "errors/error.html", {"status": 422, "message": errors[0].message}, status_code=422)
+        return render_page(request, "errors/error.html", {"status": 422, "message": errors[0].message}, status_code=422)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -124,4 +124,4 @@ async def user_reset_password(request: Request, user_id: int, user: CurrentUser,
     access.require(user, "admin.manage")
     target = _target(db, user_id)
     password = reset_password(db, user, target)
-    return _page(request, "admin/password_shown.html", {"subject": target, "password": password, "new": False})
+    return render_page(request, "admin/password_shown.html", {"subject": target, "password": password, "new": False})

@@ -10,7 +10,7 @@ from sqlmodel import col, func, select
 from .. import access, audit
 from ..domain.answers import FieldError
 from ..models import AuditEntry, User
-from .wizard import _page
+from .templates import render_page
 from .deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +50,7 @@ async def audit_log(request: Request, user: CurrentUser, db: SessionDep,
         entries = db.exec(stmt.order_by(col(AuditEntry.id).desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     audit.record(db, user, "read", "audit", None, f"case={case} user={user_id} page={page}")
     db.commit()
-    return _page(request, "audit/log.html", {
+    return render_page(request, "audit/log.html", {
         "entries": entries, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "case": case,
         "user_filter": user_id, "people": [(str(p.id), f"{p.full_name} ({p.username})") for p in people],
         "errors": errors, "actions": ACTION_LABELS, "objects": OBJECT_LABELS}, status_code=422 if errors else 200)

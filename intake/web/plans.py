@@ -21,7 +21,7 @@ from ..domain.reference import languages
 from ..domain.rules import default_ruleset
 from ..plan.texts import PLAN_LANGUAGES, plan_texts
 from .deps import CurrentUser, SessionDep
-from .wizard import _page
+from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
                                "fixed": request.query_params.get("fixed", "") if not errors else ""}
     if plan is None:
         context["derived"] = plans.derived_values(case)
-        return _page(request, "plans/builder.html", context, status_code=status_code)
+        return render_page(request, "plans/builder.html", context, status_code=status_code)
     derived = plans.plan_derived(case, plan)
     elements = plans.elements_of(db, plan)
     rules = {r.code: r for r in default_ruleset().rules}
@@ -87,7 +87,7 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
         "undecided": sum(1 for e in elements if e.status == plans.PROPOSED and not e.no_longer_proposed),
         "questionnaire": default_questionnaire(),
     })
-    return _page(request, "plans/builder.html", context, status_code=status_code)
+    return render_page(request, "plans/builder.html", context, status_code=status_code)
 
 
 def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:

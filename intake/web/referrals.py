@@ -21,7 +21,7 @@ from ..models_referrals import Referral
 from ..referral_pdf import render_pdf, render_print_html
 from .deps import CurrentUser, SessionDep
 from .forms import display
-from .wizard import _page
+from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 10_000  # longer posted values are cut here; the field checks then report them as too long
@@ -69,7 +69,7 @@ def _consent_page(request, db, case: Case, values=None, errors=(), status_code=2
     if values is None:
         values = {"sections": [s for s, _ in choices.ordinary], "sensitive_questions": [], "given_how": "",
                   "given_on": dt.date.today().isoformat()}
-    return _page(request, "referrals/consent.html", _common(
+    return render_page(request, "referrals/consent.html", _common(
         case=case, centre=centre, choices=choices, values=values, errors=list(errors),
         next=request.query_params.get("next", "")), status_code=status_code)
 
@@ -98,7 +98,7 @@ async def consent_withdraw_page(request: Request, case_id: int, consent_id: int,
     consent = next((c for c in referrals.consents(db, case.id) if c.id == consent_id), None)
     if consent is None:
         raise access.NotFound()
-    return _page(request, "referrals/consent_withdraw.html", _common(case=case, consent=consent))
+    return render_page(request, "referrals/consent_withdraw.html", _common(case=case, consent=consent))
 
 
 @router.post("/cases/{case_id}/consent/{consent_id}/withdraw")
@@ -111,8 +111,8 @@ async def consent_withdraw(request: Request, case_id: int, consent_id: int, user
         raise access.NotFound()
     if errors:
         consent = next(c for c in referrals.consents(db, case.id) if c.id == consent_id)
-        return _page(request, "referrals/consent_withdraw.html",
-                     _common(case=case, consent=consent, errors=errors, values=data), status_code=422)
+        return render_page(request, "referrals/consent_withdraw.html",
+                           _common(case=case, consent=consent, errors=errors, values=data), status_code=422)
     return _redirect(f"/cases/{case.id}?consent_withdrawn=1#karriereveiledning")
 
 
@@ -129,7 +129,7 @@ def _draft_page(request, db, user, case: Case, referral: Referral | None, values
                       preview=referrals.shared_sections(referrals.snapshot(case, consent)) if consent else None)
     if referral is not None:
         context["d"] = referrals.detail(db, user, referral)
-    return _page(request, "referrals/form.html", context, status_code=status_code)
+    return render_page(request, "referrals/form.html", context, status_code=status_code)
 
 
 def _case_referral(db, user, case_id: int, referral_id: int, permission: str = "referral.read", **kw) -> Referral:
@@ -185,7 +185,7 @@ async def referral_page(request: Request, case_id: int, referral_id: int, user: 
                   "interpreter_language": referral.interpreter_language or "",
                   "contact_user_id": str(referral.contact_user_id)}
         return _draft_page(request, db, user, case, referral, values)
-    return _page(request, "referrals/detail.html", _common(case=case, d=referrals.detail(db, user, referral)))
+    return render_page(request, "referrals/detail.html", _common(case=case, d=referrals.detail(db, user, referral)))
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}")
@@ -209,9 +209,9 @@ async def referral_withdraw(request: Request, case_id: int, referral_id: int, us
     data = await _form(request)
     errors = referrals.apply(db, user, referral, "withdraw", data)
     if errors:
-        return _page(request, "referrals/detail.html",
-                     _common(case=case, d=referrals.detail(db, user, referral), errors=errors, values=data),
-                     status_code=422)
+        return render_page(request, "referrals/detail.html",
+                           _common(case=case, d=referrals.detail(db, user, referral), errors=errors, values=data),
+                           status_code=422)
     return _redirect(f"/cases/{case.id}/referrals/{referral.id}?withdrawn=1")
 
 
@@ -244,13 +244,14 @@ async def inbox(request: Request, user: CurrentUser, db: SessionDep,
     if tab not in INBOX_TABS:
         tab = "new"
     rows, counts = referrals.inbox(db, user, tab)
-    return _page(request, "inbox/list.html", _common(rows=rows, counts=counts, tab=tab, tabs=INBOX_TABS,
-                                                     organisation=_org(db, user.organisation_id)))
+    return render_page(request, "inbox/list.html", _common(rows=rows, counts=counts, tab=tab, tabs=INBOX_TABS,
+                                                           organisation=_org(db, user.organisation_id)))
 
 
 def _centre_page(request, db, user, referral, errors=(), values=None, form=None, status_code=200):
-    return _page(request, "inbox/detail.html", _common(d=referrals.detail(db, user, referral), errors=list(errors),
-                                                       values=values or {}, form=form), status_code=status_code)
+    return render_page(request, "inbox/detail.html",
+                       _common(d=referrals.detail(db, user, referral), errors=list(errors), values=values or {},
+                               form=form), status_code=status_code)
 
 
 @router.get("/inbox/{referral_id}")
@@ -308,8 +309,8 @@ async def inbox_complete(request: Request, referral_id: int, user: CurrentUser, 
 @router.get("/admin/counties")
 async def counties(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "county.manage")
-    return _page(request, "admin/counties.html", {"rows": referrals.county_rows(db),
-                                                  "saved": request.query_params.get("saved")})
+    return render_page(request, "admin/counties.html", {"rows": referrals.county_rows(db),
+                                                        "saved": request.query_params.get("saved")})
 
 
 def _county_page(request, db, code, values=None, errors=(), status_code=200):
@@ -317,7 +318,7 @@ def _county_page(request, db, code, values=None, errors=(), status_code=200):
     if row is None:
         raise access.NotFound()
     county, org = row
-    return _page(request, "admin/county_edit.html", {
+    return render_page(request, "admin/county_edit.html", {
         "county": county, "current": org, "centres": [(str(o.id), o.name) for o in referrals.career_centres(db)],
         "values": values or {"organisation_id": str(org.id) if org else ""}, "errors": list(errors)},
         status_code=status_code)

@@ -1,19 +1,25 @@
-"""The Jinja2 environment shared by every page: filters for dates and answers, and the questionnaire's labels."""
+"""The Jinja2 environment shared by every page: filters for dates and answers, the questionnaire's labels, and
+`render_page`, which gives every signed-in page its header (user, role, menu, CSRF token)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from .. import access
 from ..config import ROOT
+from ..models import User
 from .forms import select_options
 
 templates = Jinja2Templates(directory=ROOT / "templates")
 env = templates.env
 env.autoescape = True
 
+OSLO = ZoneInfo("Europe/Oslo")  # users read Norwegian local time, summer time included; storage is UTC
 MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
           "desember"]
 
@@ -27,9 +33,47 @@ def norwegian_date(value: Any, long: bool = False) -> str:
         except ValueError:
             return value
     if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.timezone(dt.timedelta(hours=1))) if value.tzinfo else value
+        value = oslo_time(value)
         return f"{value.day}. {MONTHS[value.month - 1]} {value.year} kl. {value:%H:%M}"
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year}" if long else f"{value:%d.%m.%Y}"
+
+
+def oslo_time(value: dt.datetime) -> dt.datetime:
+    """A stored moment in Norwegian local time; a naive value is UTC, as everything the app stores is."""
+    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(OSLO)
+
+
+def clock(value: dt.datetime | None) -> str:
+    """The time of day in Norway, e.g. 12:05 (the autosave's "Lagret kl.")."""
+    return f"{oslo_time(value):%H:%M}" if value else ""
+
+
+# The main menu: (path, label, permission). A role sees a link only when its permission (intake/access.py) lets it open
+# the page, so the menu never offers a page that answers 403. The first link a user sees is their start page.
+NAV_LINKS = (
+    ("/cases", "Saker", "case.read"),
+    ("/inbox", "Innboks", "referral.inbox"),
+    ("/audit", "Revisjonslogg", "audit.read"),
+    ("/admin/users", "Administrasjon", "admin.manage"),
+    ("/admin/counties", "Fylker og karrieresentre", "county.manage"),
+    ("/account/password", "Endre passord", "account.manage"),
+)
+
+
+def nav_links(user: User, path: str) -> list[dict[str, Any]]:
+    """The menu links `user` may open, each with `current` when `path` is that page or below it."""
+    return [{"href": href, "label": label, "current": path == href or path.startswith(href + "/")}
+            for href, label, permission in NAV_LINKS if access.can(user, permission)]
+
+
+def render_page(request: Request, name: str, context: dict, status_code: int = 200):
+    """A signed-in user's page: `context` plus what the layout (templates/base.html) needs."""
+    user: User = request.state.user
+    session = getattr(request.state, "session", None)
+    context = {"user": user, "csrf": session and session.csrf_token,
+               "role_label": access.ROLE_LABELS.get(user.role, user.role),
+               "nav": nav_links(user, request.url.path), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def dom_id(question_id: str) -> str:
@@ -38,5 +82,6 @@ def dom_id(question_id: str) -> str:
 
 
 env.filters["date"] = norwegian_date
+env.filters["clock"] = clock
 env.filters["dom_id"] = dom_id
 env.globals["select_options"] = select_options

@@ -17,7 +17,7 @@ from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
 from .deps import CurrentUser, SessionDep
 from .forms import choices_for, display, section_view
-from .templates import templates
+from .templates import render_page, templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -29,13 +29,6 @@ DERIVED_BY_SECTION = {
     "norwegian": ["norwegian_goal", "norwegian_gap"],
     "assessment": ["allowed_end_goals", "duration_limits", "norwegian_goal"],
 }
-
-
-def _page(request: Request, name: str, context: dict, status_code: int = 200):
-    user: User = request.state.user
-    context = {"user": user, "csrf": getattr(request.state, "session", None) and request.state.session.csrf_token,
-               "role_label": access.ROLE_LABELS.get(user.role, user.role), **context}
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 @router.get("/cases")
@@ -56,7 +49,7 @@ async def case_list(request: Request, user: CurrentUser, db: SessionDep,
     org = db.get(Organisation, user.organisation_id)
     audit.record(db, user, "list", "case", None, f"q={term[:100]} page={page}")
     db.commit()
-    return _page(request, "cases/list.html", {
+    return render_page(request, "cases/list.html", {
         "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
         "organisation": org, "today": dt.date.today(), "can_create": access.can(user, "case.create"),
         "referral_by_case": referrals.latest_by_case(db, [c.id for c in cases]), "referral_labels": referrals.labels()})
@@ -77,7 +70,7 @@ async def task_list(request: Request, case_id: int, user: CurrentUser, db: Sessi
     result = check(case)
     required = check(case, require=q.sections)
     statuses = {s.id: section_status(case, s, result, required) for s in q.sections}
-    return _page(request, "cases/tasklist.html", {
+    return render_page(request, "cases/tasklist.html", {
         "case": case, "sections": q.sections, "statuses": statuses, "labels": STATUS_LABELS,
         "derived": result.derived, "can_edit": access.can(user, "case.update"),
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
@@ -119,7 +112,7 @@ def _render_section(request, case, section, view, *, return_to=None, conflict=No
         return templates.TemplateResponse(request, "wizard/_form.html",
                                           {"csrf": request.state.session.csrf_token, **context},
                                           status_code=status_code)
-    return _page(request, "wizard/section.html", context, status_code=status_code)
+    return render_page(request, "wizard/section.html", context, status_code=status_code)
 
 
 @router.get("/cases/{case_id}/sections/{section_id}")
@@ -246,12 +239,13 @@ def _check_page(request, db, case, errors, status_code=200):
         items = [(x, display(x, case.answers.get(x.id))) for x in s.questions if q.is_visible(x, case.answers)]
         rows.append((s, items, section_status(case, s, result, required)))
     user = request.state.user
-    return _page(request, "wizard/check.html", {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS,
-                                                "derived": result.derived, "questionnaire": q,
-                                                "can_edit": access.can(user, "case.update"),
-                                                "can_complete": access.can(user, "case.complete"),
-                                                "completed_by": _completed_by(db, case)},
-                 status_code=status_code)
+    return render_page(request, "wizard/check.html",
+                       {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS,
+                        "derived": result.derived, "questionnaire": q,
+                        "can_edit": access.can(user, "case.update"),
+                        "can_complete": access.can(user, "case.complete"),
+                        "completed_by": _completed_by(db, case)},
+                       status_code=status_code)
 
 
 @router.post("/cases/{case_id}/complete")
