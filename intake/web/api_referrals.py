@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from .. import access, referrals
 from ..domain.answers import FieldError
 from ..domain.guidance import (CAREER_AREAS, CONSENT_METHODS, DECLINE_REASONS, INBOX_TABS, RECOMMENDATIONS,
-                               SESSION_FORMS, TEXT_MAX)
+                               SESSION_FORMS, TEXT_MAX, TRANSITIONS)
 from ..models_referrals import Consent
 from .deps import CurrentUser, SessionDep
 
@@ -326,46 +326,41 @@ def _transition(db, user, referral_id: int, name: str, data: dict[str, Any] | No
 TRANSITION_RESPONSES = {**NOT_FOUND, **CONFLICT, **INVALID, 403: {"model": MessageOut}}
 
 
-@router.post("/referrals/{referral_id}/send", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_send(referral_id: int, user: CurrentUser, db: SessionDep):
-    """draft → sent (municipality caseworker). Needs a standing consent and a purpose; freezes the shared answers."""
-    return _transition(db, user, referral_id, "send")
+# What each status change's POST reads (None: no body) and what its description adds to the TRANSITIONS table.
+TRANSITION_INPUT: dict[str, tuple[type[In] | None, str]] = {
+    "send": (None, "Needs a standing consent and a purpose; freezes the shared answers."),
+    "receive": (None, ""),
+    "accept": (AcceptIn, "With the planned first session."),
+    "decline": (DeclineIn, "With a reason."),
+    "start": (StartIn, "With the guidance contract: goal and frame."),
+    "complete": (CompleteIn, "With the summary and the recommendation."),
+    "withdraw": (NoteIn, ""),
+}
 
 
-@router.post("/referrals/{referral_id}/receive", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_receive(referral_id: int, user: CurrentUser, db: SessionDep):
-    """sent → received (career counsellor)."""
-    return _transition(db, user, referral_id, "receive")
+def _transition_endpoint(name: str, body_model: type[In] | None):
+    if body_model is None:
+        async def endpoint(referral_id: int, user: CurrentUser, db: SessionDep):
+            return _transition(db, user, referral_id, name)
+    else:
+        async def endpoint(referral_id: int, body: In, user: CurrentUser, db: SessionDep):
+            return _transition(db, user, referral_id, name, body.model_dump(mode="json"))
+        endpoint.__annotations__["body"] = body_model  # this transition's own input, in the OpenAPI document
+    return endpoint
 
 
-@router.post("/referrals/{referral_id}/accept", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_accept(referral_id: int, body: AcceptIn, user: CurrentUser, db: SessionDep):
-    """received → accepted (career counsellor), with the planned first session."""
-    return _transition(db, user, referral_id, "accept", body.model_dump(mode="json"))
+def _add_transition_routes() -> None:
+    """One POST /referrals/{id}/<transition> per row of the TRANSITIONS table (a new row without an entry in
+    TRANSITION_INPUT stops start-up here)."""
+    for t in TRANSITIONS.values():
+        body_model, note = TRANSITION_INPUT[t.name]
+        description = f"{' or '.join(t.from_statuses)} → {t.to} ({t.role}, {t.side} side). {note}".strip()
+        router.add_api_route(f"/referrals/{{referral_id}}/{t.name}", _transition_endpoint(t.name, body_model),
+                             methods=["POST"], name=f"api_{t.name}", description=description,
+                             response_model=ReferralOut, responses=TRANSITION_RESPONSES)
 
 
-@router.post("/referrals/{referral_id}/decline", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_decline(referral_id: int, body: DeclineIn, user: CurrentUser, db: SessionDep):
-    """received → declined (career counsellor), with a reason."""
-    return _transition(db, user, referral_id, "decline", body.model_dump(mode="json"))
-
-
-@router.post("/referrals/{referral_id}/start", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_start(referral_id: int, body: StartIn, user: CurrentUser, db: SessionDep):
-    """accepted → in_progress (career counsellor), with the guidance contract: goal and frame."""
-    return _transition(db, user, referral_id, "start", body.model_dump(mode="json"))
-
-
-@router.post("/referrals/{referral_id}/complete", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_complete(referral_id: int, body: CompleteIn, user: CurrentUser, db: SessionDep):
-    """in_progress → completed (career counsellor), with the summary and the recommendation."""
-    return _transition(db, user, referral_id, "complete", body.model_dump(mode="json"))
-
-
-@router.post("/referrals/{referral_id}/withdraw", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_withdraw(referral_id: int, body: NoteIn, user: CurrentUser, db: SessionDep):
-    """sent or received → withdrawn (municipality caseworker)."""
-    return _transition(db, user, referral_id, "withdraw", body.model_dump())
+_add_transition_routes()
 
 
 @router.post("/referrals/{referral_id}/sessions", response_model=ReferralOut, responses=TRANSITION_RESPONSES)

@@ -168,3 +168,23 @@ def test_a_contact_person_id_must_be_an_integer_and_a_caseworker_here(world, mak
     r = caseworker.post(f"/api/v1/cases/{case.id}/referrals",
                         json={**REFERRAL, "contact_user_id": world.other_caseworker.id})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "contact_user_id"
+
+
+EXPECTED_BODY = {"send": None, "receive": None, "accept": "AcceptIn", "decline": "DeclineIn", "start": "StartIn",
+                 "complete": "CompleteIn", "withdraw": "NoteIn"}
+
+
+def test_every_status_change_has_its_documented_post(app):
+    # The routes are made from the TRANSITIONS table: each keeps its own URL, body schema, answers and operation id.
+    from intake.domain.guidance import TRANSITIONS
+
+    assert set(TRANSITIONS) == set(EXPECTED_BODY)
+    paths = app.openapi()["paths"]
+    for name, body in EXPECTED_BODY.items():
+        operation = paths[f"/api/v1/referrals/{{referral_id}}/{name}"]["post"]
+        assert operation["operationId"] == f"api_{name}_api_v1_referrals__referral_id__{name}_post"
+        assert {"200", "403", "404", "409", "422"} <= set(operation["responses"])
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ReferralOut")
+        schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        assert (schema["$ref"].rsplit("/", 1)[1] if schema else None) == body
+        assert operation["description"].startswith(" or ".join(TRANSITIONS[name].from_statuses) + " → ")
