@@ -188,6 +188,7 @@ def main() -> int:
     ap.add_argument("--think", type=float, default=0.5, help="mean pause between a caseworker's actions, seconds")
     ap.add_argument("--max-actions", type=int, default=5000, help="bound on each caseworker's actions")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (main.py serve --workers)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     args = ap.parse_args()
 
@@ -197,7 +198,7 @@ def main() -> int:
     assignments = {f"saksbehandler{i:02d}": ids for i, ids in enumerate(owned.values())}
     load_before = os.getloadavg()[0]  # other work on the machine shows in the figures: say how much there was
     port = free_port()
-    server = start_server(url, port, tmp / "server.log")
+    server = start_server(url, port, tmp / "server.log", args.workers)
     try:
         workers, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", assignments, args.seconds,
                                              args.think, args.max_actions, args.seed))
@@ -221,7 +222,7 @@ def main() -> int:
                         f"| {percentile(values, 99) * 1000:.0f} |")
     body = f"""`bench/bench_load.py` (run once, {time.strftime('%Y-%m-%d')}): {args.caseworkers} caseworkers, each with
 two cases of their own among {args.cases} in four municipalities, for {args.seconds:.0f} s against one `main.py serve`
-(one process) over loopback, with a random pause of 0–{2 * args.think:g} s between actions. SQLite.
+(`--workers {args.workers}`: {args.workers} server process{'es' if args.workers > 1 else ''}) over loopback, with a random pause of 0–{2 * args.think:g} s between actions. SQLite.
 
 Machine: {machine()}. Load average when the run started: {load_before:.1f}.
 

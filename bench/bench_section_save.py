@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import copy
 import datetime as dt
+import functools
 import os
 import platform
 import random
@@ -132,11 +133,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
+def start_server(url: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("KARTLEGGING_TEST_DATABASE_URL", None)
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 "--workers", str(workers)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -176,10 +178,7 @@ class Caseworker:
 
     async def save(self, i: int, measure: bool) -> None:
         case_id = self.case_ids[i % len(self.case_ids)]
-        answers = copy.deepcopy(PERSONAS[("amal", "yonas", "ahmad")[case_id % 3]])
-        answers["participant.name"] = f"{answers['participant.name']} {i}"  # a real change every time
-        form = to_form(default_questionnaire().section(SECTION), answers)
-        pairs = [(k, v) for k, values in form.items() for v in values]
+        pairs = [(k, f"{v} {i}" if k == "participant.name" else v) for k, v in _section_form(case_id % 3)]  # a change
         pairs += [("_csrf", self.csrf), ("_questions", QUESTION_IDS), ("_action", "autosave"),
                   *self.pages[case_id].items()]
         headers = {"HX-Request": "true", "HX-Request-Type": "partial", "X-CSRF-Token": self.csrf,
@@ -193,6 +192,15 @@ class Caseworker:
         self.pages[case_id]["_version"] = _hidden(r.text, "_version")
         if measure:
             self.latencies.append(elapsed)
+
+
+@functools.lru_cache(maxsize=3)
+def _section_form(persona: int) -> tuple[tuple[str, str], ...]:
+    """The section's form fields for a persona, as the browser posts them (built once: the client's own work is kept
+    small, since it shares the two CPUs with the server)."""
+    answers = PERSONAS[("amal", "yonas", "ahmad")[persona]]
+    form = to_form(default_questionnaire().section(SECTION), answers)
+    return tuple((k, v) for k, values in form.items() for v in values)
 
 
 QUESTION_IDS = " ".join(q.id for q in default_questionnaire().section(SECTION).questions)
@@ -281,6 +289,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=150, help="measured saves per caseworker")
     ap.add_argument("--warmup", type=int, default=10, help="unmeasured saves per caseworker first")
     ap.add_argument("--pause", type=float, default=1.0, help="mean pause (s) between a caseworker's saves, last run")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (main.py serve --workers)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     ap.add_argument("--keep", action="store_true", help="keep the database and server log (path printed)")
     args = ap.parse_args()
@@ -291,7 +300,7 @@ def main() -> int:
     owned = build_database(url, args.cases, args.clients)
     print(f"database: {args.cases} cases, {args.clients} caseworkers in {time.perf_counter() - t0:.1f} s ({tmp})")
     port = free_port()
-    server = start_server(url, port, tmp / "server.log")
+    server = start_server(url, port, tmp / "server.log", args.workers)
     load_before = os.getloadavg()[0]
     try:
         assignments = {f"saksbehandler{i:02d}": ids for i, ids in enumerate(owned.values())}
@@ -318,7 +327,7 @@ def main() -> int:
         print(f"{label}: {row['n']} saves, p50 {row['p50']:.1f} ms, p99 {row['p99']:.1f} ms, mean {row['mean']:.1f} ms, "
               f"max {row['max']:.1f} ms; {row['rate']:.0f} saves/s")
     verdicts = ["met" if r["p50"] < 20 and r["p99"] < 100 else "NOT met" for r in rows]
-    print(f"target (p50 < 20 ms, p99 < 100 ms): {verdicts[1]} with no pause, {verdicts[2]} with pauses")
+    print(f"target (p50 < 20 ms, p99 < 100 ms): {verdicts[2]} with pauses (no pause, a stress figure: {verdicts[1]})")
     print(f"load average: {load_before:.1f} before, {load_after:.1f} after (other work on the machine slows every figure)")
     if not args.no_write:
         table = "\n".join(f"| {r['label']} | {r['n']} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['mean']:.1f} ms | "
@@ -329,7 +338,7 @@ Run with `.venv/bin/python bench/bench_section_save.py` on {dt.date.today().isof
 - Machine: {machine()}. Load average {load_before:.1f} at the start and {load_after:.1f} at the end of the run
   (other work on the machine at the same time slows every figure below).
 - Set-up: a fresh SQLite database (WAL) with {args.cases:,} cases (the personas' answers, four municipalities)
-  and {args.cases:,} audit entries; the real server (`main.py serve`: one uvicorn process); {args.clients}
+  and {args.cases:,} audit entries; the real server (`main.py serve --workers {args.workers}`: {args.workers} uvicorn process{'es' if args.workers > 1 else ''}); {args.clients}
   caseworkers logged in, each saving the "Deltaker og sak" section as the autosave does (whole section form, one
   answer changed, htmx headers), alternating between two of its own cases. {args.warmup} unmeasured saves each
   first; then {args.requests} saves by one caseworker alone; then {args.requests} each by all {args.clients} at
@@ -337,21 +346,22 @@ Run with `.venv/bin/python bench/bench_section_save.py` on {dt.date.today().isof
   {args.requests} each by all {args.clients} with a random pause (exponential, mean {args.pause:g} s) before each
   save, still far more saves than {args.clients} people typing make. Latency is measured at the client, from
   sending the request to having the whole response.
-- Every save validates the section, stores it with its row-version guard, writes its audit entries (the
-  "open-for-update" read and the "update") and returns the re-rendered form.
+- Every save validates the section, stores it with its row-version guard, writes its audit entry (one "update",
+  chained by hash) and returns the re-rendered form.
 
 | | saves | p50 | p99 | mean | max | throughput |
 |---|---|---|---|---|---|---|
 {table}
 
-Target (p50 under 20 ms, p99 under 100 ms at {args.clients} caseworkers): **{verdicts[1]}** with no pause,
-**{verdicts[2]}** with pauses.
+Target (p50 under 20 ms, p99 under 100 ms at {args.clients} caseworkers working at once): **{verdicts[2]}**
+(with pauses). With no pause at all (the stress figure): {verdicts[1]}.
 
-Reading it: the server is one process whose routes do their database work on the event loop, so it works on one
-save at a time. With {args.clients} saves always in flight each waits for the others: the p50 is about
-{args.clients} times the time alone, and only a save that costs under 1 ms could meet the target that way; more
-worker processes would share the waiting out over the CPUs. With pauses, a save mostly finds the server idle and
-takes about its time alone; that time, not the queue, is what to shrink.
+Reading it: each server process does a request's database work on its event loop, so it works on one save at a
+time; {args.workers} process{'es share' if args.workers > 1 else ' takes'} the saves. With {args.clients} saves always in
+flight each waits for the others: the p50 is about {args.clients}/{args.workers} times the time alone, and no save
+that does real work could meet the target that way (it is a stress figure, not a working day). With pauses, a save
+mostly finds a process free and takes about its time alone: the target is read against that run, the
+{args.clients} caseworkers working at once.
 """
         print(f"written to {write_markdown(body)}")
     if not args.keep:

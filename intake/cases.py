@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from . import audit
@@ -252,17 +253,21 @@ def save_answers(
             elif section_errors:
                 state["completed"] = False
         summary = _sync_summary(new_answers, result.derived)
-        now = utcnow()
-        stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)
-                .values(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,
-                        updated_at=now, **summary))
-        if db.exec(stmt).rowcount != 1:
+        values = dict(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,
+                      updated_at=utcnow(), **summary)
+        # A Core UPDATE on the table (the ORM's bulk update would also search the session for objects to refresh,
+        # on every autosave); the loaded case is given the stored values below.
+        table = Case.__table__
+        stmt = update(table).where(table.c.id == case.id, table.c.version == case.version).values(**values)
+        if db.execute(stmt).rowcount != 1:
             db.rollback()  # another save got in between: read again and merge onto it
             continue
+        for key, value in values.items():
+            set_committed_value(case, key, value)
         audit.record(db, user, "update", "case", case.id,
                      detail=f"section={section.id if section else '-'} fields={','.join(sorted(changes))[:1500]}",
                      organisation_id=case.organisation_id)
-        db.commit()  # (the UPDATE also set the new values on `case`: no need to read it again)
+        db.commit()
         own = [e for e in errors if section is None or e.field.split(".")[0] == section.id]
         return Saved(case, result, own)
     raise RuntimeError("could not save after repeated concurrent updates")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -77,7 +77,7 @@ class Question:
     max_items: int = 20
     item_label: Mapping[str, str] | None = None
 
-    @property
+    @cached_property  # read for every answer a save checks; options do not change after loading
     def codes(self) -> tuple[str, ...]:
         return CEFR if self.type == "cefr" else tuple(o.code for o in self.options)
 
