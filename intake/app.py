@@ -141,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .web import api_plan, plans as plan_pages
     app.include_router(plan_pages.router)
     app.include_router(api_plan.router)
+    from .web import privacy as privacy_pages
+    app.include_router(privacy_pages.router)
 
     app.mount("/static/vendor/htmx", StaticFiles(directory=ROOT / "node_modules" / "htmx.org" / "dist",
                                                  check_dir=False), name="htmx")

@@ -75,7 +75,8 @@ async def task_list(request: Request, case_id: int, user: CurrentUser, db: Sessi
         "derived": result.derived, "can_edit": access.can(user, "case.update"),
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
         "guidance": referrals.case_guidance(db, user, case), "referral_labels": referrals.labels(),
-        "can_refer": access.can(user, "referral.create")})
+        "can_refer": access.can(user, "referral.create"), "can_export": access.can(user, "case.export"),
+        "can_erase": access.can(user, "case.erase")})
 
 
 def _completed_by(db, case: Case) -> User | None:

@@ -250,6 +250,10 @@ OWN_ORGANISATION = {
     ("GET", "/admin/organisations"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
     ("POST", "/admin/users/{user_id}/password"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
     ("GET", "/account/password"): {"caseworker": 200, "leader": 200, "admin": 200, "counsellor": 200},
+    ("GET", "/cases/{case_id}/export/{format}"): {"caseworker": 200, "leader": 200, "admin": 404, "counsellor": 404},
+    ("GET", "/cases/{case_id}/erase"): {"caseworker": 403, "leader": 200, "admin": 404, "counsellor": 404},
+    # without a reason: the form again (422), nothing erased
+    ("POST", "/cases/{case_id}/erase"): {"caseworker": 403, "leader": 422, "admin": 404, "counsellor": 404},
 }
 
 
