@@ -12,6 +12,7 @@ from sqlalchemy import false
 
 from . import audit
 from .domain.guidance import CENTRE, MUNICIPALITY, TRANSITIONS
+from .domain.messages import N_
 from .models import Case, User
 from .models_plans import Plan
 from .models_referrals import Consent, Referral
@@ -48,8 +49,8 @@ REFERRAL_SIDE_ROLES = {MUNICIPALITY: frozenset({"caseworker", "leader"}), CENTRE
 REFERRAL_PERMISSION_SIDE = {"referral.create": MUNICIPALITY, "referral.update": MUNICIPALITY, "referral.work": CENTRE,
                             **{f"referral.{t.name}": t.side for t in TRANSITIONS.values()}}
 
-ROLE_LABELS = {"caseworker": "Programrådgiver", "counsellor": "Karriereveileder", "leader": "Leder",
-               "admin": "Administrator"}
+ROLE_LABELS = {"caseworker": N_("Programrådgiver"), "counsellor": N_("Karriereveileder"), "leader": N_("Leder"),
+               "admin": N_("Administrator")}
 
 
 class NotFound(Exception):

@@ -14,12 +14,13 @@ from sqlmodel import Session, col, delete, func, select
 
 from . import audit
 from .domain.answers import FieldError
+from .domain.messages import N_
 from .domain.reference import county_of, tables
 from .models import Organisation, User, UserSession
 from .security import end_all_sessions, hash_password, verify_password
 
 ROLES = ("caseworker", "counsellor", "leader", "admin")
-KINDS = {"municipality": "Kommune", "career_centre": "Karrieresenter"}
+KINDS = {"municipality": N_("Kommune"), "career_centre": N_("Karrieresenter")}
 # Which roles belong in which kind of organisation (counsellors work at a career centre, caseworkers in a municipality).
 ROLES_BY_KIND = {"municipality": ("caseworker", "leader", "admin"), "career_centre": ("counsellor", "leader", "admin")}
 MIN_PASSWORD = 12
@@ -30,21 +31,22 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
 def _text(errors: list[FieldError], field: str, value: str, label: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        errors.append(FieldError(field, f"Fyll ut «{label}»."))
+        errors.append(FieldError(field, N_("Fyll ut «{label}».", label=label)))
     elif len(value) > max_length:
-        errors.append(FieldError(field, f"«{label}» kan ha høyst {max_length} tegn (nå {len(value)})."))
+        errors.append(FieldError(field, N_("«{label}» kan ha høyst {max} tegn (nå {n}).", label=label, max=max_length,
+                                            n=len(value))))
     elif any(ord(c) < 32 for c in value):
-        errors.append(FieldError(field, f"«{label}» inneholder ugyldige tegn."))
+        errors.append(FieldError(field, N_("«{label}» inneholder ugyldige tegn.", label=label)))
     return value
 
 
 def password_errors(password: str, field: str = "new_password", username: str = "") -> list[FieldError]:
     if len(password) < MIN_PASSWORD:
-        return [FieldError(field, f"Passordet må ha minst {MIN_PASSWORD} tegn.")]
+        return [FieldError(field, N_("Passordet må ha minst {n} tegn.", n=MIN_PASSWORD))]
     if len(password) > MAX_PASSWORD:
-        return [FieldError(field, f"Passordet kan ha høyst {MAX_PASSWORD} tegn.")]
+        return [FieldError(field, N_("Passordet kan ha høyst {n} tegn.", n=MAX_PASSWORD))]
     if username and username.lower() in password.lower():
-        return [FieldError(field, "Passordet kan ikke inneholde brukernavnet.")]
+        return [FieldError(field, N_("Passordet kan ikke inneholde brukernavnet."))]
     return []
 
 
@@ -55,25 +57,25 @@ def temporary_password() -> str:
 def create_organisation(db: Session, actor: User | None, *, name: str, kind: str, municipality_number: str = "",
                         county_code: str = "") -> tuple[Organisation | None, list[FieldError]]:
     errors: list[FieldError] = []
-    name = _text(errors, "name", name, "Navn", 200)
+    name = _text(errors, "name", name, N_("Navn"), 200)
     municipality_number = (municipality_number or "").strip()
     county_code = (county_code or "").strip()
     if kind not in KINDS:
-        errors.append(FieldError("kind", "Velg kommune eller karrieresenter."))
+        errors.append(FieldError("kind", N_("Velg kommune eller karrieresenter.")))
     elif kind == "municipality":
         county = county_of(municipality_number)
         if county is None:
             errors.append(FieldError("municipality_number",
-                                     "Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301."))
+                                     N_("Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301.")))
         else:
             county_code = county["code"]
     else:
         municipality_number = ""
         if county_code not in tables()["counties"]:
-            errors.append(FieldError("county_code", "Velg fylket karrieresenteret hører til."))
+            errors.append(FieldError("county_code", N_("Velg fylket karrieresenteret hører til.")))
     if name and not errors and db.exec(select(Organisation).where(
             func.lower(Organisation.name) == name.lower())).first():
-        errors.append(FieldError("name", "Det finnes allerede en virksomhet med dette navnet."))
+        errors.append(FieldError("name", N_("Det finnes allerede en virksomhet med dette navnet.")))
     if errors:
         return None, errors
     org = Organisation(name=name, kind=kind, municipality_number=municipality_number or None, county_code=county_code)
@@ -98,20 +100,20 @@ def create_user(db: Session, actor: User | None, data: NewUser, password: str | 
                 ) -> tuple[User | None, str, list[FieldError]]:
     """The new user and its first password (`password`, or a temporary one to hand over), or the errors."""
     errors: list[FieldError] = []
-    username = _text(errors, "username", data.username, "Brukernavn", 100).lower()
+    username = _text(errors, "username", data.username, N_("Brukernavn"), 100).lower()
     if username and not any(e.field == "username" for e in errors) and not USERNAME.fullmatch(username):
         errors.append(FieldError("username", "Brukernavnet kan bare ha små bokstaver a–z, sifre, punktum, "
                                              "bindestrek og understrek, og må ha minst to tegn."))
-    full_name = _text(errors, "full_name", data.full_name, "Fullt navn", 200)
-    email = _text(errors, "email", data.email, "E-post", 200, required=False)
+    full_name = _text(errors, "full_name", data.full_name, N_("Fullt navn"), 200)
+    email = _text(errors, "email", data.email, N_("E-post"), 200, required=False)
     if email and "@" not in email:
-        errors.append(FieldError("email", "Skriv en e-postadresse, for eksempel navn@kommune.no."))
-    phone = _text(errors, "phone", data.phone, "Telefon", 40, required=False)
+        errors.append(FieldError("email", N_("Skriv en e-postadresse, for eksempel navn@kommune.no.")))
+    phone = _text(errors, "phone", data.phone, N_("Telefon"), 40, required=False)
     org = db.get(Organisation, data.organisation_id) if data.organisation_id else None
     if org is None:
-        errors.append(FieldError("organisation_id", "Velg virksomheten brukeren hører til."))
+        errors.append(FieldError("organisation_id", N_("Velg virksomheten brukeren hører til.")))
     if data.role not in ROLES:
-        errors.append(FieldError("role", "Velg en rolle."))
+        errors.append(FieldError("role", N_("Velg en rolle.")))
     elif org is not None and data.role not in ROLES_BY_KIND[org.kind]:
         errors.append(FieldError("role", "Rollen passer ikke for denne typen virksomhet "
                                          "(programrådgivere i kommuner, karriereveiledere i karrieresentre)."))
@@ -119,7 +121,7 @@ def create_user(db: Session, actor: User | None, data: NewUser, password: str | 
         errors.extend(password_errors(password, "password", username))
     if username and not any(e.field == "username" for e in errors) and db.exec(
             select(User).where(User.username == username)).first():
-        errors.append(FieldError("username", "Brukernavnet er allerede i bruk."))
+        errors.append(FieldError("username", N_("Brukernavnet er allerede i bruk.")))
     if errors:
         return None, "", errors
     first_password = password if password is not None else temporary_password()
@@ -135,7 +137,7 @@ def create_user(db: Session, actor: User | None, data: NewUser, password: str | 
 
 def set_active(db: Session, actor: User, user: User, active: bool) -> list[FieldError]:
     if actor.id == user.id and not active:
-        return [FieldError("user", "Du kan ikke deaktivere din egen bruker.")]
+        return [FieldError("user", N_("Du kan ikke deaktivere din egen bruker."))]
     user.active = active
     db.add(user)
     audit.record(db, actor, "activate" if active else "deactivate", "user", user.id, f"username={user.username}",
@@ -163,14 +165,14 @@ def change_own_password(db: Session, user: User, current: str, new: str, repeat:
     """Change one's own password; every other session of the user ends, the current one (if any) stays."""
     errors: list[FieldError] = []
     if not current:
-        errors.append(FieldError("current_password", "Skriv passordet du har nå."))
+        errors.append(FieldError("current_password", N_("Skriv passordet du har nå.")))
     elif len(current) > MAX_PASSWORD or not verify_password(current, user.password_hash):
-        errors.append(FieldError("current_password", "Passordet du har nå er feil."))
+        errors.append(FieldError("current_password", N_("Passordet du har nå er feil.")))
     errors.extend(password_errors(new, "new_password", user.username))
     if not errors and new != repeat:
-        errors.append(FieldError("repeat_password", "Passordene er ikke like. Skriv det nye passordet to ganger."))
+        errors.append(FieldError("repeat_password", N_("Passordene er ikke like. Skriv det nye passordet to ganger.")))
     if not errors and new == current:
-        errors.append(FieldError("new_password", "Det nye passordet må være forskjellig fra det gamle."))
+        errors.append(FieldError("new_password", N_("Det nye passordet må være forskjellig fra det gamle.")))
     if errors:
         return errors
     user.password_hash = hash_password(new)

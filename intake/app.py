@@ -13,13 +13,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
-from . import audit_anchor
+from . import audit_anchor, i18n
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
 from .domain.guidance import NotAllowed
+from .domain.messages import N_
 from .db import get_engine
 from .domain.questionnaire import default_questionnaire
 from .web.deps import CsrfFailed, NotAuthenticated
+from .web.language import LanguageMiddleware
 from .web.templates import templates
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -31,7 +33,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
         limit = get_settings().max_body_bytes
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > limit:
-            return _error(request, 413, "Forespørselen er for stor.")
+            return _error(request, 413, N_("Forespørselen er for stor."))
         response: Response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -49,7 +51,7 @@ def _wants_json(request: Request) -> bool:
 
 def _error(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": i18n.translate(message)}, status_code=status)
     return templates.TemplateResponse(request, "errors/error.html", {"status": status, "message": message},
                                       status_code=status)
 
@@ -75,12 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # sent without one (chunked) as they arrive, and stops it at the limit with a 413.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(LanguageMiddleware)  # outermost: error pages made by the middleware above are translated too
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         # FastAPI's own errors (unknown page, wrong method, body over the limit) as our error page, in Norwegian
-        message = {404: "Fant ikke siden.", 405: "Siden kan ikke brukes slik.",
-                   413: "Forespørselen er for stor."}.get(exc.status_code, "Forespørselen kunne ikke behandles.")
+        message = {404: N_("Fant ikke siden."), 405: N_("Siden kan ikke brukes slik."),
+                   413: N_("Forespørselen er for stor.")}.get(exc.status_code, N_("Forespørselen kunne ikke behandles."))
         response = _error(request, exc.status_code, message)
         response.headers.update(exc.headers or {})
         return response
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc):
         if _wants_json(request):
-            return JSONResponse({"detail": "Ikke innlogget."}, status_code=401,
+            return JSONResponse({"detail": i18n.translate(N_("Ikke innlogget."))}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
@@ -97,22 +100,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc):
-        return _error(request, 403, "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen.")
+        return _error(request, 403, N_("Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen."))
 
     @app.exception_handler(DataError)
     async def _bad_value(request: Request, exc: DataError):
         # PostgreSQL refuses an id beyond its integer range where SQLite simply finds nothing: that is "not found".
         if "out of range" in str(exc.orig):
-            return _error(request, 404, "Fant ikke saken.")
-        return _error(request, 422, "En verdi i forespørselen var ikke gyldig.")
+            return _error(request, 404, N_("Fant ikke saken."))
+        return _error(request, 422, N_("En verdi i forespørselen var ikke gyldig."))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc):
-        return _error(request, 404, "Fant ikke saken.")
+        return _error(request, 404, N_("Fant ikke saken."))
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc):
-        return _error(request, 403, "Du har ikke tilgang til å gjøre dette.")
+        return _error(request, 403, N_("Du har ikke tilgang til å gjøre dette."))
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed):
@@ -124,10 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
                       for e in exc.errors()]
             return JSONResponse({"errors": errors}, status_code=422)
-        return _error(request, 400, "Forespørselen var ikke gyldig.")
+        return _error(request, 400, N_("Forespørselen var ikke gyldig."))
 
-    from .web import api, auth, wizard
+    from .web import api, auth, language, wizard
     app.include_router(auth.router)
+    app.include_router(language.router)
     app.include_router(wizard.router)
     app.include_router(api.router)
     from .web import account, admin, audit_log

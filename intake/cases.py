@@ -21,12 +21,14 @@ from .config import get_settings
 from .domain import derived as derived_mod
 from .domain.answers import (FieldError, Validation, check_value, draft_errors, is_empty_row, required_errors,
                              validate)
+from .domain.messages import N_
 from .domain.programme import load_programme
 from .domain.questionnaire import Questionnaire, Section, default_questionnaire
 from .models import Case, Organisation, User, utcnow
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, HAS_ERRORS = "not_started", "in_progress", "completed", "has_errors"
-STATUS_LABELS = {NOT_STARTED: "Ikke påbegynt", IN_PROGRESS: "Påbegynt", COMPLETED: "Fullført", HAS_ERRORS: "Har feil"}
+STATUS_LABELS = {NOT_STARTED: N_("Ikke påbegynt"), IN_PROGRESS: N_("Påbegynt"), COMPLETED: N_("Fullført"),
+                 HAS_ERRORS: N_("Har feil")}
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from . import derived as derived_mod
 from . import identifiers
 from .conditions import Context
+from .messages import N_, from_texts
 from .questionnaire import Check, Question, Questionnaire, Section
 from .reference import countries, county_of, languages
 
@@ -41,59 +42,59 @@ def check_value(q: Question, value: Any, name: str | None = None) -> list[FieldE
     t = q.type
     if t in ("text", "longtext", "occupation"):
         if not isinstance(value, str):
-            return err("Svaret må være tekst.")
+            return err(N_("Svaret må være tekst."))
         if q.max_length and len(value) > q.max_length:
-            return err(f"Svaret kan ha høyst {q.max_length} tegn (nå {len(value)}).")
+            return err(N_("Svaret kan ha høyst {max} tegn (nå {n}).", max=q.max_length, n=len(value)))
         if "\x00" in value:
-            return err("Svaret inneholder ugyldige tegn.")
+            return err(N_("Svaret inneholder ugyldige tegn."))
     elif t == "date":
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return err("Skriv datoen som dd.mm.åååå.")
+            return err(N_("Skriv datoen som dd.mm.åååå."))
         try:
             d = dt.date.fromisoformat(value)
         except ValueError:
-            return err("Datoen finnes ikke. Sjekk dag og måned.")
+            return err(N_("Datoen finnes ikke. Sjekk dag og måned."))
         if not 1900 <= d.year <= 2100:
-            return err("Datoen må være mellom år 1900 og 2100.")
+            return err(N_("Datoen må være mellom år 1900 og 2100."))
     elif t in ("int", "number"):
         ok = isinstance(value, int) if t == "int" else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok or (isinstance(value, float) and value != value):
-            return err("Skriv et helt tall." if t == "int" else "Skriv et tall.")
+            return err(N_("Skriv et helt tall.") if t == "int" else N_("Skriv et tall."))
         if q.min is not None and value < q.min or q.max is not None and value > q.max:
-            return err(f"Skriv et tall fra {_num(q.min)} til {_num(q.max)}.")
+            return err(N_("Skriv et tall fra {min} til {max}.", min=_num(q.min), max=_num(q.max)))
     elif t == "bool":
         if not isinstance(value, bool):
-            return err("Velg ja eller nei.")
+            return err(N_("Velg ja eller nei."))
     elif t in ("choice", "cefr"):
         if not isinstance(value, str) or value not in q.codes:
-            return err("Velg et av alternativene." if t == "choice" else
-                       "Velg et nivå: ingen, A1, A2, B1, B2 eller C1.")
+            return err(N_("Velg et av alternativene.") if t == "choice" else
+                       N_("Velg et nivå: ingen, A1, A2, B1, B2 eller C1."))
     elif t == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) and v in q.codes for v in value):
-            return err("Velg blant alternativene.")
+            return err(N_("Velg blant alternativene."))
         if len(set(value)) != len(value):
-            return err("Hvert alternativ kan bare velges én gang.")
+            return err(N_("Hvert alternativ kan bare velges én gang."))
     elif t == "country":
         if not isinstance(value, str) or value not in countries():
-            return err("Velg et land fra listen.")
+            return err(N_("Velg et land fra listen."))
     elif t == "language":
         if not isinstance(value, str) or value not in languages():
-            return err("Velg et språk fra listen.")
+            return err(N_("Velg et språk fra listen."))
     elif t == "municipality":
         if not isinstance(value, str) or county_of(value) is None:
-            return err("Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301.")
+            return err(N_("Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301."))
     elif t == "repeat":
         if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
-            return err("Svaret må være en liste.")
+            return err(N_("Svaret må være en liste."))
         if len(value) > q.max_items:
-            return err(f"Det kan være høyst {q.max_items} rader.")
+            return err(N_("Det kan være høyst {n} rader.", n=q.max_items))
         errors: list[FieldError] = []
         fields = {f.id: f for f in q.fields}
         for i, row in enumerate(value):
             for key, v in row.items():
                 f = fields.get(key)
                 if f is None:
-                    errors.append(FieldError(f"{name}.{i}.{key}", "Ukjent felt."))
+                    errors.append(FieldError(f"{name}.{i}.{key}", N_("Ukjent felt.")))
                 elif not _is_empty(v):
                     errors.extend(check_value(f, v, f"{name}.{i}.{key}"))
         return errors
@@ -109,16 +110,17 @@ def required_errors(q: Question, value: Any) -> list[FieldError]:
         rows = value if isinstance(value, list) else []
         errors = []
         if len(rows) < q.min_items:
-            what = (q.item_label or q.label)["nb"].lower()
-            errors.append(FieldError(q.id, f"Legg til minst {q.min_items} {what}."))
+            what = {lang: text.lower() for lang, text in (q.item_label or q.label).items()}
+            errors.append(FieldError(q.id, N_("Legg til minst {n} {what}.", n=q.min_items, what=what)))
         for i, row in enumerate(rows):
             for f in q.fields:
                 if f.required and _is_empty(row.get(f.id)):
-                    errors.append(FieldError(f"{q.id}.{i}.{f.id}", f"Fyll ut «{f.label['nb']}»."))
+                    errors.append(FieldError(f"{q.id}.{i}.{f.id}", N_("Fyll ut «{label}».", label=f.label)))
         return errors
     if _is_empty(value):
-        verb = "Velg" if q.type in ("choice", "multi", "cefr", "bool", "country", "language") else "Fyll ut"
-        return [FieldError(q.id, f"{verb} «{q.label['nb']}».")]
+        if q.type in ("choice", "multi", "cefr", "bool", "country", "language"):
+            return [FieldError(q.id, N_("Velg «{label}».", label=q.label))]
+        return [FieldError(q.id, N_("Fyll ut «{label}».", label=q.label))]
     return []
 
 
@@ -150,7 +152,7 @@ def validate(
     for key, value in answers.items():
         q = questionnaire.by_id.get(key)
         if q is None:
-            errors.append(FieldError(key, "Ukjent spørsmål."))
+            errors.append(FieldError(key, N_("Ukjent spørsmål.")))
             continue
         if _is_empty(value):
             continue
@@ -186,7 +188,7 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
             if _about_completeness(check) and section.id not in required_sections:
                 continue
             if check.when.holds(ctx):
-                errors.append(FieldError(check.field, check.message["nb"]))
+                errors.append(FieldError(check.field, from_texts(check.message)))
     nid = answers.get("participant.national_id")
     if nid:
         msg = identifiers.national_id_error(nid, allow_synthetic=allow_synthetic)
@@ -197,7 +199,8 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
             given = answers.get("participant.birth_date")
             if born and given and born.isoformat() != given:
                 errors.append(FieldError("participant.birth_date",
-                                         f"Fødselsdatoen stemmer ikke med fødselsnummeret ({born:%d.%m.%Y})."))
+                                         N_("Fødselsdatoen stemmer ikke med fødselsnummeret ({date}).",
+                                            date=f"{born:%d.%m.%Y}")))
     duf = answers.get("participant.duf_number")
     if duf:
         msg = identifiers.duf_number_error(duf)
@@ -206,7 +209,7 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
     for qid in ("norwegian.test_date", "participant.permit_date", "participant.birth_date"):
         value = answers.get(qid)
         if value and dt.date.fromisoformat(value) > today:
-            errors.append(FieldError(qid, "Datoen kan ikke være fram i tid."))
+            errors.append(FieldError(qid, N_("Datoen kan ikke være fram i tid.")))
     msg = derived_mod.end_goal_error(answers, derived)
     if msg:
         errors.append(FieldError("assessment.proposed_end_goal", msg))
@@ -235,17 +238,17 @@ def _coerce(q: Question, raw: Any, name: str) -> tuple[Any, FieldError | None]:
     if q.type == "int":
         if re.fullmatch(r"[+-]?\d{1,9}", text.replace(" ", "")):
             return int(text.replace(" ", "")), None
-        return MISSING, FieldError(name, "Skriv et helt tall, for eksempel 2.")
+        return MISSING, FieldError(name, N_("Skriv et helt tall, for eksempel 2."))
     if q.type == "number":
         t = text.replace(" ", "").replace(",", ".")
         if re.fullmatch(r"[+-]?\d{1,6}(\.\d{1,3})?", t):
             n = float(t)
             return (int(n) if n.is_integer() else n), None
-        return MISSING, FieldError(name, "Skriv et tall, for eksempel 2 eller 2,5.")
+        return MISSING, FieldError(name, N_("Skriv et tall, for eksempel 2 eller 2,5."))
     if q.type == "bool":
         if text in ("true", "false"):
             return text == "true", None
-        return MISSING, FieldError(name, "Velg ja eller nei.")
+        return MISSING, FieldError(name, N_("Velg ja eller nei."))
     if q.type == "date":
         m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
         if m:

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
+from .messages import N_
+
 if TYPE_CHECKING:  # programme.py imports the code lists below, so only the type is imported here
     from .programme import Programme
 
@@ -220,8 +222,21 @@ def derive(answers: dict, programme: Programme, today: dt.date) -> dict:
     }
 
 
-def _or_list(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " eller " + words[-1]
+def _or_list(words: list[str], lang: str = "nb") -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {OR[lang]} " + words[-1]
+
+
+# The end goals' names in the UI's languages, for the end-goal error (bokmål as END_GOAL_NAMES_NB).
+END_GOAL_NAMES = {
+    "nb": END_GOAL_NAMES_NB,
+    "nn": {"work": "arbeid", "upper_secondary": "fullført vidaregåande opplæring",
+           "higher_education_qualification": "kvalifisering til høgare utdanning",
+           "primary_education": "fullført grunnskule"},
+    "en": {"work": "work", "upper_secondary": "completed upper secondary education",
+           "higher_education_qualification": "qualification for higher education",
+           "primary_education": "completed primary and lower secondary education"},
+}
+OR = {"nb": "eller", "nn": "eller", "en": "or"}
 
 
 def end_goal_error(answers: Mapping, derived: Mapping) -> str | None:
@@ -232,25 +247,26 @@ def end_goal_error(answers: Mapping, derived: Mapping) -> str | None:
     if proposed is None or proposed == "":
         return None
     if proposed not in END_GOALS:
-        return "Velg et av sluttmålene i listen."
+        return N_("Velg et av sluttmålene i listen.")
     allowed = derived.get("allowed_end_goals")
     if not isinstance(allowed, list) or not allowed or proposed in allowed:
         return None  # not yet known what is allowed: no verdict
-    names = [END_GOAL_NAMES_NB[g] for g in END_GOALS if g in allowed]
-    return (f"«{END_GOAL_NAMES_NB[proposed].capitalize()}» er ikke et tillatt sluttmål for denne deltakeren. "
-            f"Tillatt sluttmål: {_or_list(names)}.")
+    return N_("«{goal}» er ikke et tillatt sluttmål for denne deltakeren. Tillatt sluttmål: {allowed}.",
+              goal={lang: names[proposed].capitalize() for lang, names in END_GOAL_NAMES.items()},
+              allowed={lang: _or_list([names[g] for g in END_GOALS if g in allowed], lang)
+                       for lang, names in END_GOAL_NAMES.items()})
 
 
 def _who(derived: Mapping) -> str:
     """Which row of the duration table the participant is in, in words."""
     has_upper = derived.get("has_upper_secondary")
     if has_upper is True:
-        return "for deltakere med videregående eller høyere utdanning"
+        return N_("for deltakere med videregående eller høyere utdanning")
     if has_upper is False:
         if derived.get("end_goal") == "upper_secondary":
-            return "for deltakere uten videregående opplæring som har fullført videregående opplæring som sluttmål"
-        return "for deltakere uten videregående opplæring med et annet sluttmål enn fullført videregående opplæring"
-    return "for denne deltakeren"
+            return N_("for deltakere uten videregående opplæring som har fullført videregående opplæring som sluttmål")
+        return N_("for deltakere uten videregående opplæring med et annet sluttmål enn fullført videregående opplæring")
+    return N_("for denne deltakeren")
 
 
 def duration_error(answers: Mapping, derived: Mapping) -> str | None:
@@ -267,9 +283,12 @@ def duration_error(answers: Mapping, derived: Mapping) -> str | None:
         return None
     detail = ""
     if base_max is not None and extension is not None:
-        detail = f" ({low}–{base_max} måneder, og inntil {extension} måneders forlengelse)"
+        detail = N_(" ({low}–{base_max} måneder, og inntil {extension} måneders forlengelse)", low=low,
+                    base_max=base_max, extension=extension)
     if months > high:
-        return f"Varigheten kan være høyst {high} måneder {_who(derived)}{detail}. Foreslått: {months} måneder."
+        return N_("Varigheten kan være høyst {high} måneder {who}{detail}. Foreslått: {months} måneder.", high=high,
+                  who=_who(derived), detail=detail, months=months)
     if months < low:
-        return f"Varigheten må være minst {low} måneder {_who(derived)}{detail}. Foreslått: {months} måneder."
+        return N_("Varigheten må være minst {low} måneder {who}{detail}. Foreslått: {months} måneder.", low=low,
+                  who=_who(derived), detail=detail, months=months)
     return None

@@ -9,6 +9,8 @@ import datetime as dt
 
 from stdnum.no import fodselsnummer
 
+from .messages import N_
+
 # python-stdnum (2.2) knows only the pre-2032 k1, reads month + 40 as H-nummer but not month + 80, and cannot be told
 # to refuse H-numbers; so k1, the offsets and the century are done here, and stdnum gives compact() and k2.
 
@@ -19,14 +21,14 @@ from stdnum.no import fodselsnummer
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2, 1)
 _NEW_RULE_REMAINDERS = (0, 1, 2, 3)
 
-_NOT_DIGITS = "Fødselsnummer og D-nummer består bare av siffer."
-_WRONG_CHECK = "Kontrollsifrene stemmer ikke. Sjekk at nummeret er skrevet riktig."
-_BAD_DATE = "De seks første sifrene er ikke en gyldig fødselsdato."
-_BAD_CENTURY = "Individnummeret (siffer 7–9) passer ikke med fødselsåret."
-_FUTURE = "Fødselsdatoen i nummeret ligger fram i tid."
-_FH = "FH-nummer godtas ikke. Bruk fødselsnummer, D-nummer eller DUF-nummer."
-_SYNTHETIC = ("Dette er et syntetisk testnummer eller et H-nummer. Det godtas bare i demo- og testmodus; "
-              "bruk fødselsnummer, D-nummer eller DUF-nummer.")
+_NOT_DIGITS = N_("Fødselsnummer og D-nummer består bare av siffer.")
+_WRONG_CHECK = N_("Kontrollsifrene stemmer ikke. Sjekk at nummeret er skrevet riktig.")
+_BAD_DATE = N_("De seks første sifrene er ikke en gyldig fødselsdato.")
+_BAD_CENTURY = N_("Individnummeret (siffer 7–9) passer ikke med fødselsåret.")
+_FUTURE = N_("Fødselsdatoen i nummeret ligger fram i tid.")
+_FH = N_("FH-nummer godtas ikke. Bruk fødselsnummer, D-nummer eller DUF-nummer.")
+_SYNTHETIC = N_("Dette er et syntetisk testnummer eller et H-nummer. Det godtas bare i demo- og testmodus; "
+                "bruk fødselsnummer, D-nummer eller DUF-nummer.")
 
 
 def _k1_remainder(number: str) -> int:
@@ -96,11 +98,11 @@ def national_id_error(value: str, *, allow_synthetic: bool, today: dt.date | Non
         return _NOT_DIGITS
     number = fodselsnummer.compact(value)
     if not number:
-        return "Skriv fødselsnummer eller D-nummer (11 siffer)."
+        return N_("Skriv fødselsnummer eller D-nummer (11 siffer).")
     if not (number.isascii() and number.isdigit()):
         return _NOT_DIGITS
     if len(number) != 11:
-        return f"Fødselsnummer og D-nummer har 11 siffer, men dette har {len(number)}."
+        return N_("Fødselsnummer og D-nummer har 11 siffer, men dette har {n}.", n=len(number))
     if not _check_digits_ok(number):
         return _WRONG_CHECK
     if number[0] in "89":
@@ -129,16 +131,16 @@ def duf_number_error(value: str, *, today: dt.date | None = None) -> str | None:
     """None for a plausible DUF-nummer: 12 digits, the first four the year of the first application."""
     today = today or dt.date.today()
     if not isinstance(value, str):
-        return "DUF-nummeret består bare av siffer."
+        return N_("DUF-nummeret består bare av siffer.")
     number = "".join(value.split())
     if not number:
-        return "Skriv DUF-nummeret (12 siffer)."
+        return N_("Skriv DUF-nummeret (12 siffer).")
     if not (number.isascii() and number.isdigit()):
-        return "DUF-nummeret består bare av siffer."
+        return N_("DUF-nummeret består bare av siffer.")
     if len(number) != 12:
-        return f"DUF-nummeret har 12 siffer, men dette har {len(number)}."
+        return N_("DUF-nummeret har 12 siffer, men dette har {n}.", n=len(number))
     # UDI's register (DUF) dates from the late 1980s; earlier or future years are typing errors.
     if not 1980 <= int(number[:4]) <= today.year:
-        return (f"De fire første sifrene i DUF-nummeret er året for første søknad, "
-                f"og må være mellom 1980 og {today.year}.")
+        return N_("De fire første sifrene i DUF-nummeret er året for første søknad, og må være mellom 1980 og {year}.",
+                  year=today.year)
     return None

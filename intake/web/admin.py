@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from .. import access
+from .. import access, i18n
 from ..admin import KINDS, ROLES, NewUser, create_organisation, create_user, reset_password, set_active
 from ..domain.reference import tables
 from ..models import Organisation, User
@@ -40,8 +40,8 @@ async def admin_home(user: CurrentUser):
 
 def _organisations_page(request, db, values=None, errors=(), created=None, status_code=200):
     return render_page(request, "admin/organisations.html", {
-        "organisations": _orgs(db), "values": values or {}, "errors": list(errors), "kinds": list(KINDS.items()),
-        "counties": _counties(), "created": created}, status_code=status_code)
+        "organisations": _orgs(db), "values": values or {}, "errors": list(errors),
+        "kinds": [(k, i18n.translate(v)) for k, v in KINDS.items()], "counties": _counties(), "created": created}, status_code=status_code)
 
 
 @router.get("/organisations")
@@ -73,7 +73,7 @@ async def users(request: Request, user: CurrentUser, db: SessionDep):
 def _new_user_page(request, db, values=None, errors=(), status_code=200):
     return render_page(request, "admin/user_new.html", {
         "values": values or {}, "errors": list(errors), "organisations": [(o.id, o.name) for o in _orgs(db)],
-        "roles": [(r, access.ROLE_LABELS[r]) for r in ROLES]}, status_code=status_code)
+        "roles": [(r, i18n.translate(access.ROLE_LABELS[r])) for r in ROLES]}, status_code=status_code)
 
 
 @router.get("/users/new")

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import access
+from .. import access, i18n
 from ..cases import check, create_case, save_answers
 from ..domain.answers import FieldError
 from .deps import CurrentUser, SessionDep
@@ -48,13 +48,13 @@ class CaseOut(BaseModel):
 
 
 def _errors(errors: list[FieldError]) -> JSONResponse:
-    return JSONResponse({"errors": [e.as_dict() for e in errors]}, status_code=422)
+    return JSONResponse({"errors": [i18n.error_dict(e) for e in errors]}, status_code=422)
 
 
 def _case_out(case) -> CaseOut:
     result = check(case)
     return CaseOut(id=case.id, status=case.status, answers=case.answers, derived=result.derived,
-                   errors=[FieldErrorOut(**e.as_dict()) for e in result.errors], mapping_date=case.mapping_date,
+                   errors=[FieldErrorOut(**i18n.error_dict(e)) for e in result.errors], mapping_date=case.mapping_date,
                    completed_at=case.completed_at, version=case.version)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import i18n
 from ..cases import programme_history
 from ..config import get_settings
 from ..domain.answers import validate
@@ -93,5 +94,5 @@ async def api_evaluate(body: EvaluateIn, user: CurrentUser):
     history = programme_history()
     result = validate(q, body.answers, programme=history.on(day), today=day, allow_synthetic=get_settings().demo)
     if result.errors:
-        return JSONResponse({"errors": [e.as_dict() for e in result.errors]}, status_code=422)
+        return JSONResponse({"errors": [i18n.error_dict(e) for e in result.errors]}, status_code=422)
     return evaluate(result.answers, questionnaire=q, rules=default_ruleset(), programme_history=history, today=day)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from .. import access, referrals
+from .. import access, i18n, referrals
 from ..domain.answers import FieldError
 from ..domain.guidance import (CAREER_AREAS, CONSENT_METHODS, DECLINE_REASONS, INBOX_TABS, RECOMMENDATIONS,
                                SESSION_FORMS, TEXT_MAX, TRANSITIONS)
@@ -199,7 +199,7 @@ class ReferralOut(BaseModel):
 
 
 def _errors(errors: list[FieldError]) -> JSONResponse:
-    return JSONResponse({"errors": [e.as_dict() for e in errors]}, status_code=422)
+    return JSONResponse({"errors": [i18n.error_dict(e) for e in errors]}, status_code=422)
 
 
 def _consent_out(c: Consent) -> ConsentOut:

@@ -9,19 +9,21 @@ from sqlmodel import col, func, select
 
 from .. import access, audit
 from ..domain.answers import FieldError
+from ..domain.messages import N_
 from ..models import AuditEntry, User
 from .templates import render_page
 from .deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-ACTION_LABELS = {"read": "Lest", "list": "Søkt i saker", "create": "Opprettet", "update": "Endret",
-                 "open-for-update": "Åpnet for endring", "complete": "Fullført", "open-for-complete": "Åpnet for fullføring",
-                 "login": "Logget inn", "export": "Eksportert", "erase": "Slettet på anmodning", "purge": "Slettet (lagringstid ute)",
-                 "deactivate": "Deaktivert", "activate": "Aktivert", "reset-password": "Nytt passord",
-                 "change-password": "Endret passord"}
-OBJECT_LABELS = {"case": "Sak", "referral": "Henvisning", "plan": "Plan", "user": "Bruker", "organisation": "Virksomhet",
-                 "audit": "Revisjonslogg"}
+ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("Opprettet"), "update": N_("Endret"),
+                 "open-for-update": N_("Åpnet for endring"), "complete": N_("Fullført"),
+                 "open-for-complete": N_("Åpnet for fullføring"), "login": N_("Logget inn"), "export": N_("Eksportert"),
+                 "erase": N_("Slettet på anmodning"), "purge": N_("Slettet (lagringstid ute)"),
+                 "deactivate": N_("Deaktivert"), "activate": N_("Aktivert"), "reset-password": N_("Nytt passord"),
+                 "change-password": N_("Endret passord")}
+OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Plan"), "user": N_("Bruker"),
+                 "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg")}
 
 
 @router.get("/audit")
@@ -36,13 +38,13 @@ async def audit_log(request: Request, user: CurrentUser, db: SessionDep,
         if case.isdigit():
             stmt = stmt.where(AuditEntry.object_type == "case", AuditEntry.object_id == str(int(case)))
         else:
-            errors.append(FieldError("case", "Skriv saksnummeret med sifre, for eksempel 12."))
+            errors.append(FieldError("case", N_("Skriv saksnummeret med sifre, for eksempel 12.")))
     people = db.exec(select(User).where(User.organisation_id == user.organisation_id).order_by(User.full_name)).all()
     if user_id:
         if user_id.isdigit() and any(p.id == int(user_id) for p in people):
             stmt = stmt.where(AuditEntry.user_id == int(user_id))
         else:
-            errors.append(FieldError("user", "Velg en bruker fra listen."))
+            errors.append(FieldError("user", N_("Velg en bruker fra listen.")))
     if errors:
         entries, total = [], 0
     else:

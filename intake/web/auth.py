@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from .. import audit
 from ..config import get_settings
+from ..domain.messages import N_
 from ..models import User
 from ..security import (clear_failed_logins, create_session, end_session, login_throttled, record_failed_login,
                         verify_password)
@@ -19,7 +20,7 @@ from .templates import templates
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only a local path: an open redirect would let a phishing link borrow our login page.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -28,7 +29,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None):
-    return templates.TemplateResponse(request, "auth/login.html", {"next": _safe_next(next), "errors": []})
+    return templates.TemplateResponse(request, "auth/login.html", {"next": safe_next(next), "errors": []})
 
 
 @router.post("/login")
@@ -40,28 +41,28 @@ async def login(request: Request, db: SessionDep, username: Annotated[str, Form(
     username = username.strip()
     errors = []
     if not username:
-        errors.append(("username", "Skriv brukernavnet ditt."))
+        errors.append(("username", N_("Skriv brukernavnet ditt.")))
     if not password:
-        errors.append(("password", "Skriv passordet ditt."))
+        errors.append(("password", N_("Skriv passordet ditt.")))
     if not errors:
         if login_throttled(db, username, address):
-            errors.append(("username", "For mange mislykkede forsøk. Vent 15 minutter og prøv igjen."))
+            errors.append(("username", N_("For mange mislykkede forsøk. Vent 15 minutter og prøv igjen.")))
         else:
             user = db.exec(select(User).where(User.username == username.lower())).first()
             if user is None or not user.active or not verify_password(password, user.password_hash if user else None):
                 record_failed_login(db, username, address)
-                errors.append(("password", "Feil brukernavn eller passord."))
+                errors.append(("password", N_("Feil brukernavn eller passord.")))
             else:
                 clear_failed_logins(db, username)
                 session = create_session(db, user)
                 audit.record(db, user, "login", "user", user.id, f"address={address}")
                 db.commit()
-                response = RedirectResponse(_safe_next(next), status_code=303)
+                response = RedirectResponse(safe_next(next), status_code=303)
                 response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax",
                                     secure=get_settings().secure_cookies, path="/")
                 return response
     return templates.TemplateResponse(request, "auth/login.html",
-                                      {"next": _safe_next(next), "errors": errors, "username": username},
+                                      {"next": safe_next(next), "errors": errors, "username": username},
                                       status_code=422)
 
 

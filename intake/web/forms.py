@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from markupsafe import Markup, escape
 
+from .. import i18n
 from ..cases import apply_changes
 from ..domain.answers import FieldError, parse_section_form
 from ..domain.questionnaire import Question, Section, default_questionnaire
@@ -117,12 +118,13 @@ def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]
                        int((case.sections or {}).get(section.id, {}).get("version", 0)), newly)
 
 
-def choices_for(q: Question, lang: str = "nb") -> list[tuple[str, str]]:
-    """(code, label) pairs for a question's select or radios."""
+def choices_for(q: Question, lang: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) pairs for a question's select or radios, in `lang` (default: the request's language)."""
+    lang = lang or i18n.current()
     if q.type in ("choice", "multi"):
-        return [(o.code, o.label[lang]) for o in q.options]
+        return [(o.code, o.label.get(lang) or o.label["nb"]) for o in q.options]
     if q.type == "cefr":
-        return [("none", "Ingen"), ("A1", "A1"), ("A2", "A2"), ("B1", "B1"), ("B2", "B2"), ("C1", "C1")]
+        return [("none", i18n.gettext("Ingen", lang)), ("A1", "A1"), ("A2", "A2"), ("B1", "B1"), ("B2", "B2"), ("C1", "C1")]
     if q.type == "country":
         return list(countries(lang).items())
     if q.type == "language":
@@ -139,25 +141,32 @@ def _reference_options(kind: str, lang: str) -> str:
     return _options_html(list((countries if kind == "country" else languages)(lang).items()))
 
 
-def select_options(q: Question, text: str, lang: str = "nb") -> Markup:
+def select_options(q: Question, text: str, lang: str | None = None) -> Markup:
     """A select's <option>s with `text` selected; a stored code the list no longer has is kept as its own option.
 
     Built once per question and language: the country and language lists have hundreds of entries, and every
     autosave re-renders the section (escaping them each time was a third of a save's time)."""
+    lang = lang or i18n.current()
     html = (_reference_options(q.type, lang) if q.type in ("country", "language")
             else _options_html(choices_for(q, lang)))
     if text:
         plain = f'<option value="{escape(text)}">'
         html = (html.replace(plain, plain[:-1] + " selected>", 1) if plain in html
                 else html + f'<option value="{escape(text)}" selected>{escape(text)}</option>')
-    return Markup('<option value="">Velg …</option>' + html)
+    choose = escape(i18n.gettext("Velg …", lang))
+    return Markup(f'<option value="">{choose}</option>' + html)
 
 
 NOT = {"nb": "ikke", "nn": "ikkje", "en": "not"}
 
 
-def display(q: Question, value: Any, lang: str = "nb") -> str:
-    """An answer as a caseworker reads it on the check-answers page."""
+def _lower_label(q: Question, lang: str) -> str:
+    return i18n.translate(q.label, lang).lower()
+
+
+def display(q: Question, value: Any, lang: str | None = None) -> str:
+    """An answer as a caseworker reads it on the check-answers page (default: in the request's language)."""
+    lang = lang or i18n.current()
     if value is None or value == "" or value == []:
         return ""
     if q.type in ("choice", "cefr"):
@@ -166,7 +175,7 @@ def display(q: Question, value: Any, lang: str = "nb") -> str:
         labels = dict(choices_for(q, lang))
         return ", ".join(labels.get(v, v) for v in value)
     if q.type == "bool":
-        return "Ja" if value else "Nei"
+        return i18n.gettext("Ja", lang) if value else i18n.gettext("Nei", lang)
     if q.type == "date":
         try:
             return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
@@ -183,7 +192,7 @@ def display(q: Question, value: Any, lang: str = "nb") -> str:
         rows = []
         for row in value:
             # A yes/no inside a row reads as its label ("fullført", "ikke fullført"), not a bare "Ja" among the rest.
-            parts = [(f.label[lang].lower() if row[f.id] else f"{NOT[lang]} {f.label[lang].lower()}")
+            parts = [(_lower_label(f, lang) if row[f.id] else f"{NOT[lang]} {_lower_label(f, lang)}")
                      if f.type == "bool" else display(f, row.get(f.id), lang)
                      for f in q.fields if row.get(f.id) not in (None, "")]
             rows.append(", ".join(p for p in parts if p))

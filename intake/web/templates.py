@@ -10,18 +10,25 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from .. import access
+from .. import access, i18n
 from ..config import ROOT
+from ..domain.messages import N_
 from ..models import User
 from .forms import select_options
 
 templates = Jinja2Templates(directory=ROOT / "templates")
 env = templates.env
 env.autoescape = True
+# {% trans %} and _() in templates: the catalogue of the request's language (intake/i18n.py); newstyle gettext
+# escapes the values put into a message.
+env.add_extension("jinja2.ext.i18n")
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 
 OSLO = ZoneInfo("Europe/Oslo")  # users read Norwegian local time, summer time included; storage is UTC
 MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
-          "desember"]
+          "desember"]  # the same in bokmål and nynorsk
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"]
 
 
 def norwegian_date(value: Any, long: bool = False) -> str:
@@ -32,10 +39,16 @@ def norwegian_date(value: Any, long: bool = False) -> str:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:
             return value
+    english = i18n.current() == "en"
     if isinstance(value, dt.datetime):
         value = oslo_time(value)
+        if english:
+            return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year} at {value:%H:%M}"
         return f"{value.day}. {MONTHS[value.month - 1]} {value.year} kl. {value:%H:%M}"
-    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}" if long else f"{value:%d.%m.%Y}"
+    if long:
+        return (f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}" if english
+                else f"{value.day}. {MONTHS[value.month - 1]} {value.year}")
+    return f"{value:%d.%m.%Y}"
 
 
 def oslo_time(value: dt.datetime) -> dt.datetime:
@@ -51,18 +64,18 @@ def clock(value: dt.datetime | None) -> str:
 # The main menu: (path, label, permission). A role sees a link only when its permission (intake/access.py) lets it open
 # the page, so the menu never offers a page that answers 403. The first link a user sees is their start page.
 NAV_LINKS = (
-    ("/cases", "Saker", "case.read"),
-    ("/inbox", "Innboks", "referral.inbox"),
-    ("/audit", "Revisjonslogg", "audit.read"),
-    ("/admin/users", "Administrasjon", "admin.manage"),
-    ("/admin/counties", "Fylker og karrieresentre", "county.manage"),
-    ("/account/password", "Endre passord", "account.manage"),
+    ("/cases", N_("Saker"), "case.read"),
+    ("/inbox", N_("Innboks"), "referral.inbox"),
+    ("/audit", N_("Revisjonslogg"), "audit.read"),
+    ("/admin/users", N_("Administrasjon"), "admin.manage"),
+    ("/admin/counties", N_("Fylker og karrieresentre"), "county.manage"),
+    ("/account/password", N_("Endre passord"), "account.manage"),
 )
 
 
 def nav_links(user: User, path: str) -> list[dict[str, Any]]:
     """The menu links `user` may open, each with `current` when `path` is that page or below it."""
-    return [{"href": href, "label": label, "current": path == href or path.startswith(href + "/")}
+    return [{"href": href, "label": i18n.translate(label), "current": path == href or path.startswith(href + "/")}
             for href, label, permission in NAV_LINKS if access.can(user, permission)]
 
 
@@ -71,7 +84,7 @@ def render_page(request: Request, name: str, context: dict, status_code: int = 2
     user: User = request.state.user
     session = getattr(request.state, "session", None)
     context = {"user": user, "csrf": session and session.csrf_token,
-               "role_label": access.ROLE_LABELS.get(user.role, user.role),
+               "role_label": i18n.translate(access.ROLE_LABELS.get(user.role, user.role)),
                "nav": nav_links(user, request.url.path), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -85,3 +98,8 @@ env.filters["date"] = norwegian_date
 env.filters["clock"] = clock
 env.filters["dom_id"] = dom_id
 env.globals["select_options"] = select_options
+# `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
+# request's language. Unlike _(), its result is escaped like any value.
+env.filters["t"] = i18n.translate
+env.globals["current_language"] = i18n.current
+env.globals["LANGUAGES"] = i18n.LANGUAGES

@@ -13,6 +13,7 @@ from sqlmodel import col, func, or_, select
 from .. import access, audit, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, save_answers, section_status,
                      section_version)
+from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
 from .deps import CurrentUser, SessionDep
@@ -172,7 +173,7 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
         return RedirectResponse(f"/cases/{case.id}", status_code=303)
     notice = None
     if view.newly_shown and finishing:
-        notice = "Svarene dine gjorde at flere spørsmål ble vist. Svar på dem før du går videre."
+        notice = N_("Svarene dine gjorde at flere spørsmål ble vist. Svar på dem før du går videre.")
     status_code = 422 if finishing and view.errors else 200
     response = _render_section(request, case, section, view, return_to=return_to, notice=notice,
                                saved_at=dt.datetime.now(dt.timezone.utc), status_code=status_code,
