@@ -8,6 +8,7 @@ The language of the request being served is a context variable, set by `Language
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Mapping
@@ -49,6 +50,16 @@ def current() -> str:
 def set_current(lang: str):
     """Make `lang` the language of what runs from here on in this context; returns the token to reset it."""
     return _current.set(lang if lang in LANGUAGES else DEFAULT)
+
+
+@contextmanager
+def language(lang: str):
+    """Run a block in `lang` (e.g. a document that is always in bokmål), then go back to the request's language."""
+    token = set_current(lang)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def from_cookie(value: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import i18n
 from .config import ROOT
 from .domain.questionnaire import default_questionnaire
 from .referrals import ReferralDetail, labels
@@ -15,10 +16,12 @@ STYLESHEET = ROOT / "static" / "referral-print.css"
 
 
 def render_print_html(d: ReferralDetail, *, stylesheet_href: str | None = None) -> str:
-    """The print view: what the reader's side may see of the referral, and nothing else."""
-    return templates.env.get_template("referrals/print.html").render(
-        d=d, labels=labels(), display=display, questionnaire=default_questionnaire(), stylesheet_href=stylesheet_href,
-        printed_at=dt.datetime.now(dt.timezone.utc))
+    """The print view: what the reader's side may see of the referral, and nothing else. A document between two
+    public bodies, so in bokmål whatever language the reader's screen is in."""
+    with i18n.language("nb"):
+        return templates.env.get_template("referrals/print.html").render(
+            d=d, labels=labels(), display=display, questionnaire=default_questionnaire(),
+            stylesheet_href=stylesheet_href, printed_at=dt.datetime.now(dt.timezone.utc))
 
 
 def render_pdf(d: ReferralDetail) -> bytes:

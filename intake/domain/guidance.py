@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from .answers import FieldError
+from .messages import N_
 from .questionnaire import Questionnaire
 
 MUNICIPALITY, CENTRE = "municipality", "centre"
@@ -27,14 +28,14 @@ class Status:
 
 
 STATUSES: dict[str, Status] = {s.code: s for s in (
-    Status("draft", "Utkast", open=False, centre_sees_answers=False),
-    Status("sent", "Sendt", open=True, centre_sees_answers=True),
-    Status("received", "Mottatt", open=True, centre_sees_answers=True),
-    Status("accepted", "Godtatt", open=True, centre_sees_answers=True),
-    Status("declined", "Avvist", open=False, centre_sees_answers=False),
-    Status("in_progress", "Under veiledning", open=True, centre_sees_answers=True),
-    Status("completed", "Fullført", open=False, centre_sees_answers=True),
-    Status("withdrawn", "Trukket tilbake", open=False, centre_sees_answers=False),
+    Status("draft", N_("Utkast"), open=False, centre_sees_answers=False),
+    Status("sent", N_("Sendt"), open=True, centre_sees_answers=True),
+    Status("received", N_("Mottatt"), open=True, centre_sees_answers=True),
+    Status("accepted", N_("Godtatt"), open=True, centre_sees_answers=True),
+    Status("declined", N_("Avvist"), open=False, centre_sees_answers=False),
+    Status("in_progress", N_("Under veiledning"), open=True, centre_sees_answers=True),
+    Status("completed", N_("Fullført"), open=False, centre_sees_answers=True),
+    Status("withdrawn", N_("Trukket tilbake"), open=False, centre_sees_answers=False),
 )}
 
 
@@ -52,19 +53,19 @@ class Transition:
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("send", ("draft",), "sent", "caseworker", MUNICIPALITY, ("consent", "purpose", "contact"),
-               "Send henvisning", "Henvisningen ble sendt"),
+               N_("Send henvisning"), N_("Henvisningen ble sendt")),
     Transition("receive", ("sent",), "received", "counsellor", CENTRE, (),
-               "Marker som mottatt", "Karrieresenteret åpnet henvisningen"),
+               N_("Marker som mottatt"), N_("Karrieresenteret åpnet henvisningen")),
     Transition("accept", ("received",), "accepted", "counsellor", CENTRE, ("planned_first_session",),
-               "Godta henvisningen", "Henvisningen ble godtatt"),
+               N_("Godta henvisningen"), N_("Henvisningen ble godtatt")),
     Transition("decline", ("received",), "declined", "counsellor", CENTRE, ("decline_reason",),
-               "Avvis henvisningen", "Henvisningen ble avvist"),
+               N_("Avvis henvisningen"), N_("Henvisningen ble avvist")),
     Transition("start", ("accepted",), "in_progress", "counsellor", CENTRE, ("contract",),
-               "Lagre kontrakten og start veiledningen", "Veiledningskontrakt inngått, veiledningen startet"),
+               N_("Lagre kontrakten og start veiledningen"), N_("Veiledningskontrakt inngått, veiledningen startet")),
     Transition("complete", ("in_progress",), "completed", "counsellor", CENTRE, ("summary", "recommendation"),
-               "Fullfør og send oppsummeringen", "Veiledningen ble fullført, oppsummering og anbefaling sendt"),
+               N_("Fullfør og send oppsummeringen"), N_("Veiledningen ble fullført, oppsummering og anbefaling sendt")),
     Transition("withdraw", ("sent", "received"), "withdrawn", "caseworker", MUNICIPALITY, (),
-               "Trekk tilbake henvisningen", "Henvisningen ble trukket tilbake"),
+               N_("Trekk tilbake henvisningen"), N_("Henvisningen ble trukket tilbake")),
 )}
 
 # What each requirement reads from the transition's input (see `check_requirements`); "consent", "purpose" and
@@ -78,24 +79,24 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "recommendation": ("recommendation", "recommendation_text"),
 }
 
-CONSENT_METHODS = {"orally_with_interpreter": "Muntlig med tolk", "in_writing": "Skriftlig"}
-DECLINE_REASONS = {"wrong_county": "Feil fylke", "not_in_target_group": "Ikke i målgruppen", "other": "Annet"}
-RECOMMENDATIONS = {"work": "Arbeid", "education": "Utdanning", "other": "Annet"}
-SESSION_FORMS = {"in_person": "Oppmøte", "video": "Video", "phone": "Telefon", "chat": "Chat"}
+CONSENT_METHODS = {"orally_with_interpreter": N_("Muntlig med tolk"), "in_writing": N_("Skriftlig")}
+DECLINE_REASONS = {"wrong_county": N_("Feil fylke"), "not_in_target_group": N_("Ikke i målgruppen"), "other": N_("Annet")}
+RECOMMENDATIONS = {"work": N_("Arbeid"), "education": N_("Utdanning"), "other": N_("Annet")}
+SESSION_FORMS = {"in_person": N_("Oppmøte"), "video": N_("Video"), "phone": N_("Telefon"), "chat": N_("Chat")}
 # The five career-competence areas ("karriereknapper") of the national quality framework for career guidance.
 CAREER_AREAS = {
-    "me_in_context": "Meg i kontekst",
-    "opportunities_limitations": "Muligheter og begrensninger",
-    "choices_chance": "Valg og tilfeldigheter",
-    "change_stability": "Endring og stabilitet",
-    "adaptation_resistance": "Tilpasning og motstand",
+    "me_in_context": N_("Meg i kontekst"),
+    "opportunities_limitations": N_("Muligheter og begrensninger"),
+    "choices_chance": N_("Valg og tilfeldigheter"),
+    "change_stability": N_("Endring og stabilitet"),
+    "adaptation_resistance": N_("Tilpasning og motstand"),
 }
 INBOX_TABS = {  # tab -> (label, statuses)
-    "new": ("Nye", ("sent", "received")),
-    "accepted": ("Godtatt", ("accepted",)),
-    "in_progress": ("Under veiledning", ("in_progress",)),
-    "completed": ("Fullført", ("completed",)),
-    "closed": ("Avvist eller trukket", ("declined", "withdrawn")),
+    "new": (N_("Nye"), ("sent", "received")),
+    "accepted": (N_("Godtatt"), ("accepted",)),
+    "in_progress": (N_("Under veiledning"), ("in_progress",)),
+    "completed": (N_("Fullført"), ("completed",)),
+    "closed": (N_("Avvist eller trukket"), ("declined", "withdrawn")),
 }
 TEXT_MAX = 4000
 REQUIRED_SECTION = "participant"  # the basic data: always part of what is shared

@@ -34,11 +34,8 @@ class LanguageMiddleware:
             lang = i18n.from_accept_language(connection.headers.get("accept-language"))
         else:
             lang = i18n.from_cookie(connection.cookies.get(i18n.COOKIE))
-        token = i18n.set_current(lang)
-        try:
+        with i18n.language(lang):
             await self.app(scope, receive, send)
-        finally:
-            i18n._current.reset(token)
 
 
 @router.get("/language/{lang}")

@@ -166,3 +166,14 @@ def test_the_api_answers_in_bokmal_unless_accept_language_asks(caseworker, api_c
     assert r.json()["errors"][0]["message"] == "National identity numbers and D numbers have 11 digits, but this one has 3."
     r = c.post("/api/v1/cases", json=body, headers={"Accept-Language": "nn"})
     assert r.json()["errors"][0]["message"] == "Fødselsnummer og D-nummer har 11 siffer, men dette har 3."
+
+
+def test_the_case_page_in_english_and_nynorsk(caseworker, logged_in, make_case):
+    c = logged_in(caseworker)
+    case = make_case(caseworker, AMAL)
+    switch(c, "en", f"/cases/{case.id}")
+    r = c.get(f"/cases/{case.id}")
+    assert "Integration plan" in r.text and "Career guidance" in r.text and "Check the answers" in r.text
+    assert default_questionnaire().sections[0].title["en"] in r.text
+    switch(c, "nn", f"/cases/{case.id}")
+    assert "Integreringsplan" in c.get(f"/cases/{case.id}").text and "Kartlegginga" in c.get(f"/cases/{case.id}").text
