@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import audit_anchor, i18n
 from .access import Forbidden, NotFound
@@ -28,21 +29,35 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next):
-        limit = get_settings().max_body_bytes
+class SecurityHeaders:
+    """Security headers on every answer, and a body whose declared length is over the limit refused before it is read.
+    Plain ASGI, not BaseHTTPMiddleware: that one's task group and streams cost every request, every autosave too."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request = Request(scope)
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit:
-            return _error(request, 413, N_("Forespørselen er for stor."))
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith("/static/"):
-            # Pages and API answers carry personal data: never cache them.
-            response.headers["Cache-Control"] = "no-store"
-        return response
+        if length and length.isdigit() and int(length) > get_settings().max_body_bytes:
+            return await _error(request, 413, N_("Forespørselen er for stor."))(scope, receive, send)
+        # Pages and API answers carry personal data: never cache them.
+        no_store = not scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["X-Frame-Options"] = "DENY"
+                if no_store:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _wants_json(request: Request) -> bool:
