@@ -103,12 +103,16 @@ def translate(value: Any, lang: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, Message):
-        if value.texts is not None:
-            return in_language(value.texts, lang)
         if lang == DEFAULT:
             return str(value)
-        params = {k: translate(v, lang) if isinstance(v, (Message, Mapping)) else v for k, v in value.params.items()}
-        return gettext(value.msgid, lang).format(**params)
+        if value.texts is not None:
+            text = in_language(value.texts, lang)
+        else:
+            params = {k: ", ".join(translate(x, lang) for x in v) if isinstance(v, (list, tuple))
+                      else translate(v, lang) if isinstance(v, (Message, Mapping)) else v
+                      for k, v in value.params.items()}
+            text = gettext(value.msgid, lang).format(**params)
+        return text[:1].lower() + text[1:] if value.lower_first else text
     if isinstance(value, Mapping):
         return in_language(value, lang)
     if isinstance(value, str):

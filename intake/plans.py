@@ -28,6 +28,7 @@ from . import audit
 from .cases import derived_values, programme_for
 from .domain import derived as derived_mod
 from .domain.answers import FieldError
+from .domain.messages import N_
 from .domain.questionnaire import default_questionnaire
 from .domain.rules import Proposal, default_ruleset
 from .models import Case, Organisation, User, utcnow
@@ -153,7 +154,7 @@ def create_plan(db: Session, user: User, case: Case) -> tuple[Plan | None, list[
     if existing is not None:
         return existing, []
     if case.status != "completed":
-        return None, [FieldError("case", "Kartleggingen må være fullført før du lager planen.")]
+        return None, [FieldError("case", N_("Kartleggingen må være fullført før du lager planen."))]
     answers = case.answers
     programme = programme_for(case)
     plan = Plan(case_id=case.id, organisation_id=case.organisation_id, created_by_id=user.id,
@@ -288,7 +289,7 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
     if "end_goal" in form:
         goal = form["end_goal"].strip()
         keep("end_goal", goal or None,
-             FieldError("end_goal", "Velg et av sluttmålene i listen.") if goal and goal not in derived_mod.END_GOALS
+             FieldError("end_goal", N_("Velg et av sluttmålene i listen.")) if goal and goal not in derived_mod.END_GOALS
              else None)
     if "duration_months" in form:
         keep("duration_months", *_parse_int(form["duration_months"], "duration_months", "Varigheten", 1, 120))
@@ -301,7 +302,7 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
         except ValueError:
             hours = None
         keep("hours_per_week", hours, None if hours in HOURS_PER_WEEK
-             else FieldError("hours_per_week", "Velg 37,5 eller 30 timer i uken."))
+             else FieldError("hours_per_week", N_("Velg 37,5 eller 30 timer i uken.")))
     for name, label in (("norwegian_hours", "Timer norskopplæring"), ("social_studies_hours", "Timer samfunnskunnskap")):
         if name in form:
             keep(name, *_parse_int(form[name], name, label, 0, MAX_HOURS[name]))
@@ -313,7 +314,7 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
     if "language" in form:
         lang = form["language"].strip()
         keep("language", lang, None if lang in PLAN_LANGUAGES
-             else FieldError("language", "Velg et av språkene i listen."))
+             else FieldError("language", N_("Velg et av språkene i listen.")))
     return values, errors
 
 
@@ -328,7 +329,7 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
             errors.append(FieldError("end_goal", "Tillatte sluttmål kan ikke beregnes før utdanning og fødselsdato er "
                                                  "kartlagt."))
     elif fixing:
-        errors.append(FieldError("end_goal", "Velg sluttmål."))
+        errors.append(FieldError("end_goal", N_("Velg sluttmål.")))
     limits = derived.get("duration_limits")
     if plan.duration_months is not None:
         msg = derived_mod.duration_error({"assessment.proposed_duration_months": plan.duration_months}, derived)
@@ -343,7 +344,7 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
             errors.append(FieldError("duration_months", "Grensene for varigheten kan ikke beregnes før utdanningen "
                                                         "er kartlagt."))
     elif fixing:
-        errors.append(FieldError("duration_months", "Fyll ut varigheten i måneder."))
+        errors.append(FieldError("duration_months", N_("Fyll ut varigheten i måneder.")))
     if fixing:
         missing = {"start_date": "Fyll ut startdatoen for programmet.",
                    "norwegian_hours": "Fyll ut hvor mange timer norskopplæring deltakeren skal ha.",
@@ -352,11 +353,11 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
             if getattr(plan, name) is None:
                 errors.append(FieldError(name, message))
         if not plan.long_term_goal.strip():
-            errors.append(FieldError("long_term_goal", "Skriv deltakerens mål på lang sikt."))
+            errors.append(FieldError("long_term_goal", N_("Skriv deltakerens mål på lang sikt.")))
         if plan.hours_per_week not in HOURS_PER_WEEK:
-            errors.append(FieldError("hours_per_week", "Velg 37,5 eller 30 timer i uken."))
+            errors.append(FieldError("hours_per_week", N_("Velg 37,5 eller 30 timer i uken.")))
         if plan.language not in PLAN_LANGUAGES:
-            errors.append(FieldError("language", "Velg et av språkene i listen."))
+            errors.append(FieldError("language", N_("Velg et av språkene i listen.")))
     return errors
 
 
@@ -416,7 +417,7 @@ def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, 
     """Accept a proposal into the plan, or reject it with a short reason."""
     element = _element(db, plan, element_id)
     if element is None:
-        return [FieldError("plan", "Fant ikke tiltaket. Last siden på nytt.")]
+        return [FieldError("plan", N_("Fant ikke tiltaket. Last siden på nytt."))]
     reason = reason.strip()
     if decision == REJECTED:
         if not reason:
@@ -426,7 +427,7 @@ def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, 
             return [FieldError(element_field(element.id, "reason"),
                                f"Begrunnelsen kan ha høyst {MAX_REASON} tegn (nå {len(reason)}).")]
     elif decision not in (ACCEPTED, PROPOSED):
-        return [FieldError("plan", "Ukjent valg.")]
+        return [FieldError("plan", N_("Ukjent valg."))]
     element.status = decision
     element.rejection_reason = reason if decision == REJECTED else ""
     element.decided_at = utcnow() if decision != PROPOSED else None
@@ -477,7 +478,7 @@ def edit_element(db: Session, user: User, plan: Plan, element_id: int, form: Map
     """Change the responsible actor, start, end and note (and an own element's title). Nothing is saved on an error."""
     element = _element(db, plan, element_id)
     if element is None:
-        return [FieldError("plan", "Fant ikke tiltaket. Last siden på nytt.")]
+        return [FieldError("plan", N_("Fant ikke tiltaket. Last siden på nytt."))]
     values, errors = _element_values(element.id, form, own=element.code is None)
     if errors:
         return errors
@@ -602,9 +603,9 @@ def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement]
         errors.append(FieldError("case", "Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
                                          "Fyll det ut under «Deltaker og sak»."))
     if not answers.get("participant.birth_date") or not answers.get("participant.name"):
-        errors.append(FieldError("case", "Navn og fødselsdato mangler i kartleggingen."))
+        errors.append(FieldError("case", N_("Navn og fødselsdato mangler i kartleggingen.")))
     if not derived.get("norwegian_goal"):
-        errors.append(FieldError("case", "Norskmålet kan ikke beregnes før utdanningen er kartlagt."))
+        errors.append(FieldError("case", N_("Norskmålet kan ikke beregnes før utdanningen er kartlagt.")))
     if not (user.phone or user.email):
         errors.append(FieldError("plan", "Du må ha telefon eller e-post registrert på brukeren din: deltakeren skal "
                                          "kunne nå deg."))
@@ -680,7 +681,7 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> Pl
     plan = db.get(Plan, prepared.plan_id, populate_existing=True)
     if plan is None or not _touch(db, plan, prepared.plan_version):
         db.rollback()
-        return [FieldError("plan", "Planen ble endret mens den ble fastsatt. Se over og prøv igjen.")]
+        return [FieldError("plan", N_("Planen ble endret mens den ble fastsatt. Se over og prøv igjen."))]
     version = PlanVersion(plan_id=plan.id, number=prepared.number, fixed_by_id=user.id,
                           language=prepared.document.language, ruleset_version=prepared.document.ruleset_version,
                           fingerprint=prepared.fingerprint, answers=prepared.answers, elements=prepared.elements,
@@ -690,7 +691,7 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> Pl
         db.flush()
     except IntegrityError:
         db.rollback()
-        return [FieldError("plan", "Planen ble fastsatt av noen andre samtidig. Se over versjonene.")]
+        return [FieldError("plan", N_("Planen ble fastsatt av noen andre samtidig. Se over versjonene."))]
     audit.record(db, user, "fix", "plan", plan.id, f"case={prepared.case_id} version={prepared.number}",
                  organisation_id=plan.organisation_id)
     db.commit()
@@ -707,7 +708,7 @@ async def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version
     try:
         pdf = await render_pdf(prepared.document)
     except asyncio.TimeoutError:
-        return [FieldError("plan", "Det tok for lang tid å lage PDF-en. Prøv igjen om litt.")]
+        return [FieldError("plan", N_("Det tok for lang tid å lage PDF-en. Prøv igjen om litt."))]
     except Exception as exc:  # a render error must reach the caseworker as a message, with nothing stored
         log.exception("plan %s: PDF rendering failed", plan.id)
         return [FieldError("plan", f"PDF-en kunne ikke lages: {exc}")]

@@ -24,6 +24,7 @@ from .cases import derived_values
 from .config import get_settings
 from .db import database_key
 from .domain.answers import FieldError
+from .domain.messages import N_
 from .domain.guidance import read_date, read_text
 from .domain.questionnaire import default_questionnaire
 from .models import Case, Organisation, User, utcnow
@@ -210,8 +211,8 @@ def erasure_request(values: dict[str, Any], today: dt.date | None = None
                     ) -> tuple[str, dt.date | None, list[FieldError]]:
     """The reason and the date of the participant's request, read from a form: (reason, date, errors)."""
     errors: list[FieldError] = []
-    reason = read_text(values, "reason", "Begrunnelsen for slettingen", errors, required=True, max_length=REASON_MAX)
-    requested_on = read_date(values, "requested_on", "Datoen deltakeren ba om sletting", errors, required=True,
+    reason = read_text(values, "reason", N_("Begrunnelsen for slettingen"), errors, required=True, max_length=REASON_MAX)
+    requested_on = read_date(values, "requested_on", N_("Datoen deltakeren ba om sletting"), errors, required=True,
                              not_after=today or dt.date.today())
     return reason, requested_on, errors
 

@@ -20,6 +20,7 @@ from .access import referral_side, visible_referrals
 from .cases import programme_for
 from .domain import derived as derived_mod
 from .domain.answers import FieldError
+from .domain.messages import N_
 from .domain.guidance import (CAREER_AREAS, CENTRE, CONSENT_METHODS, DECLINE_REASONS, INBOX_TABS, MUNICIPALITY,
                               RECOMMENDATIONS, SESSION_FORMS, SHARED_DERIVED, STATUSES, TRANSITIONS, NotAllowed,
                               Status, Transition, check_consent_parts, check_requirements, consent_choices, is_overdue,
@@ -97,7 +98,7 @@ def update_county(db: Session, user: User, county_code: str, data: Mapping[str, 
     raw = data.get("organisation_id")
     org = db.get(Organisation, int(raw)) if isinstance(raw, (str, int)) and str(raw).isdigit() else None
     if org is None or org.kind != "career_centre":
-        return [FieldError("organisation_id", "Velg karrieresenteret som skal motta henvisningene fra fylket.")]
+        return [FieldError("organisation_id", N_("Velg karrieresenteret som skal motta henvisningene fra fylket."))]
     before = row.organisation_id
     row.organisation_id, row.career_centre_name = org.id, org.name
     row.updated_at, row.updated_by_id = utcnow(), user.id
@@ -137,8 +138,8 @@ def record_consent(db: Session, user: User, case: Case, data: Mapping[str, Any],
     sections, sensitive_questions, part_errors = check_consent_parts(
         default_questionnaire(), _list(data, "sections"), _list(data, "sensitive_questions"))
     errors += part_errors
-    how = read_choice(data, "given_how", "Hvordan samtykket ble gitt", CONSENT_METHODS, errors)
-    given_on = read_date(data, "given_on", "Datoen samtykket ble gitt", errors, required=True, not_after=today)
+    how = read_choice(data, "given_how", N_("Hvordan samtykket ble gitt"), CONSENT_METHODS, errors)
+    given_on = read_date(data, "given_on", N_("Datoen samtykket ble gitt"), errors, required=True, not_after=today)
     centre = _recipient(db, case, errors)
     if errors:
         return None, errors
@@ -161,16 +162,17 @@ def withdraw_consent(db: Session, user: User, case: Case, consent_id: int, data:
     if consent is None or consent.case_id != case.id:
         raise LookupError(consent_id)
     errors: list[FieldError] = []
-    note = read_text(data, "note", "Merknaden", errors)
+    note = read_text(data, "note", N_("Merknaden"), errors)
     if consent.withdrawn_at is not None:
-        errors.append(FieldError("consent", f"Samtykket ble allerede trukket tilbake {consent.withdrawn_at:%d.%m.%Y}."))
+        errors.append(FieldError("consent", N_("Samtykket ble allerede trukket tilbake {date}.",
+                                               date=f"{consent.withdrawn_at:%d.%m.%Y}")))
     if errors:
         return errors
     now = utcnow()
     if db.exec(update(Consent).where(Consent.id == consent.id, col(Consent.withdrawn_at).is_(None))
                .values(withdrawn_at=now, withdrawn_by_id=user.id, withdrawal_note=note)).rowcount != 1:
         db.rollback()
-        return [FieldError("consent", "Samtykket ble trukket tilbake av noen andre samtidig.")]
+        return [FieldError("consent", N_("Samtykket ble trukket tilbake av noen andre samtidig."))]
     for referral in db.exec(select(Referral).where(Referral.consent_id == consent.id, Referral.status != "draft")):
         _event(db, user, referral, "consent_withdrawn", referral.status, referral.status,
                "Deltakeren trakk samtykket tilbake; karrieresenteret har ikke lenger tilgang." + (f" {note}" if note else ""))
@@ -214,18 +216,18 @@ def referral_defaults(db: Session, user: User, case: Case) -> dict[str, Any]:
 def _draft_values(db: Session, organisation_id: int, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {
-        "purpose": read_text(data, "purpose", "Formålet", errors),
-        "questions": read_text(data, "questions", "Spørsmålene til karriereveilederen", errors),
-        "decision_deadline": read_date(data, "decision_deadline", "Fristen for vedtak", errors),
+        "purpose": read_text(data, "purpose", N_("Formålet"), errors),
+        "questions": read_text(data, "questions", N_("Spørsmålene til karriereveilederen"), errors),
+        "decision_deadline": read_date(data, "decision_deadline", N_("Fristen for vedtak"), errors),
     }
     language = data.get("interpreter_language") or None
     if language is not None and language not in languages("nb"):
-        errors.append(FieldError("interpreter_language", "Velg et språk fra listen, eller la feltet stå tomt."))
+        errors.append(FieldError("interpreter_language", N_("Velg et språk fra listen, eller la feltet stå tomt.")))
     values["interpreter_language"] = language if language in languages("nb") else None
     raw = data.get("contact_user_id")
     contact = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
     if contact not in {str(u.id) for u in contact_choices(db, organisation_id)}:
-        errors.append(FieldError("contact_user_id", "Velg kontaktpersonen i kommunen."))
+        errors.append(FieldError("contact_user_id", N_("Velg kontaktpersonen i kommunen.")))
     else:
         values["contact_user_id"] = int(contact)
     return values, errors
@@ -304,12 +306,12 @@ def _send_checks(db: Session, referral: Referral) -> tuple[Consent | None, list[
     errors = []
     consent = active_consent(db, referral.case_id, referral.to_organisation_id)
     if consent is None:
-        errors.append(FieldError("consent", "Registrer deltakerens samtykke før du sender henvisningen."))
+        errors.append(FieldError("consent", N_("Registrer deltakerens samtykke før du sender henvisningen.")))
     if not referral.purpose.strip():
-        errors.append(FieldError("purpose", "Skriv formålet med henvisningen."))
+        errors.append(FieldError("purpose", N_("Skriv formålet med henvisningen.")))
     contact = db.get(User, referral.contact_user_id)
     if contact is None or contact.organisation_id != referral.from_organisation_id or not contact.active:
-        errors.append(FieldError("contact_user_id", "Velg kontaktpersonen i kommunen."))
+        errors.append(FieldError("contact_user_id", N_("Velg kontaktpersonen i kommunen.")))
     return consent, errors
 
 
@@ -348,7 +350,7 @@ def apply(db: Session, user: User, referral: Referral, name: str, data: Mapping[
     elif name == "complete":
         note = f"Anbefaling: {RECOMMENDATIONS.get(values['recommendation'] or '', '')}"
     elif name == "withdraw":
-        note = read_text(data, "note", "Merknaden", errors)
+        note = read_text(data, "note", N_("Merknaden"), errors)
     if errors:
         return errors
     if db.exec(update(Referral).where(Referral.id == referral.id, Referral.status == current)
@@ -428,8 +430,8 @@ def add_session(db: Session, user: User, referral: Referral, data: Mapping[str, 
         raise NotAllowed(f"Samtaler kan registreres når henvisningen er godtatt eller under veiledning, "
                          f"ikke når den er «{STATUSES[referral.status].label}».")
     errors: list[FieldError] = []
-    held_on = read_date(data, "held_on", "Datoen for samtalen", errors, required=True, not_after=today)
-    form = read_choice(data, "form", "Samtaleformen", SESSION_FORMS, errors)
+    held_on = read_date(data, "held_on", N_("Datoen for samtalen"), errors, required=True, not_after=today)
+    form = read_choice(data, "form", N_("Samtaleformen"), SESSION_FORMS, errors)
     if errors:
         return errors
     session = GuidanceSession(referral_id=referral.id, held_on=held_on, form=form,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from .answers import FieldError
-from .messages import N_
+from .messages import N_, Message, lower_first
 from .questionnaire import Questionnaire
 
 MUNICIPALITY, CENTRE = "municipality", "centre"
@@ -118,16 +118,17 @@ def is_overdue(status: str, deadline: dt.date | None, today: dt.date) -> bool:
 # --- reading input (form text or JSON values) -----------------------------------------------------------------------
 
 
-def read_text(data: Mapping[str, Any], name: str, label: str, errors: list[FieldError], *, required: bool = False,
+def read_text(data: Mapping[str, Any], name: str, label: Message, errors: list[FieldError], *, required: bool = False,
               max_length: int = TEXT_MAX) -> str:
     value = data.get(name)
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        errors.append(FieldError(name, f"{label} må være tekst."))
+        errors.append(FieldError(name, N_("{label} må være tekst.", label=label)))
     elif required and not text:
-        errors.append(FieldError(name, f"Skriv {label[0].lower() + label[1:]}."))
+        errors.append(FieldError(name, N_("Skriv {what}.", what=lower_first(label))))
     elif len(text) > max_length:
-        errors.append(FieldError(name, f"{label} kan ha høyst {max_length} tegn (nå {len(text)})."))
+        errors.append(FieldError(name, N_("{label} kan ha høyst {max} tegn (nå {n}).", label=label, max=max_length,
+                                          n=len(text))))
     return text
 
 
@@ -141,36 +142,38 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
-def read_date(data: Mapping[str, Any], name: str, label: str, errors: list[FieldError], *, required: bool = False,
+def read_date(data: Mapping[str, Any], name: str, label: Message, errors: list[FieldError], *, required: bool = False,
               not_after: dt.date | None = None, not_before: dt.date | None = None) -> dt.date | None:
     value = data.get(name)
     if isinstance(value, dt.date):
         day = value
     elif value in (None, ""):
         if required:
-            errors.append(FieldError(name, f"Fyll ut {label[0].lower() + label[1:]}."))
+            errors.append(FieldError(name, N_("Fyll ut {what}.", what=lower_first(label))))
         return None
     else:
         day = _parse_date(str(value).strip())
         if day is None:
-            errors.append(FieldError(name, f"{label} må være en gyldig dato, for eksempel 01.12.2026."))
+            errors.append(FieldError(name, N_("{label} må være en gyldig dato, for eksempel 01.12.2026.", label=label)))
             return None
     if not_after and day > not_after:
-        errors.append(FieldError(name, f"{label} kan ikke være etter {not_after:%d.%m.%Y}."))
+        errors.append(FieldError(name, N_("{label} kan ikke være etter {date}.", label=label,
+                                          date=f"{not_after:%d.%m.%Y}")))
     if not_before and day < not_before:
-        errors.append(FieldError(name, f"{label} kan ikke være før {not_before:%d.%m.%Y}."))
+        errors.append(FieldError(name, N_("{label} kan ikke være før {date}.", label=label,
+                                          date=f"{not_before:%d.%m.%Y}")))
     return day
 
 
-def read_choice(data: Mapping[str, Any], name: str, label: str, codes: Mapping[str, str],
+def read_choice(data: Mapping[str, Any], name: str, label: Message, codes: Mapping[str, str],
                 errors: list[FieldError], *, required: bool = True) -> str | None:
     value = data.get(name)
     if value in (None, ""):
         if required:
-            errors.append(FieldError(name, f"Velg {label[0].lower() + label[1:]}."))
+            errors.append(FieldError(name, N_("Velg {what}.", what=lower_first(label))))
         return None
     if value not in codes:
-        errors.append(FieldError(name, f"Velg en av: {', '.join(codes.values())}."))
+        errors.append(FieldError(name, N_("Velg en av: {options}.", options=list(codes.values()))))
         return None
     return value
 
@@ -187,31 +190,32 @@ def check_requirements(transition: Transition, data: Mapping[str, Any], *, today
     values: dict[str, Any] = {}
     for requirement in transition.requires:
         if requirement == "planned_first_session":
-            values["planned_first_session"] = read_date(data, "planned_first_session", "Planlagt første samtale",
+            values["planned_first_session"] = read_date(data, "planned_first_session", N_("Planlagt første samtale"),
                                                         errors, required=True, not_before=sent_on)
         elif requirement == "decline_reason":
-            reason = read_choice(data, "decline_reason", "Grunnen", DECLINE_REASONS, errors)
+            reason = read_choice(data, "decline_reason", N_("Grunnen"), DECLINE_REASONS, errors)
             values["decline_reason"] = reason
-            values["decline_text"] = read_text(data, "decline_text", "Begrunnelsen", errors,
+            values["decline_text"] = read_text(data, "decline_text", N_("Begrunnelsen"), errors,
                                                required=reason == "other")
         elif requirement == "contract":
-            values["goal"] = read_text(data, "goal", "Målet for veiledningen", errors, required=True)
-            values["frame"] = read_text(data, "frame", "Rammen for veiledningen", errors, required=True)
-            values["agreed_on"] = read_date(data, "agreed_on", "Datoen kontrakten ble inngått", errors,
+            values["goal"] = read_text(data, "goal", N_("Målet for veiledningen"), errors, required=True)
+            values["frame"] = read_text(data, "frame", N_("Rammen for veiledningen"), errors, required=True)
+            values["agreed_on"] = read_date(data, "agreed_on", N_("Datoen kontrakten ble inngått"), errors,
                                             not_after=today) or today
         elif requirement == "summary":
-            values["summary"] = read_text(data, "summary", "Oppsummeringen", errors, required=True, max_length=8000)
+            values["summary"] = read_text(data, "summary", N_("Oppsummeringen"), errors, required=True, max_length=8000)
             raw = data.get("areas") or {}
             raw = raw if isinstance(raw, Mapping) else {}
             area_errors: list[FieldError] = []
             areas = {code: read_text(raw, code, label, area_errors) for code, label in CAREER_AREAS.items()}
             errors += [FieldError(f"areas.{e.field}", e.message) for e in area_errors]
             if set(raw) - set(CAREER_AREAS):
-                errors.append(FieldError("areas", f"Ukjent område: {', '.join(sorted(set(raw) - set(CAREER_AREAS)))}."))
+                errors.append(FieldError("areas", N_("Ukjent område: {names}.",
+                                                     names=", ".join(sorted(set(raw) - set(CAREER_AREAS))))))
             values["areas"] = {code: text for code, text in areas.items() if text}
         elif requirement == "recommendation":
-            values["recommendation"] = read_choice(data, "recommendation", "Anbefalingen", RECOMMENDATIONS, errors)
-            values["recommendation_text"] = read_text(data, "recommendation_text", "Anbefalingen i tekst", errors,
+            values["recommendation"] = read_choice(data, "recommendation", N_("Anbefalingen"), RECOMMENDATIONS, errors)
+            values["recommendation_text"] = read_text(data, "recommendation_text", N_("Anbefalingen i tekst"), errors,
                                                       required=True)
     return values, errors
 
@@ -224,17 +228,18 @@ class ConsentChoices:
     """What the consent form offers: ordinary sections (ticked by default), sensitive sections and sensitive
     questions outside them (never ticked by default)."""
 
-    ordinary: list[tuple[str, str]]  # (section id, title)
-    sensitive_sections: list[tuple[str, str]]
-    sensitive_questions: list[tuple[str, str]]  # (question id, "section title: label")
+    ordinary: list[tuple[str, Mapping[str, str]]]  # (section id, title in each language)
+    sensitive_sections: list[tuple[str, Mapping[str, str]]]
+    sensitive_questions: list[tuple[str, Mapping[str, str]]]  # (question id, "section title: label")
 
 
 def consent_choices(q: Questionnaire) -> ConsentChoices:
     ordinary, sensitive, questions = [], [], []
     for s in q.sections:
-        (sensitive if s.sensitive else ordinary).append((s.id, s.title["nb"]))
+        (sensitive if s.sensitive else ordinary).append((s.id, s.title))
         if not s.sensitive:
-            questions += [(x.id, f"{s.title['nb']}: {x.label['nb']}") for x in s.questions if x.sensitive]
+            questions += [(x.id, {lang: f"{title}: {x.label[lang]}" for lang, title in s.title.items()})
+                          for x in s.questions if x.sensitive]
     return ConsentChoices(ordinary, sensitive, questions)
 
 
@@ -245,14 +250,14 @@ def check_consent_parts(q: Questionnaire, sections: Iterable[str], sensitive_que
     errors = []
     known = {s.id for s in q.sections}
     if wanted - known:
-        errors.append(FieldError("sections", f"Ukjente deler: {', '.join(sorted(wanted - known))}."))
+        errors.append(FieldError("sections", N_("Ukjente deler: {names}.", names=", ".join(sorted(wanted - known)))))
     if REQUIRED_SECTION not in wanted:
-        title = q.section(REQUIRED_SECTION).title["nb"]
-        errors.append(FieldError("sections", f"Grunnopplysningene («{title}») må alltid være med."))
+        errors.append(FieldError("sections", N_("Grunnopplysningene («{title}») må alltid være med.",
+                                                title=q.section(REQUIRED_SECTION).title)))
     allowed_questions = {qid for qid, _ in consent_choices(q).sensitive_questions}
     if named - allowed_questions:
-        errors.append(FieldError("sensitive_questions",
-                                 f"Ukjente sensitive spørsmål: {', '.join(sorted(named - allowed_questions))}."))
+        errors.append(FieldError("sensitive_questions", N_("Ukjente sensitive spørsmål: {names}.",
+                                                           names=", ".join(sorted(named - allowed_questions)))))
     return ([s.id for s in q.sections if s.id in wanted],
             [x.id for x in q.questions() if x.id in named], errors)
 

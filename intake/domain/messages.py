@@ -14,22 +14,31 @@ class Message(str):
     msgid: str  # the bokmål text with {placeholders}: the key in locale/*/LC_MESSAGES/messages.po
     params: Mapping[str, Any]  # values; a {"nb": …, "nn": …, "en": …} mapping is picked per language
     texts: Mapping[str, str] | None  # a text from the rules files, already in every language (no catalogue)
+    lower_first: bool  # said inside a sentence: its first letter lower-cased, in every language
 
     def __reduce__(self):  # a Message survives pickling (copies of answers, worker processes) as a Message
-        return (_rebuild, (str(self), self.msgid, dict(self.params), self.texts))
+        return (_rebuild, (str(self), self.msgid, dict(self.params), self.texts, self.lower_first))
 
 
-def _rebuild(text: str, msgid: str, params: Mapping[str, Any], texts: Mapping[str, str] | None) -> Message:
+def _rebuild(text: str, msgid: str, params: Mapping[str, Any], texts: Mapping[str, str] | None,
+             lower: bool = False) -> Message:
     m = Message(text)
-    m.msgid, m.params, m.texts = msgid, params, texts
+    m.msgid, m.params, m.texts, m.lower_first = msgid, params, texts, lower
     return m
 
 
 def in_language(value: Any, lang: str) -> Any:
-    """A per-language text in `lang` (bokmål when it has none); anything else as it is."""
+    """A per-language text in `lang` (bokmål when it has none), a list as "a, b, c"; anything else as it is."""
     if isinstance(value, Mapping):
         return value.get(lang) or value.get("nb", "")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(in_language(v, lang)) for v in value)
     return value
+
+
+def lower_first(message: Message) -> Message:
+    """A label put inside a sentence ("Skriv {what}." with "Begrunnelsen" → "Skriv begrunnelsen.")."""
+    return _rebuild(message[:1].lower() + message[1:], message.msgid, message.params, message.texts, True)
 
 
 def N_(msgid: str, **params: Any) -> Message:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from .. import access, referrals
+from .. import access, i18n, referrals
 from ..domain.guidance import INBOX_TABS
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
@@ -124,7 +124,7 @@ def _draft_page(request, db, user, case: Case, referral: Referral | None, values
               else referrals.career_centre_for(db, _org(db, case.organisation_id)))
     consent = referrals.active_consent(db, case.id, centre.id if centre else None)
     context = _common(case=case, referral=referral, values=values or referrals.referral_defaults(db, user, case),
-                      errors=list(errors), languages=list(languages("nb").items()), consent=consent, centre=centre,
+                      errors=list(errors), languages=list(languages(i18n.current()).items()), consent=consent, centre=centre,
                       contacts=[(str(u.id), u.full_name) for u in referrals.contact_choices(db, case.organisation_id)],
                       preview=referrals.shared_sections(referrals.snapshot(case, consent)) if consent else None)
     if referral is not None:
