@@ -177,3 +177,12 @@ def test_the_case_page_in_english_and_nynorsk(caseworker, logged_in, make_case):
     assert default_questionnaire().sections[0].title["en"] in r.text
     switch(c, "nn", f"/cases/{case.id}")
     assert "Integreringsplan" in c.get(f"/cases/{case.id}").text and "Kartlegginga" in c.get(f"/cases/{case.id}").text
+
+
+def test_the_counsellors_inbox_in_english(logged_in, make_org, make_user):
+    centre = make_org(kind="career_centre", municipality_number=None, county_code="33")
+    c = logged_in(make_user("counsellor", centre))
+    switch(c, "en", "/inbox")
+    r = c.get("/inbox")
+    assert r.status_code == 200
+    assert "Referrals by status" in r.text and "No referrals here." in r.text and ">Inbox</a>" in r.text
