@@ -21,9 +21,9 @@ from .domain.guidance import NotAllowed
 from .domain.messages import N_
 from .db import get_engine
 from .domain.questionnaire import default_questionnaire
-from .web.deps import CsrfFailed, NotAuthenticated
+from .web.deps import CsrfFailed, CurrentUser, NotAuthenticated
 from .web.language import LanguageMiddleware
-from .web.templates import templates
+from .web.templates import home_for, templates
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -179,8 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
-    async def index():
-        return RedirectResponse("/cases", status_code=303)
+    async def index(user: CurrentUser):
+        return RedirectResponse(home_for(user), status_code=303)
 
     @app.get("/healthz", include_in_schema=False)
     async def health():

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
-from .. import audit
+from .. import access, audit
 from ..config import get_settings
 from ..domain.messages import N_
 from ..models import User
 from ..security import (clear_failed_logins, create_session, end_session, login_throttled, record_failed_login,
                         verify_password)
 from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site
-from .templates import templates
+from .templates import home_for, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +57,10 @@ async def login(request: Request, db: SessionDep, username: Annotated[str, Form(
                 session = create_session(db, user)
                 audit.record(db, user, "login", "user", user.id, f"address={address}")
                 db.commit()
-                response = RedirectResponse(safe_next(next), status_code=303)
+                target = safe_next(next)
+                if target == "/cases" and not access.can(user, "case.read"):
+                    target = home_for(user)  # no page was asked for, and this role has no case list
+                response = RedirectResponse(target, status_code=303)
                 response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax",
                                     secure=get_settings().secure_cookies, path="/")
                 return response

@@ -79,6 +79,11 @@ def nav_links(user: User, path: str) -> list[dict[str, Any]]:
             for href, label, permission in NAV_LINKS if access.can(user, permission)]
 
 
+def home_for(user: User) -> str:
+    """Where a user starts: the first menu page the role may open (a caseworker's case list, a counsellor's inbox)."""
+    return next((href for href, _label, permission in NAV_LINKS if access.can(user, permission)), "/account/password")
+
+
 def render_page(request: Request, name: str, context: dict, status_code: int = 200):
     """A signed-in user's page: `context` plus what the layout (templates/base.html) needs."""
     user: User = request.state.user

@@ -38,3 +38,22 @@ def test_the_menu_follows_the_permission_table():
     assert set(ORG_KIND) == set(access.ROLE_LABELS)  # a new role needs a row in MENU above
     for _, _, permission in NAV_LINKS:
         assert permission in access.PERMISSIONS
+
+
+@pytest.mark.parametrize("role", sorted(MENU))
+def test_a_role_starts_on_its_first_menu_page_never_a_403(role, make_org, make_user, client):
+    from tests.conftest import PASSWORD
+
+    user = make_user(role, make_org(kind=ORG_KIND[role]))
+    start = {"caseworker": "/cases", "leader": "/cases", "counsellor": "/inbox", "admin": "/admin/users"}[role]
+    r = client.post("/login", data={"username": user.username, "password": PASSWORD, "next": "/cases"},
+                    headers={"Origin": "http://testserver"})
+    assert r.status_code == 303 and r.headers["location"] == start
+    r = client.get("/")
+    assert r.status_code == 303 and r.headers["location"] == start
+    assert client.get(start).status_code == 200
+
+
+def test_the_front_page_sends_a_visitor_without_a_session_to_the_login(client):
+    r = client.get("/")
+    assert r.status_code in (302, 303, 307) and r.headers["location"].startswith("/login")
