@@ -40,7 +40,7 @@ from .plan.texts import PLAN_LANGUAGES
 log = logging.getLogger(__name__)
 
 PROPOSED, ACCEPTED, REJECTED = "proposed", "accepted", "rejected"
-STATUS_LABELS = {PROPOSED: "Ikke avgjort", ACCEPTED: "Tatt med i planen", REJECTED: "Avvist"}
+STATUS_LABELS = {PROPOSED: N_("Ikke avgjort"), ACCEPTED: N_("Tatt med i planen"), REJECTED: N_("Avvist")}
 SETTINGS_FIELDS = ("end_goal", "duration_months", "start_date", "hours_per_week", "norwegian_hours",
                    "social_studies_hours", "long_term_goal", "language", "extension_justification")
 OWN_ELEMENT_POSITION = 1000  # own elements are listed after the rules' proposals

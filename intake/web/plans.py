@@ -13,9 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import access, plans
+from .. import access, i18n, plans
 from ..domain.answers import FieldError
-from ..domain.derived import END_GOAL_NAMES_NB, END_GOALS
+from ..domain.derived import END_GOAL_NAMES, END_GOALS
+from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
 from ..domain.rules import default_ruleset
@@ -27,11 +28,11 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 NOTICES = {
-    "created": "Planen er laget av forslagene fra kartleggingen. Ta stilling til hvert forslag.",
-    "settings": "Mål og omfang er lagret.",
-    "element": "Tiltaket er lagret.",
-    "added": "Tiltaket er lagt til i planen.",
-    "refreshed": "Forslagene er oppdatert etter svarene i kartleggingen.",
+    "created": N_("Planen er laget av forslagene fra kartleggingen. Ta stilling til hvert forslag."),
+    "settings": N_("Mål og omfang er lagret."),
+    "element": N_("Tiltaket er lagret."),
+    "added": N_("Tiltaket er lagt til i planen."),
+    "refreshed": N_("Forslagene er oppdatert etter svarene i kartleggingen."),
 }
 
 
@@ -49,8 +50,8 @@ def _plan_url(case_id: int, notice: str | None = None, anchor: str = "") -> str:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    names = languages("nb")
-    out = [("nb", "Bare norsk (bokmål)")]
+    names = languages(i18n.current())
+    out = [("nb", i18n.gettext("Bare norsk (bokmål)"))]
     for code in PLAN_LANGUAGES:
         if code != "nb":
             own = plan_texts(code).name
@@ -79,7 +80,7 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
         "derived": derived, "elements": elements, "rules": rules, "versions": plans.versions_of(db, plan),
         "settings": settings or plans.settings_form(plan), "errors": shown_errors,
         "by_field": _by_field(shown_errors),
-        "end_goal_choices": [(g, END_GOAL_NAMES_NB[g].capitalize()) for g in END_GOALS
+        "end_goal_choices": [(g, END_GOAL_NAMES[i18n.current()][g].capitalize()) for g in END_GOALS
                              if allowed is None or g in allowed or g == plan.end_goal],
         "allowed_end_goals": allowed, "language_choices": language_choices(),
         "stale": plans.proposals_stale(case, plan), "guidance": plans.career_guidance(db, case.id),

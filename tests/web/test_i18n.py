@@ -186,3 +186,12 @@ def test_the_counsellors_inbox_in_english(logged_in, make_org, make_user):
     r = c.get("/inbox")
     assert r.status_code == 200
     assert "Referrals by status" in r.text and "No referrals here." in r.text and ">Inbox</a>" in r.text
+
+
+def test_the_plan_page_in_english(caseworker, logged_in, make_case):
+    c = logged_in(caseworker)
+    case = make_case(caseworker, AMAL)
+    switch(c, "en", f"/cases/{case.id}/plan")
+    r = c.get(f"/cases/{case.id}/plan")
+    assert r.status_code == 200
+    assert "<h1>Integration plan</h1>" in r.text and "Complete the mapping first." in r.text
