@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed):
-        return _error(request, 409, str(exc))
+        return _error(request, 409, exc.args[0] if exc.args else str(exc))  # a Message, translated when shown
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

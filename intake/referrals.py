@@ -20,7 +20,7 @@ from .access import referral_side, visible_referrals
 from .cases import programme_for
 from .domain import derived as derived_mod
 from .domain.answers import FieldError
-from .domain.messages import N_
+from .domain.messages import N_, lower_first
 from .domain.guidance import (CAREER_AREAS, CENTRE, CONSENT_METHODS, DECLINE_REASONS, INBOX_TABS, MUNICIPALITY,
                               RECOMMENDATIONS, SESSION_FORMS, SHARED_DERIVED, STATUSES, TRANSITIONS, NotAllowed,
                               Status, Transition, check_consent_parts, check_requirements, consent_choices, is_overdue,
@@ -238,8 +238,8 @@ def create_referral(db: Session, user: User, case: Case, data: Mapping[str, Any]
     """A new draft referral (the next version for the case) to the county's career centre. Only one draft at a time."""
     existing = draft_of(db, case.id)
     if existing is not None:
-        raise NotAllowed(f"Saken har allerede et utkast til henvisning (versjon {existing.version}). "
-                         "Fortsett med det, eller slett det først.")
+        raise NotAllowed(N_("Saken har allerede et utkast til henvisning (versjon {version}). "
+                            "Fortsett med det, eller slett det først.", version=existing.version))
     values, errors = _draft_values(db, case.organisation_id, data)
     centre = _recipient(db, case, errors)
     if errors:
@@ -264,15 +264,15 @@ def create_referral(db: Session, user: User, case: Case, data: Mapping[str, Any]
 
 def update_draft(db: Session, user: User, referral: Referral, data: Mapping[str, Any]) -> list[FieldError]:
     if referral.status != "draft":
-        raise NotAllowed(f"Henvisningen er {STATUSES[referral.status].label.lower()} og kan ikke endres. "
-                         "Send en ny versjon i stedet.")
+        raise NotAllowed(N_("Henvisningen er {status} og kan ikke endres. Send en ny versjon i stedet.",
+                            status=lower_first(STATUSES[referral.status].label)))
     values, errors = _draft_values(db, referral.from_organisation_id, data)
     if errors:
         return errors
     if db.exec(update(Referral).where(Referral.id == referral.id, Referral.status == "draft")
                .values(updated_at=utcnow(), **values)).rowcount != 1:
         db.rollback()
-        raise NotAllowed("Henvisningen ble sendt eller endret av noen andre samtidig. Last siden på nytt.")
+        raise NotAllowed(N_("Henvisningen ble sendt eller endret av noen andre samtidig. Last siden på nytt."))
     audit.record(db, user, "update", "referral", referral.id, f"fields={','.join(sorted(values))}",
                  organisation_id=referral.from_organisation_id)
     db.commit()
@@ -282,7 +282,7 @@ def update_draft(db: Session, user: User, referral: Referral, data: Mapping[str,
 
 def delete_draft(db: Session, user: User, referral: Referral) -> None:
     if referral.status != "draft":
-        raise NotAllowed("Bare et utkast kan slettes. En sendt henvisning kan trekkes tilbake.")
+        raise NotAllowed(N_("Bare et utkast kan slettes. En sendt henvisning kan trekkes tilbake."))
     for event in db.exec(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)):
         db.delete(event)
     db.delete(referral)
@@ -356,7 +356,7 @@ def apply(db: Session, user: User, referral: Referral, name: str, data: Mapping[
     if db.exec(update(Referral).where(Referral.id == referral.id, Referral.status == current)
                .values(status=transition.to, updated_at=now, **changes)).rowcount != 1:
         db.rollback()
-        raise NotAllowed("Henvisningen ble endret av noen andre samtidig. Last siden på nytt og se hva som er gjort.")
+        raise NotAllowed(N_("Henvisningen ble endret av noen andre samtidig. Last siden på nytt og se hva som er gjort."))
     if name == "start":
         db.add(GuidanceContract(referral_id=referral.id, goal=values["goal"], frame=values["frame"],
                                 agreed_on=values["agreed_on"], created_by_id=user.id))
@@ -427,8 +427,8 @@ def add_session(db: Session, user: User, referral: Referral, data: Mapping[str, 
                 today: dt.date | None = None) -> list[FieldError]:
     today = today or dt.date.today()
     if referral.status not in SESSION_STATUSES:
-        raise NotAllowed(f"Samtaler kan registreres når henvisningen er godtatt eller under veiledning, "
-                         f"ikke når den er «{STATUSES[referral.status].label}».")
+        raise NotAllowed(N_("Samtaler kan registreres når henvisningen er godtatt eller under veiledning, "
+                            "ikke når den er «{status}».", status=STATUSES[referral.status].label))
     errors: list[FieldError] = []
     held_on = read_date(data, "held_on", N_("Datoen for samtalen"), errors, required=True, not_after=today)
     form = read_choice(data, "form", N_("Samtaleformen"), SESSION_FORMS, errors)

@@ -107,8 +107,9 @@ class NotAllowed(Exception):
 
 
 def not_allowed_message(transition: Transition, status: str) -> str:
-    return (f"«{transition.label}» er ikke mulig når henvisningen har status «{STATUSES[status].label}». "
-            f"Det er mulig fra: {', '.join(STATUSES[s].label for s in transition.from_statuses)}.")
+    return N_("«{action}» er ikke mulig når henvisningen har status «{status}». Det er mulig fra: {allowed}.",
+              action=transition.label, status=STATUSES[status].label,
+              allowed=[STATUSES[s].label for s in transition.from_statuses])
 
 
 def is_overdue(status: str, deadline: dt.date | None, today: dt.date) -> bool:

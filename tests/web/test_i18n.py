@@ -195,3 +195,12 @@ def test_the_plan_page_in_english(caseworker, logged_in, make_case):
     r = c.get(f"/cases/{case.id}/plan")
     assert r.status_code == 200
     assert "<h1>Integration plan</h1>" in r.text and "Complete the mapping first." in r.text
+
+
+def test_a_refused_status_change_is_translated_when_shown():
+    from intake.domain.guidance import TRANSITIONS, not_allowed_message
+
+    message = not_allowed_message(TRANSITIONS["accept"], "draft")
+    assert message == "«Godta henvisningen» er ikke mulig når henvisningen har status «Utkast». Det er mulig fra: Mottatt."
+    assert i18n.translate(message, "en") == (
+        "“Accept the referral” is not possible when the referral has the status “Draft”. It is possible from: Received.")
