@@ -74,6 +74,8 @@ def _error(request: Request, status: int, message: str) -> Response:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     default_questionnaire()  # a broken questionnaire stops start-up here, with the file and question named
+    for lang in i18n.LANGUAGES:
+        i18n.translations(lang)  # the catalogues are read (and a broken one fails) at start-up, not on a first page
     from .cases import programme_history
     programme_history()
 
