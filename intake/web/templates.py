@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -79,6 +80,17 @@ def nav_links(user: User, path: str) -> list[dict[str, Any]]:
             for href, label, permission in NAV_LINKS if access.can(user, permission)]
 
 
+def return_path(request: Request) -> str:
+    """Where the language switch leads back to: this page, or for a page that answers a form (a POST, which a link
+    cannot repeat) the page the form was on, from the same-origin Referer; else the start page."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + ("?" + request.url.query if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/") and not referer.path.startswith("//"):
+        return referer.path + ("?" + referer.query if referer.query else "")
+    return "/"
+
+
 def home_for(user: User) -> str:
     """Where a user starts: the first menu page the role may open (a caseworker's case list, a counsellor's inbox)."""
     return next((href for href, _label, permission in NAV_LINKS if access.can(user, permission)), "/account/password")
@@ -103,6 +115,7 @@ env.filters["date"] = norwegian_date
 env.filters["clock"] = clock
 env.filters["dom_id"] = dom_id
 env.globals["select_options"] = select_options
+env.globals["return_path"] = return_path
 # `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
 # request's language. Unlike _(), its result is escaped like any value.
 env.filters["t"] = i18n.translate

@@ -111,6 +111,20 @@ def test_the_switch_links_are_in_the_header_and_go_back_to_the_same_page(client)
     assert client.get("/language/nn", params={"next": "//evil.example"}).headers["location"] == "/cases"
 
 
+def test_on_a_page_that_answers_a_form_the_switch_leads_back_to_the_form_never_to_a_post_only_address(client):
+    # A login with an error answers the POST with a page; a link cannot repeat the POST, so it goes to the form's page.
+    headers = {"Origin": "http://testserver", "Referer": "http://testserver/login?next=/cases/1"}
+    r = client.post("/login", data={"username": "", "password": "", "next": "/cases/1"}, headers=headers)
+    assert r.status_code == 422
+    hrefs = [a.get("href") for a in Page(r).all("nav.language-switch a")]
+    assert hrefs and all(h.endswith("next=/login%3Fnext%3D/cases/1") for h in hrefs)
+    assert client.get(hrefs[1].replace("http://testserver", "")).headers["location"] == "/login?next=/cases/1"
+    # A Referer from another site is not followed: the start page instead.
+    headers["Referer"] = "http://evil.example/login"
+    r = client.post("/login", data={"username": "", "password": ""}, headers=headers)
+    assert all(a.get("href").endswith("next=/") for a in Page(r).all("nav.language-switch a"))
+
+
 def test_the_case_list_in_nynorsk_and_english(caseworker, logged_in, make_case):
     c = logged_in(caseworker)
     make_case(caseworker, AMAL)
