@@ -99,13 +99,19 @@ class Duration:
 
 @dataclass(frozen=True)
 class NorwegianGoal:
+    """The Norwegian goal (norskmål) as a CEFR level per skill of Norskprøven: a row of the programme's table, and
+    the goal printed in the plan."""
+
     listening: str
     reading: str
     writing: str
     oral: str
 
+    def items(self) -> tuple[tuple[str, str], ...]:
+        return tuple((skill, getattr(self, skill)) for skill in SKILLS)
+
     def as_dict(self) -> dict[str, str]:
-        return {skill: getattr(self, skill) for skill in SKILLS}
+        return dict(self.items())
 
 
 @dataclass(frozen=True)

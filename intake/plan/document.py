@@ -12,7 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from intake.domain.derived import CEFR_LEVELS, END_GOALS, SKILLS
+from intake.domain.derived import CEFR_LEVELS, END_GOALS
+from intake.domain.programme import NorwegianGoal
 
 ELEMENT_STATUSES = ("planned", "ongoing", "completed", "cancelled")
 HOURS_PER_WEEK = (37.5, 30.0)  # full time; or 30 where the activities need much self-study (IMDi, omfang og innhold)
@@ -26,19 +27,6 @@ from ..domain.answers import FieldError
 
 # The project's one error value (field + message); the plan's own name for it is kept for its callers.
 Problem = FieldError
-
-
-@dataclass(frozen=True)
-class NorwegianGoal:
-    """The Norwegian goal (norskmål) as a CEFR level per skill of Norskprøven."""
-
-    listening: str
-    reading: str
-    writing: str
-    oral: str
-
-    def items(self) -> tuple[tuple[str, str], ...]:
-        return tuple((skill, getattr(self, skill)) for skill in SKILLS)
 
 
 @dataclass(frozen=True)
