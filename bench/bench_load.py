@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 # The database, the server and the machine line are made exactly as for the section-save benchmark.
-from bench_section_save import PASSWORD, build_database, free_port, machine, percentile, start_server  # noqa: E402
+from bench_section_save import (PASSWORD, build_database, free_port, machine, percentile,  # noqa: E402
+                                start_server, write_markdown)
 
 from intake.demo_personas import PERSONAS  # noqa: E402
 from intake.domain.questionnaire import default_questionnaire  # noqa: E402
@@ -169,17 +170,6 @@ def saves_lost(url: str, workers: list[Caseworker]) -> tuple[int, int]:
     return acked, lost
 
 
-def write_markdown(body: str) -> Path:
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"## {HEADING}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n" if pattern.search(text)
-            else text.rstrip() + "\n\n" + section)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--caseworkers", type=int, default=50)
@@ -238,7 +228,7 @@ Machine: {machine()}. Load average when the run started: {load_before:.1f}.
 """
     print(body)
     if not args.no_write:
-        print(f"written to {write_markdown(body)}")
+        print(f"written to {write_markdown(body, HEADING)}")
     return 0 if not errors and lost == 0 else 1
 
 

@@ -268,11 +268,12 @@ def machine() -> str:
             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
 
 
-def write_markdown(body: str) -> Path:
+def write_markdown(body: str, heading: str = HEADING) -> Path:
+    """Replace the section under `heading` in docs/BENCHMARKS.md with `body` (add it at the end if missing)."""
     path = ROOT / "docs" / "BENCHMARKS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"## {HEADING}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"## {heading}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n"
     else:
