@@ -82,11 +82,12 @@ def nav_links(user: User, path: str) -> list[dict[str, Any]]:
 
 def return_path(request: Request) -> str:
     """Where the language switch leads back to: this page, or for a page that answers a form (a POST, which a link
-    cannot repeat) the page the form was on, from the same-origin Referer; else the start page."""
+    cannot repeat) the page the form was on, from the same-origin Referer; else the start page. The switch itself
+    accepts only a local path (auth.safe_next)."""
     if request.method in ("GET", "HEAD"):
         return request.url.path + ("?" + request.url.query if request.url.query else "")
     referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc == request.url.netloc and referer.path.startswith("/") and not referer.path.startswith("//"):
+    if referer.netloc == request.url.netloc and referer.path:
         return referer.path + ("?" + referer.query if referer.query else "")
     return "/"
 
