@@ -134,8 +134,11 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1", "PYTHONUNBUFFERED": "1",
+           # the audit anchor (written at shutdown) beside the throwaway database, not in data/
+           "KARTLEGGING_AUDIT_ANCHOR_PATH": str(log.parent / "audit-anchor.json")}
     env.pop("KARTLEGGING_TEST_DATABASE_URL", None)
+    env.pop("KARTLEGGING_ERASURE_REGISTER_PATH", None)
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port),
                                  "--workers", str(workers)],
