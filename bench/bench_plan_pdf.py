@@ -1,8 +1,11 @@
 """Benchmark: render a typical integration plan PDF (Ahmad-like persona, 12 elements, Dari; or another language).
 
     .venv/bin/python bench/bench_plan_pdf.py [-n 30] [--lang prs] [--profile]
+    .venv/bin/python bench/bench_plan_pdf.py --floor [-n 15]
 
 Prints the first render (fonts loaded, CSS parsed), then median and p90 of N renders after a warm-up, and the page count.
+--floor renders the plan's own words in simpler shapes (the same fonts and size) beside the plan, interleaved, to show
+what WeasyPrint costs per line and per box on this machine.
 The results and the machine go in docs/BENCHMARKS.md, "Plan PDF rendering".
 """
 
@@ -73,12 +76,77 @@ def typical_plan(language: str = "ar") -> PlanDocument:
     )
 
 
+def _boxes(document) -> tuple[int, int]:
+    """(line boxes, all boxes) of a rendered WeasyPrint document."""
+    lines = total = 0
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            total += 1
+            lines += type(box).__name__ == "LineBox"
+    return lines, total
+
+
+def floor(doc: PlanDocument, n: int) -> None:
+    """The plan against its own text as plain paragraphs: full width, and in two half-width columns."""
+    from html.parser import HTMLParser
+
+    from weasyprint import CSS, HTML
+
+    from intake.plan import render
+
+    html = render.render_plan_html(doc, for_print=True)
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            if data.strip():
+                self.parts.append(" ".join(data.split()))
+
+    text = Text()
+    text.feed(html)
+    renderer = render._get_renderer()
+    fonts = render.font_face_css(lambda f: f.path.as_uri(), "woff")
+    plain = CSS(string=fonts + "@page { size: A4; margin: 14mm } html { font-family: 'Plan Sans', 'Plan Arabic', "
+                "'Plan Ethiopic'; font-size: 9.5pt; line-height: 1.3 } p { margin: 0 0 1.2mm 0 } "
+                ".two { columns: 2; column-gap: 6mm }", font_config=renderer.font_config)
+    paragraphs = "".join(f"<p>{p}</p>" for p in text.parts)
+    variants = {
+        "the plan": (html, renderer.css),
+        "its words as one paragraph": (f"<p>{' '.join(text.parts)}</p>", plain),
+        "its words as paragraphs": (paragraphs, plain),
+        "as paragraphs, two columns": (f"<div class=two>{paragraphs}</div>", plain),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    shape = {}
+    for i in range(n + 2):
+        for name, (markup, css) in variants.items():
+            t0 = time.perf_counter()
+            document = HTML(string=markup, base_url=str(render.TEMPLATE_DIR)).render(
+                stylesheets=[css], font_config=renderer.font_config, pdf_variant="pdf/ua-1")
+            document.write_pdf(pdf_variant="pdf/ua-1")
+            if i >= 2:  # warm-up
+                times[name].append((time.perf_counter() - t0) * 1000)
+            shape[name] = (len(document.pages), *_boxes(document))
+    print(f"{len(text.parts)} text runs, {sum(len(p.split()) for p in text.parts)} words; n={n}, interleaved")
+    for name, values in times.items():
+        pages, lines, total = shape[name]
+        print(f"{name:28s} {pages} pages {lines:4d} lines {total:5d} boxes  median {statistics.median(values):5.0f} ms  "
+              f"{statistics.median(values) / lines:4.2f} ms per line")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=30, help="timed renders (default 30)")
     parser.add_argument("--lang", default="ar", help="participant language (default ar)")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed renders; print the top 25")
+    parser.add_argument("--floor", action="store_true", help="the plan against its own words in simpler shapes")
     args = parser.parse_args()
+    if args.floor:
+        floor(typical_plan(args.lang), args.n)
+        return
 
     t0 = time.perf_counter()
     import weasyprint
