@@ -54,8 +54,8 @@ def language_choices() -> list[tuple[str, str]]:
     out = [("nb", i18n.gettext("Bare norsk (bokmål)"))]
     for code in PLAN_LANGUAGES:
         if code != "nb":
-            own = plan_texts(code).name
-            out.append((code, f"{names.get(code, code).capitalize()} ({own})"))
+            name, own = names.get(code, code).capitalize(), plan_texts(code).name
+            out.append((code, name if own.casefold() == name.casefold() else f"{name} ({own})"))
     return out
 
 

@@ -89,6 +89,25 @@ def test_a_duration_beyond_the_law_is_shown_at_the_field_naming_the_limit(casewo
     assert "høyst 12 måneder" in " ".join(page.field_errors("f-duration_months"))
 
 
+def test_the_justification_is_marked_optional_only_within_the_base_period(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    label = "label[for=f-extension_justification]"
+    page = builder(web, amal)  # 12 months proposed; Amal's base period is 3–6
+    assert page.text(label) == "Begrunnelse for forlengelse"
+    data = {k: v[-1] for k, v in page.form("form#settings-form").items()} | {"duration_months": "6"}
+    assert web.post(f"/cases/{amal.id}/plan/settings", data=data).status_code == 303
+    assert builder(web, amal).text(label) == "Begrunnelse for forlengelse (valgfritt)"
+
+
+def test_the_plan_languages_are_named_in_norwegian_and_in_their_own_script(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    options = {o.get("value"): "".join(o.itertext()) for o in builder(web, amal).all("#f-language option")}
+    assert options["ar"] == "Arabisk (العربية)" and options["ti"] == "Tigrinja (ትግርኛ)"
+    assert options["nn"] == "Norsk nynorsk"  # its own name is the same: said once
+
+
 def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, logged_in, amal, ready_plan,
                                                              monkeypatch):
     renders = []
