@@ -133,8 +133,9 @@ def floor(doc: PlanDocument, n: int) -> None:
     print(f"{len(text.parts)} text runs, {sum(len(p.split()) for p in text.parts)} words; n={n}, interleaved")
     for name, values in times.items():
         pages, lines, total = shape[name]
-        print(f"{name:28s} {pages} pages {lines:4d} lines {total:5d} boxes  median {statistics.median(values):5.0f} ms  "
-              f"{statistics.median(values) / lines:4.2f} ms per line")
+        median = statistics.median(values)
+        print(f"{name:28s} {pages} pages {lines:4d} lines {total:5d} boxes  median {median:5.0f} ms  "
+              f"{median / lines:4.2f} ms per line")
 
 
 def main() -> None:

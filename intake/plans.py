@@ -572,6 +572,7 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
     org = db.get(Organisation, case.organisation_id)
     guidance = career_guidance(db, case.id)
     start = plan.start_date
+    end = _end_date(start, plan.duration_months)
     accepted = [e for e in elements if e.status == ACCEPTED]
     return PlanDocument(
         participant_name=answers.get("participant.name", ""),
@@ -582,9 +583,10 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
         plan_date=today, version=number, ruleset_version=default_ruleset().version,
         end_goal=plan.end_goal, norwegian_goal=NorwegianGoal(**derived["norwegian_goal"]),
         long_term_goal=plan.long_term_goal, duration_months=plan.duration_months, start_date=start,
-        end_date=_end_date(start, plan.duration_months), norwegian_hours=plan.norwegian_hours,
+        end_date=end, norwegian_hours=plan.norwegian_hours,
+        # An element without dates of its own runs, as the builder says, from the start to the end of the programme.
         elements=tuple(DocElement(code=e.code, title="" if e.code else e.title, responsible=e.responsible,
-                                  start=e.start or start, end=e.end, status="planned", note=e.note)
+                                  start=e.start or start, end=e.end or end, status="planned", note=e.note)
                        for e in accepted),
         language=plan.language, hours_per_week=plan.hours_per_week, holiday_weeks=programme.scope.holiday_weeks,
         social_studies_hours=plan.social_studies_hours,

@@ -173,6 +173,22 @@ def test_fixing_freezes_a_version_and_a_later_change_makes_a_new_one(db, casewor
     assert document.version == 1 and "ELECTRONIC-ID" in [e.code for e in document.elements]
 
 
+def test_an_element_without_dates_of_its_own_is_printed_for_the_whole_programme(db, caseworker, completed_case,
+                                                                                ready_plan):
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)  # starts 2027-01-04, 12 months
+    own = plans.elements_of(db, plan)[0]
+    assert plans.edit_element(db, caseworker, plan, own.id, {
+        "responsible": own.responsible, "start": "2027-02-01", "end": "2027-05-31"}) == []
+    version = fix(db, caseworker, case, plan)
+    assert isinstance(version, PlanVersion), version
+    document = plans.document_from_json(version.document)
+    periods = {e.code: (e.start.isoformat(), e.end.isoformat()) for e in document.elements}
+    assert periods[own.code] == ("2027-02-01", "2027-05-31")
+    assert periods["ELECTRONIC-ID"] == ("2027-01-04", "2028-01-03")
+    assert "04.01.2027–03.01.2028" in version.html
+
+
 def test_new_proposals_after_a_change_must_be_decided(db, caseworker, completed_case, ready_plan):
     case = completed_case(caseworker)
     plan = ready_plan(caseworker, case)
