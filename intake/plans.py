@@ -642,6 +642,32 @@ def _fingerprint(doc: PlanDocument, answers: Mapping[str, Any], elements: list[d
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _last_version(db: Session, plan: Plan):
+    """The newest fixed version's number and fingerprint, or None."""
+    return db.exec(select(PlanVersion.number, PlanVersion.fingerprint).where(PlanVersion.plan_id == plan.id)
+                   .order_by(col(PlanVersion.number).desc()).limit(1)).first()
+
+
+def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.date | None):
+    """(the document the next version would print, the elements, the last version) or what stops the fixing."""
+    elements = elements_of(db, plan)
+    derived = plan_derived(case, plan)
+    errors = fix_problems(case, plan, user, elements, derived)
+    if errors:
+        return errors
+    last = _last_version(db, plan)
+    number = (last.number if last else 0) + 1
+    return build_document(db, case, plan, user, number, today or dt.date.today(), elements, derived), elements, last
+
+
+def preview_document(db: Session, user: User, case: Case, plan: Plan,
+                     today: dt.date | None = None) -> PlanDocument | list[FieldError]:
+    """The plan as it would be printed if it were fixed now (the next version's number, today's date), or what
+    stops it from being fixed. Changes nothing: proposals made stale by changed answers are left for the builder."""
+    made = _next_document(db, user, case, plan, today)
+    return made if isinstance(made, list) else made[0]
+
+
 def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
                 today: dt.date | None = None) -> Prepared | list[FieldError]:
     """Check the plan as the caseworker saw it (`base_version`) and build the version to store."""
@@ -657,15 +683,10 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
         if refreshed.changed:
             return [FieldError("plan", "Svarene i kartleggingen er endret, og noen forslag gjelder ikke lenger. "
                                        "Se over planen og fastsett den på nytt.")]
-    elements = elements_of(db, plan)
-    derived = plan_derived(case, plan)
-    errors = fix_problems(case, plan, user, elements, derived)
-    if errors:
-        return errors
-    last = db.exec(select(PlanVersion.number, PlanVersion.fingerprint).where(PlanVersion.plan_id == plan.id)
-                   .order_by(col(PlanVersion.number).desc()).limit(1)).first()
-    number = (last.number if last else 0) + 1
-    doc = build_document(db, case, plan, user, number, today or dt.date.today(), elements, derived)
+    made = _next_document(db, user, case, plan, today)
+    if isinstance(made, list):
+        return made
+    doc, elements, last = made
     snapshot = [_element_snapshot(e) for e in elements]
     fingerprint = _fingerprint(doc, case.answers, snapshot)
     if last and last.fingerprint == fingerprint:
@@ -675,7 +696,7 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
     except PlanRenderError as exc:
         log.warning("plan %s cannot be printed: %s", plan.id, exc)
         return [FieldError("plan", f"Planen kan ikke skrives ut: {exc}")]
-    return Prepared(case.id, plan.id, plan.version, number, doc, html, dict(case.answers), snapshot, fingerprint)
+    return Prepared(case.id, plan.id, plan.version, doc.version, doc, html, dict(case.answers), snapshot, fingerprint)
 
 
 def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> PlanVersion | list[FieldError]:

@@ -147,13 +147,17 @@ def _browser_css() -> str:
         (TEMPLATE_DIR / "plan.css").read_text(encoding="utf-8")
 
 
-def render_plan_html(doc: PlanDocument, *, for_print: bool) -> str:
+def render_plan_html(doc: PlanDocument, *, for_print: bool, draft_notice: str | None = None,
+                     draft_notice_lang: str = "nb") -> str:
     """The plan as one HTML page. for_print: the markup WeasyPrint renders (its CSS is passed separately); otherwise
-    a page for the browser, with the print CSS inline and fonts served from FONT_URL_PREFIX."""
+    a page for the browser, with the print CSS inline and fonts served from FONT_URL_PREFIX. draft_notice: a line
+    above the plan, in draft_notice_lang, saying that this is a draft, not the decision (the draft view; never in a
+    fixed version)."""
     _check(doc)
     # The CSS is our own file, not user input: inserted as it is (autoescaping would break its quotes).
     inline_css = None if for_print else Markup(_browser_css())
-    return _env.get_template("plan.html").render(**_context(doc), inline_css=inline_css)
+    return _env.get_template("plan.html").render(**_context(doc), inline_css=inline_css,
+                                                 draft_notice=draft_notice, draft_notice_lang=draft_notice_lang)
 
 
 # --- PDF --------------------------------------------------------------------------------------------------------------

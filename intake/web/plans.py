@@ -36,6 +36,10 @@ NOTICES = {
 }
 
 
+PREVIEW_NOT_YET = N_("Planen kan vises for utskrift når alt som er merket under, er på plass.")
+DRAFT_NOTICE = N_("UTKAST – planen er ikke fastsatt. Slik blir den skrevet ut hvis den fastsettes nå.")
+
+
 def _form(form) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
@@ -226,9 +230,33 @@ def print_view(version) -> tuple[str, str]:
     except Exception:  # an old version the current renderer cannot read still shows its stored text
         log.exception("no print CSS for plan version %s", version.id)
         return version.html, CSP
-    html = version.html.replace("</head>", f"<style>{style}</style>\n</head>", 1)
+    return _with_style(version.html, style)
+
+
+def _with_style(html: str, style: str) -> tuple[str, str]:
+    from ..app import CSP
+
+    html = html.replace("</head>", f"<style>{style}</style>\n</head>", 1)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     return html, CSP.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
+
+
+@router.get("/cases/{case_id}/plan/preview")
+async def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    """The draft as it would be printed if it were fixed now, marked as a draft; or what stops that, at its field."""
+    from ..plan.render import render_plan_html
+
+    case, plan = access.load_plan(db, user, case_id, detail="preview")
+    if plan is None:
+        raise access.NotFound()
+    doc = plans.preview_document(db, user, case, plan)
+    if isinstance(doc, list):
+        return _builder(request, db, user, case, plan, errors=doc, notice=PREVIEW_NOT_YET)
+    document = plans.document_to_json(doc)
+    html = render_plan_html(doc, for_print=True, draft_notice=i18n.gettext(DRAFT_NOTICE),
+                            draft_notice_lang=i18n.current())
+    html, csp = _with_style(html, _print_style(document))
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}.pdf")

@@ -93,7 +93,7 @@ def amal_plan(browser, live_server) -> str:
 
 
 @pytest.mark.parametrize("username, must_reach", [
-    ("veileder", ["/cases", "/plan", "/plan/versions/1", "/referrals/new", "/consent"]),
+    ("veileder", ["/cases", "/plan", "/plan/preview", "/plan/versions/1", "/referrals/new", "/consent"]),
     ("leder", ["/cases", "/audit", "/plan", "/erase"]),
     ("karriere", ["/inbox", "/print"]),
     ("admin", ["/admin/users", "/admin/organisations", "/admin/counties"]),

@@ -145,6 +145,38 @@ def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, lo
     assert any("version=1 pdf" in e.detail for e in reads)
 
 
+def test_the_draft_is_shown_as_it_will_be_printed_marked_as_a_draft(db, caseworker, logged_in, amal, ready_plan):
+    from tests.plans.helpers import fix
+
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    preview = f"/cases/{amal.id}/plan/preview"
+    assert preview in builder(web, amal).links("#fix a")
+    # Not ready: the builder, saying what is missing, at its fields.
+    r = web.get(preview)
+    page = Page(r)
+    assert r.status_code == 200 and "Planen kan vises for utskrift når alt som er merket under" in page.text("main")
+    assert "#f-start_date" in [href for _message, href in page.summary()]
+
+    plan = ready_plan(caseworker, amal)
+    r = web.get(preview)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert "'sha256-" in r.headers["content-security-policy"]
+    draft = Page(r)
+    assert draft.text(".draft-notice").startswith("UTKAST – planen er ikke fastsatt.")
+    assert "Amal Hassan" in draft.text(".doc-head") and "Versjon 1" in draft.text(".doc-id")
+    accepted = [e for e in plans.elements_of(db, plan) if e.status == plans.ACCEPTED]
+    assert len(draft.all("table.elements tbody tr")) == len(accepted) > 10  # every accepted element is in it
+    assert plans.versions_of(db, plan) == []  # looking is not fixing
+
+    assert fix(db, caseworker, amal, plan).number == 1
+    assert 'class="draft-notice"' not in web.get(f"/cases/{amal.id}/plan/versions/1").text  # never in a version
+    assert "Versjon 2" in Page(web.get(preview)).text(".doc-id")  # what fixing again would make
+    reads = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.action == "read",
+                                             AuditEntry.detail.contains("preview"))).all()
+    assert reads and all(e.username == caseworker.username for e in reads)
+
+
 def test_fixing_with_undecided_proposals_shows_what_is_missing(caseworker, logged_in, amal):
     web = logged_in(caseworker)
     post(web, f"/cases/{amal.id}/plan")
@@ -162,7 +194,8 @@ def test_another_organisation_sees_nothing(db, caseworker, logged_in, amal, read
     assert fix(db, caseworker, amal, plan).number == 1
     bergen = make_user("caseworker", make_org(municipality_number="4601", county_code="46"))
     web = logged_in(bergen)
-    for url in (f"/cases/{amal.id}/plan", f"/cases/{amal.id}/plan/versions/1", f"/cases/{amal.id}/plan/versions/1.pdf"):
+    for url in (f"/cases/{amal.id}/plan", f"/cases/{amal.id}/plan/preview", f"/cases/{amal.id}/plan/versions/1",
+                f"/cases/{amal.id}/plan/versions/1.pdf"):
         assert web.get(url).status_code == 404, url
     assert post(web, f"/cases/{amal.id}/plan/fix", {"_version": str(plan.version)}).status_code == 404
     element = plans.elements_of(db, plan)[0]
