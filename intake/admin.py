@@ -102,8 +102,8 @@ def create_user(db: Session, actor: User | None, data: NewUser, password: str | 
     errors: list[FieldError] = []
     username = _text(errors, "username", data.username, N_("Brukernavn"), 100).lower()
     if username and not any(e.field == "username" for e in errors) and not USERNAME.fullmatch(username):
-        errors.append(FieldError("username", "Brukernavnet kan bare ha små bokstaver a–z, sifre, punktum, "
-                                             "bindestrek og understrek, og må ha minst to tegn."))
+        errors.append(FieldError("username", N_("Brukernavnet kan bare ha små bokstaver a–z, sifre, punktum, "
+                                                "bindestrek og understrek, og må ha minst to tegn.")))
     full_name = _text(errors, "full_name", data.full_name, N_("Fullt navn"), 200)
     email = _text(errors, "email", data.email, N_("E-post"), 200, required=False)
     if email and "@" not in email:
@@ -115,8 +115,8 @@ def create_user(db: Session, actor: User | None, data: NewUser, password: str | 
     if data.role not in ROLES:
         errors.append(FieldError("role", N_("Velg en rolle.")))
     elif org is not None and data.role not in ROLES_BY_KIND[org.kind]:
-        errors.append(FieldError("role", "Rollen passer ikke for denne typen virksomhet "
-                                         "(programrådgivere i kommuner, karriereveiledere i karrieresentre)."))
+        errors.append(FieldError("role", N_("Rollen passer ikke for denne typen virksomhet "
+                                            "(programrådgivere i kommuner, karriereveiledere i karrieresentre).")))
     if password is not None:
         errors.extend(password_errors(password, "password", username))
     if username and not any(e.field == "username" for e in errors) and db.exec(

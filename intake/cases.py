@@ -313,7 +313,7 @@ def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:
         return []
     q = default_questionnaire()
     result = check(case, require=q.sections)
-    errors = result.errors + [FieldError(k, "Svaret er ikke lagret fordi det har feil.")
+    errors = result.errors + [FieldError(k, N_("Svaret er ikke lagret fordi det har feil."))
                               for s in q.sections for k in _draft_errors(case, s)]
     if errors:
         return errors
@@ -321,7 +321,7 @@ def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:
             .values(status="completed", completed_at=utcnow(), completed_by_id=user.id, version=case.version + 1))
     if db.exec(stmt).rowcount != 1:
         db.rollback()
-        return [FieldError("case", "Saken ble endret samtidig. Se over svarene og prøv igjen.")]
+        return [FieldError("case", N_("Saken ble endret samtidig. Se over svarene og prøv igjen."))]
     audit.record(db, user, "complete", "case", case.id, organisation_id=case.organisation_id)
     db.commit()
     return []

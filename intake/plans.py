@@ -1,9 +1,10 @@
 """The integration plan (integreringsplan): made from a completed mapping's proposals, shaped by the caseworker, and
 fixed ("fastsatt") as versions that are kept unchanged.
 
-Checks give Norwegian messages at the field they concern (`FieldError`). Every change is audited with the change and
-bumps the plan's row version; settings and fixing name the version they were made from, so a plan changed in another
-tab is never overwritten or fixed unseen. The PDF of a version is rendered once, at fixing, in a separate process.
+Checks give messages at the field they concern (`FieldError`): `N_` messages, said in the reader's language when
+shown. Every change is audited with the change and bumps the plan's row version; settings and fixing name the version
+they were made from, so a plan changed in another tab is never overwritten or fixed unseen. The PDF of a version is
+rendered once, at fixing, in a separate process.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from . import audit
 from .cases import derived_values, programme_for
 from .domain import derived as derived_mod
 from .domain.answers import FieldError
-from .domain.messages import N_
+from .domain.messages import N_, Message
 from .domain.questionnaire import default_questionnaire
 from .domain.rules import Proposal, default_ruleset
 from .models import Case, Organisation, User, utcnow
@@ -249,19 +250,23 @@ def settings_form(plan: Plan) -> dict[str, str]:
     return {name: text(getattr(plan, name)) for name in SETTINGS_FIELDS}
 
 
-def _parse_int(raw: str, name: str, label: str, low: int, high: int) -> tuple[int | None, FieldError | None]:
+def _parse_int(raw: str, name: str, label: Message, low: int, high: int) -> tuple[int | None, FieldError | None]:
     text = raw.strip().replace(" ", "")
     if not text:
         return None, None
     if not text.isdigit():
-        return None, FieldError(name, f"{label} må være et helt tall, for eksempel 12.")
+        return None, FieldError(name, N_("{label} må være et helt tall, for eksempel 12.", label=label))
     value = int(text)
     if not low <= value <= high:
-        return None, FieldError(name, f"{label} må være mellom {low} og {high}.")
+        return None, FieldError(name, N_("{label} må være mellom {low} og {high}.", label=label, low=low, high=high))
     return value, None
 
 
-def parse_date(raw: str, name: str, label: str) -> tuple[dt.date | None, FieldError | None]:
+def _too_long(name: str, label: Message, max_length: int, text: str) -> FieldError:
+    return FieldError(name, N_("{label} kan ha høyst {max} tegn (nå {n}).", label=label, max=max_length, n=len(text)))
+
+
+def parse_date(raw: str, name: str, label: Message) -> tuple[dt.date | None, FieldError | None]:
     text = raw.strip()
     if not text:
         return None, None
@@ -272,7 +277,7 @@ def parse_date(raw: str, name: str, label: str) -> tuple[dt.date | None, FieldEr
             continue
         if 2000 <= day.year <= 2100:
             return day, None
-    return None, FieldError(name, f"{label} må være en gyldig dato, for eksempel 01.02.2027.")
+    return None, FieldError(name, N_("{label} må være en gyldig dato, for eksempel 01.02.2027.", label=label))
 
 
 def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError]]:
@@ -292,9 +297,9 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
              FieldError("end_goal", N_("Velg et av sluttmålene i listen.")) if goal and goal not in derived_mod.END_GOALS
              else None)
     if "duration_months" in form:
-        keep("duration_months", *_parse_int(form["duration_months"], "duration_months", "Varigheten", 1, 120))
+        keep("duration_months", *_parse_int(form["duration_months"], "duration_months", N_("Varigheten"), 1, 120))
     if "start_date" in form:
-        keep("start_date", *parse_date(form["start_date"], "start_date", "Startdatoen"))
+        keep("start_date", *parse_date(form["start_date"], "start_date", N_("Startdatoen")))
     if "hours_per_week" in form:
         raw = form["hours_per_week"].strip().replace(",", ".")
         try:
@@ -303,14 +308,14 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
             hours = None
         keep("hours_per_week", hours, None if hours in HOURS_PER_WEEK
              else FieldError("hours_per_week", N_("Velg 37,5 eller 30 timer i uken.")))
-    for name, label in (("norwegian_hours", "Timer norskopplæring"), ("social_studies_hours", "Timer samfunnskunnskap")):
+    for name, label in (("norwegian_hours", N_("Timer norskopplæring")),
+                        ("social_studies_hours", N_("Timer samfunnskunnskap"))):
         if name in form:
             keep(name, *_parse_int(form[name], name, label, 0, MAX_HOURS[name]))
-    for name, label in (("long_term_goal", "Målet på lang sikt"), ("extension_justification", "Begrunnelsen")):
+    for name, label in (("long_term_goal", N_("Målet på lang sikt")), ("extension_justification", N_("Begrunnelsen"))):
         if name in form:
             text = form[name].strip()
-            keep(name, text, FieldError(name, f"{label} kan ha høyst {MAX_TEXT} tegn (nå {len(text)}).")
-                 if len(text) > MAX_TEXT else None)
+            keep(name, text, _too_long(name, label, MAX_TEXT, text) if len(text) > MAX_TEXT else None)
     if "language" in form:
         lang = form["language"].strip()
         keep("language", lang, None if lang in PLAN_LANGUAGES
@@ -326,8 +331,8 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
         if msg:
             errors.append(FieldError("end_goal", msg))
         elif fixing and not derived.get("allowed_end_goals"):
-            errors.append(FieldError("end_goal", "Tillatte sluttmål kan ikke beregnes før utdanning og fødselsdato er "
-                                                 "kartlagt."))
+            errors.append(FieldError("end_goal", N_("Tillatte sluttmål kan ikke beregnes før utdanning og fødselsdato "
+                                                    "er kartlagt.")))
     elif fixing:
         errors.append(FieldError("end_goal", N_("Velg sluttmål.")))
     limits = derived.get("duration_limits")
@@ -338,17 +343,18 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
         elif limits and plan.duration_months > limits["base_max"] and not plan.extension_justification.strip():
             errors.append(FieldError(
                 "extension_justification",
-                f"{plan.duration_months} måneder er mer enn {limits['base_max']} måneder, og da er det en forlengelse. "
-                "Skriv hvorfor det er rimelig å forvente at deltakeren når sluttmålet med forlengelsen."))
+                N_("{months} måneder er mer enn {base_max} måneder, og da er det en forlengelse. Skriv hvorfor det er "
+                   "rimelig å forvente at deltakeren når sluttmålet med forlengelsen.", months=plan.duration_months,
+                   base_max=limits["base_max"])))
         elif fixing and not limits:
-            errors.append(FieldError("duration_months", "Grensene for varigheten kan ikke beregnes før utdanningen "
-                                                        "er kartlagt."))
+            errors.append(FieldError("duration_months", N_("Grensene for varigheten kan ikke beregnes før "
+                                                           "utdanningen er kartlagt.")))
     elif fixing:
         errors.append(FieldError("duration_months", N_("Fyll ut varigheten i måneder.")))
     if fixing:
-        missing = {"start_date": "Fyll ut startdatoen for programmet.",
-                   "norwegian_hours": "Fyll ut hvor mange timer norskopplæring deltakeren skal ha.",
-                   "social_studies_hours": "Fyll ut hvor mange timer samfunnskunnskap deltakeren skal ha."}
+        missing = {"start_date": N_("Fyll ut startdatoen for programmet."),
+                   "norwegian_hours": N_("Fyll ut hvor mange timer norskopplæring deltakeren skal ha."),
+                   "social_studies_hours": N_("Fyll ut hvor mange timer samfunnskunnskap deltakeren skal ha.")}
         for name, message in missing.items():
             if getattr(plan, name) is None:
                 errors.append(FieldError(name, message))
@@ -368,7 +374,7 @@ class SettingsSaved:
     conflict: bool = False
 
 
-STALE_MESSAGE = "Planen er endret i en annen fane eller av en annen etter at du åpnet siden. Se over og prøv igjen."
+STALE_MESSAGE = N_("Planen er endret i en annen fane eller av en annen etter at du åpnet siden. Se over og prøv igjen.")
 
 
 def save_settings(db: Session, user: User, case: Case, plan: Plan, form: Mapping[str, str],
@@ -422,10 +428,10 @@ def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, 
     if decision == REJECTED:
         if not reason:
             return [FieldError(element_field(element.id, "reason"),
-                               f"Skriv kort hvorfor «{element.title}» avvises. Deltakeren kan klage på planen.")]
+                               N_("Skriv kort hvorfor «{title}» avvises. Deltakeren kan klage på planen.",
+                                  title=element.title))]
         if len(reason) > MAX_REASON:
-            return [FieldError(element_field(element.id, "reason"),
-                               f"Begrunnelsen kan ha høyst {MAX_REASON} tegn (nå {len(reason)}).")]
+            return [_too_long(element_field(element.id, "reason"), N_("Begrunnelsen"), MAX_REASON, reason)]
     elif decision not in (ACCEPTED, PROPOSED):
         return [FieldError("plan", N_("Ukjent valg."))]
     element.status = decision
@@ -446,29 +452,30 @@ def _element_values(element_id: int | None, form: Mapping[str, str], *, own: boo
     if own:
         title = form.get("title", "").strip()
         if not title:
-            errors.append(FieldError(name("title"), "Skriv hva tiltaket er."))
+            errors.append(FieldError(name("title"), N_("Skriv hva tiltaket er.")))
         elif len(title) > MAX_TITLE:
-            errors.append(FieldError(name("title"), f"Tittelen kan ha høyst {MAX_TITLE} tegn (nå {len(title)})."))
+            errors.append(_too_long(name("title"), N_("Tittelen"), MAX_TITLE, title))
         else:
             values["title"] = title
     responsible = form.get("responsible", "").strip()
     if not responsible:
-        errors.append(FieldError(name("responsible"), "Skriv hvem som har ansvaret for tiltaket."))
+        errors.append(FieldError(name("responsible"), N_("Skriv hvem som har ansvaret for tiltaket.")))
     elif len(responsible) > 200:
-        errors.append(FieldError(name("responsible"), f"Ansvarlig kan ha høyst 200 tegn (nå {len(responsible)})."))
+        errors.append(FieldError(name("responsible"), N_("Ansvarlig kan ha høyst {max} tegn (nå {n}).", max=200,
+                                                         n=len(responsible))))
     else:
         values["responsible"] = responsible
-    start, error = parse_date(form.get("start", ""), name("start"), "Startdatoen")
+    start, error = parse_date(form.get("start", ""), name("start"), N_("Startdatoen"))
     errors += [error] if error else []
-    end, error2 = parse_date(form.get("end", ""), name("end"), "Sluttdatoen")
+    end, error2 = parse_date(form.get("end", ""), name("end"), N_("Sluttdatoen"))
     errors += [error2] if error2 else []
     if start and end and end < start:
-        errors.append(FieldError(name("end"), "Sluttdatoen kan ikke være før startdatoen."))
+        errors.append(FieldError(name("end"), N_("Sluttdatoen kan ikke være før startdatoen.")))
     if not error and not error2:
         values["start"], values["end"] = start, end
     note = form.get("note", "").strip()
     if len(note) > MAX_TEXT:
-        errors.append(FieldError(name("note"), f"Merknaden kan ha høyst {MAX_TEXT} tegn (nå {len(note)})."))
+        errors.append(_too_long(name("note"), N_("Merknaden"), MAX_TEXT, note))
     else:
         values["note"] = note
     return values, errors
@@ -513,16 +520,17 @@ def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError
     for e in elements:
         if e.status == PROPOSED and not e.no_longer_proposed:
             errors.append(FieldError(element_field(e.id, "decision"),
-                                     f"Ta stilling til forslaget «{e.title}»: ta det med i planen eller avvis det."))
+                                     N_("Ta stilling til forslaget «{title}»: ta det med i planen eller avvis det.",
+                                        title=e.title)))
         if e.status == ACCEPTED:
             if not e.responsible.strip():
                 errors.append(FieldError(element_field(e.id, "responsible"),
-                                         f"Skriv hvem som har ansvaret for «{e.title}»."))
+                                         N_("Skriv hvem som har ansvaret for «{title}».", title=e.title)))
             start = e.start or plan.start_date
             if start and e.end and e.end < start:
                 errors.append(FieldError(element_field(e.id, "end"),
-                                         f"«{e.title}» slutter før den begynner (programmet starter "
-                                         f"{start:%d.%m.%Y})."))
+                                         N_("«{title}» slutter før den begynner (programmet starter {date}).",
+                                            title=e.title, date=f"{start:%d.%m.%Y}")))
     return errors
 
 
@@ -602,15 +610,15 @@ def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement]
     errors = settings_problems(plan, derived, fixing=True) + element_problems(plan, elements)
     answers = case.answers
     if not answers.get("participant.duf_number"):
-        errors.append(FieldError("case", "Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
-                                         "Fyll det ut under «Deltaker og sak»."))
+        errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
+                                            "Fyll det ut under «Deltaker og sak».")))
     if not answers.get("participant.birth_date") or not answers.get("participant.name"):
         errors.append(FieldError("case", N_("Navn og fødselsdato mangler i kartleggingen.")))
     if not derived.get("norwegian_goal"):
         errors.append(FieldError("case", N_("Norskmålet kan ikke beregnes før utdanningen er kartlagt.")))
     if not (user.phone or user.email):
-        errors.append(FieldError("plan", "Du må ha telefon eller e-post registrert på brukeren din: deltakeren skal "
-                                         "kunne nå deg."))
+        errors.append(FieldError("plan", N_("Du må ha telefon eller e-post registrert på brukeren din: deltakeren "
+                                            "skal kunne nå deg.")))
     return errors
 
 
@@ -678,11 +686,11 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
     if proposals_stale(case, plan):
         refreshed = refresh_proposals(db, user, case, plan)
         if refreshed.added:
-            return [FieldError("plan", "Svarene i kartleggingen er endret, og reglene foreslår nå nye tiltak. "
-                                       "Ta stilling til dem før du fastsetter planen.")]
+            return [FieldError("plan", N_("Svarene i kartleggingen er endret, og reglene foreslår nå nye tiltak. "
+                                          "Ta stilling til dem før du fastsetter planen."))]
         if refreshed.changed:
-            return [FieldError("plan", "Svarene i kartleggingen er endret, og noen forslag gjelder ikke lenger. "
-                                       "Se over planen og fastsett den på nytt.")]
+            return [FieldError("plan", N_("Svarene i kartleggingen er endret, og noen forslag gjelder ikke lenger. "
+                                          "Se over planen og fastsett den på nytt."))]
     made = _next_document(db, user, case, plan, today)
     if isinstance(made, list):
         return made
@@ -690,12 +698,13 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
     snapshot = [_element_snapshot(e) for e in elements]
     fingerprint = _fingerprint(doc, case.answers, snapshot)
     if last and last.fingerprint == fingerprint:
-        return [FieldError("plan", f"Planen er ikke endret siden versjon {last.number} ble fastsatt.")]
+        return [FieldError("plan", N_("Planen er ikke endret siden versjon {number} ble fastsatt.",
+                                      number=last.number))]
     try:
         html = render_plan_html(doc, for_print=True)
     except PlanRenderError as exc:
         log.warning("plan %s cannot be printed: %s", plan.id, exc)
-        return [FieldError("plan", f"Planen kan ikke skrives ut: {exc}")]
+        return [FieldError("plan", N_("Planen kan ikke skrives ut: {error}", error=str(exc)))]
     return Prepared(case.id, plan.id, plan.version, doc.version, doc, html, dict(case.answers), snapshot, fingerprint)
 
 
@@ -734,7 +743,7 @@ async def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version
         return [FieldError("plan", N_("Det tok for lang tid å lage PDF-en. Prøv igjen om litt."))]
     except Exception as exc:  # a render error must reach the caseworker as a message, with nothing stored
         log.exception("plan %s: PDF rendering failed", plan.id)
-        return [FieldError("plan", f"PDF-en kunne ikke lages: {exc}")]
+        return [FieldError("plan", N_("PDF-en kunne ikke lages: {error}", error=str(exc)))]
     return store_version(db, user, prepared, pdf)
 
 

@@ -70,8 +70,8 @@ def _recipient(db: Session, case: Case, errors: list[FieldError]) -> Organisatio
     """The career centre for the case's municipality, or an error saying an administrator must set one."""
     centre = career_centre_for(db, db.get(Organisation, case.organisation_id))
     if centre is None:
-        errors.append(FieldError("recipient", "Fant ikke karrieresenteret for fylket. Be en administrator koble "
-                                              "fylket til et karrieresenter."))
+        errors.append(FieldError("recipient", N_("Fant ikke karrieresenteret for fylket. Be en administrator koble "
+                                                 "fylket til et karrieresenter.")))
     return centre
 
 

@@ -236,3 +236,39 @@ def test_changed_answers_bring_new_proposals_when_the_caseworker_asks(db, casewo
     plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
     added = next(e for e in plans.elements_of(db, plan) if e.code == "DIGITAL-SKILLS")
     assert "Ikke avgjort" in page.text(f"#element-{added.id}")
+
+
+def in_language(client, lang: str) -> None:
+    assert client.get(f"/language/{lang}").status_code == 303
+
+
+def test_an_own_element_without_a_title_is_shown_at_the_field_in_english(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    in_language(web, "en")
+    r = post(web, f"/cases/{amal.id}/plan/elements", {"title": "", "responsible": "", "end": "31.02.2027"})
+    assert r.status_code == 422
+    page = Page(r)
+    assert page.field_errors("f-new-title") == ["Error: Enter what the measure is."]
+    assert page.field_errors("f-new-responsible") == ["Error: Enter who is responsible for the measure."]
+    # A label said inside a sentence is in English too.
+    assert page.field_errors("f-new-end") == ["Error: The end date must be a valid date, for example 01.02.2027."]
+    assert ("Enter what the measure is.", "#f-new-title") in page.summary()
+
+
+def test_settings_and_fixing_errors_are_shown_in_nynorsk(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    in_language(web, "nn")
+    data = {k: v[-1] for k, v in builder(web, amal).form("form#settings-form").items()}
+    r = web.post(f"/cases/{amal.id}/plan/settings", data=data | {"duration_months": "atten", "norwegian_hours": "9000"})
+    assert r.status_code == 422
+    page = Page(r)
+    assert page.field_errors("f-duration_months") == ["Varigheita må vere eit heilt tal, til dømes 12."]
+    assert page.field_errors("f-norwegian_hours") == ["Timar norskopplæring må vere mellom 0 og 5000."]
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=builder(web, amal).form("form#fix-form"))
+    assert r.status_code == 422
+    summary = Page(r).summary()
+    assert ("Fyll ut kor mange timar norskopplæring deltakaren skal ha.", "#f-norwegian_hours") in summary
+    assert ("12 månader er meir enn 6 månader, og då er det ei forlenging. Skriv kvifor det er rimeleg å vente at "
+            "deltakaren når sluttmålet med forlenginga.", "#f-extension_justification") in summary
