@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/bench_plan_pdf.py [-n 30] [--lang prs] [--profile]
     .venv/bin/python bench/bench_plan_pdf.py --floor [-n 15]
+    .venv/bin/python bench/bench_plan_pdf.py --first [-n 5]
 
 Prints the first render (fonts loaded, CSS parsed), then median and p90 of N renders after a warm-up, and the page count.
 --floor renders the plan's own words in simpler shapes (the same fonts and size) beside the plan, interleaved, to show
-what WeasyPrint costs per line and per box on this machine.
+what WeasyPrint costs per line and per box on this machine. --first times the first plan of a new PDF worker process,
+as the app renders it (intake/plans.py render_pdf): started by that plan, against started and warmed beforehand.
 The results and the machine go in docs/BENCHMARKS.md, "Plan PDF rendering".
 """
 
@@ -138,15 +140,43 @@ def floor(doc: PlanDocument, n: int) -> None:
               f"{median / lines:4.2f} ms per line")
 
 
+def first_plan(doc: PlanDocument, rounds: int) -> None:
+    """What the first "Fastsett plan" after a server start waits for its PDF."""
+    import asyncio
+
+    from intake import plans
+
+    cold, warm = [], []
+    for _ in range(rounds):
+        plans._pool = None  # a worker started by the plan itself
+        t0 = time.perf_counter()
+        asyncio.run(plans.render_pdf(doc))
+        cold.append((time.perf_counter() - t0) * 1000)
+        plans._pool.shutdown()
+        plans._pool = None  # a worker started at start-up, as the server does
+        plans.warm_pdf_worker()
+        plans._pool.submit(int).result()  # it has warmed itself: its initializer runs before any task
+        t0 = time.perf_counter()
+        asyncio.run(plans.render_pdf(doc))
+        warm.append((time.perf_counter() - t0) * 1000)
+        plans._pool.shutdown()
+    print(f"first plan of a new PDF worker, n={rounds}: started by the plan median {statistics.median(cold):.0f} ms; "
+          f"started and warmed at start-up median {statistics.median(warm):.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=30, help="timed renders (default 30)")
     parser.add_argument("--lang", default="ar", help="participant language (default ar)")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed renders; print the top 25")
     parser.add_argument("--floor", action="store_true", help="the plan against its own words in simpler shapes")
+    parser.add_argument("--first", action="store_true", help="the first plan of a new PDF worker, cold and warmed")
     args = parser.parse_args()
     if args.floor:
         floor(typical_plan(args.lang), args.n)
+        return
+    if args.first:
+        first_plan(typical_plan(args.lang), args.n)
         return
 
     t0 = time.perf_counter()

@@ -81,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.pdf_warmup:
+            from .plans import warm_pdf_worker
+
+            warm_pdf_worker()
         yield
         # The audit log's head, written outside the database as the server stops (intake/audit_anchor.py).
         audit_anchor.at_shutdown(app.state.engine, settings.audit_anchor_path)

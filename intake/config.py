@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # Server processes for `main.py serve`. A request's database work runs on its process's event loop, so one
     # process serves one request at a time; one per CPU lets saves from several caseworkers run side by side.
     workers: int = Field(1, ge=1, le=64, validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
+    # Start the PDF worker process (WeasyPrint, fonts) when the server starts, so the first "Fastsett plan" after a
+    # start does not wait for it. Off in the test suite, which starts the app many times.
+    pdf_warmup: bool = Field(True, validation_alias=AliasChoices("KARTLEGGING_PDF_WARMUP"))
     # Retention: `main.py purge` deletes completed or closed cases untouched for this many years.
     purge_years: int = Field(5, ge=1, validation_alias=AliasChoices("KARTLEGGING_PURGE_YEARS"))
     # Kept outside the database, so that someone who can change the database cannot rewrite them too

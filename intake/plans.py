@@ -749,18 +749,36 @@ async def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version
 
 # --- rendering the PDF in a separate process --------------------------------------------------------------------
 # WeasyPrint is CPU-bound and slow to import; threads make it slower (docs TECH-NOTES). One spawned worker keeps its
-# fonts and parsed CSS between plans; it is replaced after a number of plans to bound its memory.
+# fonts and parsed CSS between plans; it is replaced after a number of plans to bound its memory. Each worker warms
+# itself as it starts (imports, fonts, a first layout), and the server starts the first one at start-up
+# (`warm_pdf_worker`), so no caseworker's "Fastsett plan" waits for that.
 
 _pool: ProcessPoolExecutor | None = None
 WORKER_TASKS = 50
+
+
+def _warm_worker() -> None:
+    """The worker's initializer. A failure is only logged: the plan's own render then reports it to the caseworker."""
+    try:
+        from .plan.render import warm_up
+
+        warm_up()
+    except Exception:
+        log.exception("the PDF worker could not warm up")
 
 
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                    max_tasks_per_child=WORKER_TASKS)
+                                    max_tasks_per_child=WORKER_TASKS, initializer=_warm_worker)
     return _pool
+
+
+def warm_pdf_worker() -> None:
+    """Start the PDF worker now, in the background, instead of at the first plan (any task starts it; it warms itself
+    before running it)."""
+    _get_pool().submit(int)
 
 
 def _render_in_process(doc: PlanDocument) -> bytes:

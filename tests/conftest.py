@@ -30,7 +30,8 @@ from sqlmodel import Session
 
 PASSWORD = "riktig-hest-batteri-stift"
 
-_ENV_KEYS = ("DATABASE_URL", "KARTLEGGING_DEMO", "KARTLEGGING_AUDIT_ANCHOR_PATH", "KARTLEGGING_ERASURE_REGISTER_PATH")
+_ENV_KEYS = ("DATABASE_URL", "KARTLEGGING_DEMO", "KARTLEGGING_AUDIT_ANCHOR_PATH", "KARTLEGGING_ERASURE_REGISTER_PATH",
+             "KARTLEGGING_PDF_WARMUP")
 
 
 def _reset_caches() -> None:
@@ -73,6 +74,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     outside = tmp_path_factory.mktemp("outside")
     os.environ["KARTLEGGING_AUDIT_ANCHOR_PATH"] = str(outside / "audit-anchor.json")
     os.environ["KARTLEGGING_ERASURE_REGISTER_PATH"] = str(outside / "erasures.jsonl")
+    os.environ["KARTLEGGING_PDF_WARMUP"] = "0"  # tests/plans/test_pdf_worker.py starts the PDF worker itself
     _reset_caches()
     upgrade(url)
     try:

@@ -265,6 +265,19 @@ def _get_renderer() -> _Renderer:
         return _renderer
 
 
+def warm_up() -> None:
+    """Import WeasyPrint, load the fonts and the CSS, and lay out a line in each of the plan's languages (its own
+    script, direction and translated title), so that the first plan of a worker process is as fast as the next."""
+    lines = "".join(f'<p lang="{code}" dir="{t.dir}">{t.name}: {t["document.title"]}</p>'
+                    for code, t in ((code, plan_texts(code)) for code in PLAN_LANGUAGES))
+    _get_renderer().pdf(f'<!DOCTYPE html><html lang="nb"><head><title>-</title></head><body>{lines}</body></html>')
+
+
+def renderer_ready() -> bool:
+    """Whether this process has its renderer (fonts and CSS) loaded already."""
+    return _renderer is not None
+
+
 def render_plan_pdf(doc: PlanDocument) -> bytes:
     """The plan as a tagged PDF/UA-1 in Norwegian and the participant's language. Raises PlanRenderError."""
     html = render_plan_html(doc, for_print=True)
