@@ -47,6 +47,9 @@ class PlanElement(SQLModel, table=True):
     start: Optional[dt.date] = None  # None: from the programme's start
     end: Optional[dt.date] = None  # None: until the programme ends
     status: str = Field(default="proposed", max_length=20)  # proposed | accepted | rejected
+    # How far it has come, as the plan prints it: planned | ongoing | completed | cancelled (intake.plan ELEMENT_STATUSES)
+    progress: str = Field(default="planned", max_length=20)
+    month_precision: bool = False  # the plan prints start and end as month and year only
     rejection_reason: str = Field(default="", max_length=500)
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     # Captured when proposed (and refreshed while undecided): the answers behind it, its source, the rule set.

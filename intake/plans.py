@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 PROPOSED, ACCEPTED, REJECTED = "proposed", "accepted", "rejected"
 STATUS_LABELS = {PROPOSED: N_("Ikke avgjort"), ACCEPTED: N_("Tatt med i planen"), REJECTED: N_("Avvist")}
+# How far an element has come, as the plan prints it (the keys are intake.plan's ELEMENT_STATUSES).
+PROGRESS_LABELS = {"planned": N_("Planlagt"), "ongoing": N_("I gang"), "completed": N_("Fullført"),
+                   "cancelled": N_("Avbrutt")}
 SETTINGS_FIELDS = ("end_goal", "duration_months", "start_date", "hours_per_week", "norwegian_hours",
                    "social_studies_hours", "long_term_goal", "language", "extension_justification")
 OWN_ELEMENT_POSITION = 1000  # own elements are listed after the rules' proposals
@@ -478,6 +481,14 @@ def _element_values(element_id: int | None, form: Mapping[str, str], *, own: boo
         errors.append(_too_long(name("note"), N_("Merknaden"), MAX_TEXT, note))
     else:
         values["note"] = note
+    # Only when the form has them (a form without them leaves them as they are): the status, and the dates as months.
+    if "progress" in form:
+        if form["progress"] in PROGRESS_LABELS:
+            values["progress"] = form["progress"]
+        else:
+            errors.append(FieldError(name("progress"), N_("Velg en av statusene i listen.")))
+    if "month_only" in form:  # a hidden "0" before the checkbox's "1": the last one posted counts
+        values["month_precision"] = form["month_only"] == "1"
     return values, errors
 
 
@@ -537,7 +548,8 @@ def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError
 def _element_snapshot(e: PlanElement) -> dict[str, Any]:
     return {"code": e.code, "title": e.title, "responsible": e.responsible,
             "start": e.start.isoformat() if e.start else None, "end": e.end.isoformat() if e.end else None,
-            "status": e.status, "rejection_reason": e.rejection_reason, "note": e.note, "because": e.because,
+            "status": e.status, "progress": e.progress, "month_precision": e.month_precision,
+            "rejection_reason": e.rejection_reason, "note": e.note, "because": e.because,
             "source": e.source, "ruleset_version": e.ruleset_version, "sensitive": e.sensitive,
             "no_longer_proposed": e.no_longer_proposed, "position": e.position}
 
@@ -594,7 +606,8 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
         end_date=end, norwegian_hours=plan.norwegian_hours,
         # An element without dates of its own runs, as the builder says, from the start to the end of the programme.
         elements=tuple(DocElement(code=e.code, title="" if e.code else e.title, responsible=e.responsible,
-                                  start=e.start or start, end=e.end or end, status="planned", note=e.note)
+                                  start=e.start or start, end=e.end or end, status=e.progress, note=e.note,
+                                  month_precision=e.month_precision)
                        for e in accepted),
         language=plan.language, hours_per_week=plan.hours_per_week, holiday_weeks=programme.scope.holiday_weeks,
         social_studies_hours=plan.social_studies_hours,

@@ -89,6 +89,8 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
         "allowed_end_goals": allowed, "language_choices": language_choices(),
         "stale": plans.proposals_stale(case, plan), "guidance": plans.career_guidance(db, case.id),
         "status_labels": plans.STATUS_LABELS, "element_field": plans.element_field,
+        "progress_labels": plans.PROGRESS_LABELS,
+        "progress_choices": [(code, i18n.gettext(label)) for code, label in plans.PROGRESS_LABELS.items()],
         "undecided": sum(1 for e in elements if e.status == plans.PROPOSED and not e.no_longer_proposed),
         "questionnaire": default_questionnaire(),
     })

@@ -177,6 +177,39 @@ def test_the_draft_is_shown_as_it_will_be_printed_marked_as_a_draft(db, casework
     assert reads and all(e.username == caseworker.username for e in reads)
 
 
+def test_each_element_gets_the_status_and_the_dates_the_plan_prints(db, caseworker, logged_in, amal, ready_plan):
+    from intake.plan import ELEMENT_STATUSES
+    from tests.plans.helpers import fix
+
+    assert tuple(plans.PROGRESS_LABELS) == ELEMENT_STATUSES  # every status the printed plan knows can be chosen
+    plan = ready_plan(caseworker, amal)
+    web = logged_in(caseworker)
+    element = next(e for e in plans.elements_of(db, plan) if e.code == "NOR-TRAINING")
+    url = f"/cases/{amal.id}/plan/elements/{element.id}"
+    form = {k: v for k, v in builder(web, amal).form(f"#element-{element.id} form[action='{url}']").items()}
+    assert form["progress"] == ["planned"] and form["month_only"] == ["0"]  # the box is unticked: only the hidden "0"
+
+    r = web.post(url, data=form | {"progress": "soon", "note": "Kveldskurs."})
+    assert r.status_code == 422
+    page = Page(r)
+    assert page.field_errors(f"f-element-{element.id}-progress") == ["Velg en av statusene i listen."]
+    assert page.form(f"#element-{element.id} form[action='{url}']")["note"] == ["Kveldskurs."]  # kept as typed
+
+    data = form | {"start": "2027-01-04", "end": "2027-12-17", "progress": "ongoing", "month_only": ["0", "1"]}
+    assert web.post(url, data=data).status_code == 303
+    assert "I gang" in builder(web, amal).text(f"#element-{element.id} dl")
+    db.expire_all()  # the page changed it in a session of its own
+    version = fix(db, caseworker, amal, plan)
+    printed = Page(web.get(f"/cases/{amal.id}/plan/versions/{version.number}"))
+    row = next(tr for tr in printed.all("table.elements tbody tr") if "Opplæring i norsk" in "".join(tr.itertext()))
+    text = " ".join("".join(row.itertext()).split())
+    assert "01.2027–12.2027" in text and "I gang" in text
+    # A form without the new fields (an older page) leaves them as they were.
+    assert plans.edit_element(db, caseworker, plan, element.id, {"responsible": "Voksenopplæringen"}) == []
+    db.refresh(element)
+    assert (element.progress, element.month_precision) == ("ongoing", True)
+
+
 def test_fixing_with_undecided_proposals_shows_what_is_missing(caseworker, logged_in, amal):
     web = logged_in(caseworker)
     post(web, f"/cases/{amal.id}/plan")
