@@ -663,6 +663,11 @@ def _fingerprint(doc: PlanDocument, answers: Mapping[str, Any], elements: list[d
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def unprintable(exc: Exception) -> FieldError:
+    """The plan's text cannot be made (intake.plan's check refused the document): said at the plan as a whole."""
+    return FieldError("plan", N_("Planen kan ikke skrives ut: {error}", error=str(exc)))
+
+
 def _last_version(db: Session, plan: Plan):
     """The newest fixed version's number and fingerprint, or None."""
     return db.exec(select(PlanVersion.number, PlanVersion.fingerprint).where(PlanVersion.plan_id == plan.id)
@@ -717,7 +722,7 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
         html = render_plan_html(doc, for_print=True)
     except PlanRenderError as exc:
         log.warning("plan %s cannot be printed: %s", plan.id, exc)
-        return [FieldError("plan", N_("Planen kan ikke skrives ut: {error}", error=str(exc)))]
+        return [unprintable(exc)]
     return Prepared(case.id, plan.id, plan.version, doc.version, doc, html, dict(case.answers), snapshot, fingerprint)
 
 

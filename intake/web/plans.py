@@ -246,7 +246,7 @@ def _with_style(html: str, style: str) -> tuple[str, str]:
 @router.get("/cases/{case_id}/plan/preview")
 async def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     """The draft as it would be printed if it were fixed now, marked as a draft; or what stops that, at its field."""
-    from ..plan.render import render_plan_html
+    from ..plan.render import PlanRenderError, render_plan_html
 
     case, plan = access.load_plan(db, user, case_id, detail="preview")
     if plan is None:
@@ -254,10 +254,12 @@ async def preview(request: Request, case_id: int, user: CurrentUser, db: Session
     doc = plans.preview_document(db, user, case, plan)
     if isinstance(doc, list):
         return _builder(request, db, user, case, plan, errors=doc, notice=PREVIEW_NOT_YET)
-    document = plans.document_to_json(doc)
-    html = render_plan_html(doc, for_print=True, draft_notice=i18n.gettext(DRAFT_NOTICE),
-                            draft_notice_lang=i18n.current())
-    html, csp = _with_style(html, _print_style(document))
+    try:
+        html = render_plan_html(doc, for_print=True, draft_notice=i18n.gettext(DRAFT_NOTICE),
+                                draft_notice_lang=i18n.current())
+    except PlanRenderError as exc:
+        return _builder(request, db, user, case, plan, errors=[plans.unprintable(exc)], notice=PREVIEW_NOT_YET)
+    html, csp = _with_style(html, _print_style(plans.document_to_json(doc)))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 

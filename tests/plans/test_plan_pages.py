@@ -177,6 +177,21 @@ def test_the_draft_is_shown_as_it_will_be_printed_marked_as_a_draft(db, casework
     assert reads and all(e.username == caseworker.username for e in reads)
 
 
+def test_a_draft_that_cannot_be_printed_says_why_instead_of_failing(caseworker, logged_in, amal, ready_plan,
+                                                                    monkeypatch):
+    from intake.plan import render
+
+    def refuse(*args, **kwargs):
+        raise render.PlanRenderError("the plan cannot be printed: elements[0].code: ukjent tiltak")
+
+    ready_plan(caseworker, amal)
+    monkeypatch.setattr(render, "render_plan_html", refuse)
+    r = logged_in(caseworker).get(f"/cases/{amal.id}/plan/preview")
+    assert r.status_code == 200
+    assert [m for m, _href in Page(r).summary()] == [
+        "Planen kan ikke skrives ut: the plan cannot be printed: elements[0].code: ukjent tiltak"]
+
+
 def test_each_element_gets_the_status_and_the_dates_the_plan_prints(db, caseworker, logged_in, amal, ready_plan):
     from intake.plan import ELEMENT_STATUSES
     from tests.plans.helpers import fix
