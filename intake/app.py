@@ -61,7 +61,8 @@ class SecurityHeaders:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    # The JSON API, and the page script's own JSON call (the timeout warning's /session/extend).
+    return request.url.path.startswith(("/api/", "/session/"))
 
 
 def _error(request: Request, status: int, message: str) -> Response:

@@ -85,6 +85,19 @@ def load_session(db: Session, session_id: str, *, idle: dt.timedelta, absolute: 
     return user, session
 
 
+def session_seconds_left(session: UserSession, *, idle: dt.timedelta, absolute: dt.timedelta) -> int:
+    """Seconds until the session ends unless it is used again: the idle limit from its last use, capped by its age."""
+    end = min(_aware(session.last_seen_at) + idle, _aware(session.created_at) + absolute)
+    return max(0, int((end - utcnow()).total_seconds()))
+
+
+def touch_session(db: Session, session: UserSession) -> None:
+    """Count the session as used now (the idle limit starts again)."""
+    session.last_seen_at = utcnow()
+    db.add(session)
+    db.commit()
+
+
 def end_session(db: Session, session_id: str) -> None:
     db.exec(delete(UserSession).where(UserSession.id == session_id))
     db.commit()

@@ -69,4 +69,62 @@
     const link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
     if (link && focusField(decodeURIComponent(link.hash.slice(1)))) event.preventDefault();
   });
+  // 4. The login's time limit (WCAG 2.2.1, "Timing Adjustable"). The server ends a login after 30 minutes without a
+  // request; a form that saves nothing until it is sent (the plan, a referral) can hold more than that of typing. So:
+  // typing keeps the login (at most one request per five minutes), and two minutes before the end a dialog offers to
+  // go on. If the login has ended anyway (a closed laptop), the dialog says so, and what is on the page stays there to
+  // be copied. Every htmx request (an autosave) already counts as use on the server.
+  const body = document.body;
+  const dialog = document.getElementById("session-warning");
+  if (dialog && body.dataset.sessionLeft) {
+    const WARN_MS = 2 * 60 * 1000;
+    const KEEP_ALIVE_MS = 5 * 60 * 1000;
+    const idleMs = Number(body.dataset.sessionIdle) * 1000;
+    const end = Date.now() + Number(body.dataset.sessionEnd) * 1000;  // the absolute limit: no use moves it
+    let deadline = Date.now() + Number(body.dataset.sessionLeft) * 1000;
+    let lastUse = Date.now();
+    let warnTimer = 0;
+    let endTimer = 0;
+    const show = function (state) {
+      dialog.querySelector('[data-state="warning"]').hidden = state !== "warning";
+      dialog.querySelector('[data-state="expired"]').hidden = state !== "expired";
+      if (!dialog.open) dialog.showModal();
+      const first = dialog.querySelector('[data-state="' + state + '"] .button');
+      if (first) first.focus();
+    };
+    const schedule = function () {
+      clearTimeout(warnTimer);
+      clearTimeout(endTimer);
+      warnTimer = setTimeout(function () { show("warning"); }, Math.max(0, deadline - Date.now() - WARN_MS));
+      endTimer = setTimeout(function () { show("expired"); }, Math.max(0, deadline - Date.now()));
+    };
+    const used = function (secondsLeft) {
+      lastUse = Date.now();
+      deadline = Date.now() + secondsLeft * 1000;
+      schedule();
+    };
+    const extend = function () {
+      lastUse = Date.now();
+      return fetch("/session/extend", {method: "POST", credentials: "same-origin",
+                                       headers: {"X-CSRF-Token": body.dataset.csrf, "Accept": "application/json"}})
+        .then(function (response) {
+          if (!response.ok) throw new Error("session ended");
+          return response.json();
+        })
+        .then(function (data) {
+          used(data.seconds_left);
+          if (dialog.open && Date.now() < deadline - WARN_MS) dialog.close();
+        })
+        .catch(function () { deadline = Date.now(); show("expired"); });
+    };
+    dialog.querySelector("[data-extend]").addEventListener("click", extend);
+    dialog.querySelector("[data-close]").addEventListener("click", function () { dialog.close(); });
+    document.addEventListener("input", function () {
+      if (Date.now() < deadline && Date.now() - lastUse > KEEP_ALIVE_MS) extend();
+    });
+    document.addEventListener("htmx:after:request", function () {
+      used(Math.min(idleMs, end - Date.now()) / 1000);
+    });
+    schedule();
+  }
 })();

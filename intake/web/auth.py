@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import select
 
 from .. import access, audit
@@ -13,8 +13,8 @@ from ..config import get_settings
 from ..domain.messages import N_
 from ..models import User
 from ..security import (clear_failed_logins, create_session, end_session, login_throttled, record_failed_login,
-                        verify_password)
-from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site
+                        session_seconds_left, touch_session, verify_password)
+from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits
 from .templates import home_for, templates
 
 router = APIRouter(include_in_schema=False)
@@ -75,3 +75,15 @@ async def logout(request: Request, user: CurrentUser, db: SessionDep):
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.post("/session/extend")
+async def extend_session(request: Request, user: CurrentUser, db: SessionDep):
+    """The timeout warning's "Fortsett å jobbe" (static/app.js): the idle limit starts again. Answers how many seconds
+    the session has left, which the absolute limit may keep below the idle one."""
+    session = getattr(request.state, "session", None)
+    if session is None:  # an API token has no login session to extend
+        return JSONResponse({"detail": "No login session."}, status_code=400)
+    touch_session(db, session)
+    return JSONResponse({"seconds_left": session_seconds_left(session, **session_limits())},
+                        headers={"Cache-Control": "no-store"})

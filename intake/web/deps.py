@@ -35,6 +35,13 @@ def get_db(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
+def session_limits() -> dict[str, dt.timedelta]:
+    """The login session's idle and absolute limits, as `load_session` and `session_seconds_left` take them."""
+    settings = get_settings()
+    return {"idle": dt.timedelta(minutes=settings.session_idle_minutes),
+            "absolute": dt.timedelta(hours=settings.session_max_hours)}
+
+
 def _authenticate(request: Request, db: Session) -> User:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -44,9 +51,7 @@ def _authenticate(request: Request, db: Session) -> User:
         request.state.via_token = True
         return user
     sid = request.cookies.get(SESSION_COOKIE)
-    settings = get_settings()
-    found = load_session(db, sid, idle=dt.timedelta(minutes=settings.session_idle_minutes),
-                         absolute=dt.timedelta(hours=settings.session_max_hours)) if sid else None
+    found = load_session(db, sid, **session_limits()) if sid else None
     if found is None:
         raise NotAuthenticated()
     user, session = found

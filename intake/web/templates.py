@@ -15,6 +15,8 @@ from .. import access, i18n
 from ..config import ROOT
 from ..domain.messages import N_
 from ..models import User
+from ..security import session_seconds_left
+from .deps import session_limits
 from .forms import select_options
 
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -97,11 +99,20 @@ def home_for(user: User) -> str:
     return next((href for href, _label, permission in NAV_LINKS if access.can(user, permission)), "/account/password")
 
 
+def _session_timer(session) -> dict[str, int]:
+    """What the timeout warning (static/app.js) counts with: seconds left now, the idle limit a use starts again, and
+    seconds until the absolute limit, which no use moves."""
+    limits = session_limits()
+    return {"left": session_seconds_left(session, **limits), "idle": int(limits["idle"].total_seconds()),
+            "end": session_seconds_left(session, idle=limits["absolute"], absolute=limits["absolute"])}
+
+
 def render_page(request: Request, name: str, context: dict, status_code: int = 200):
     """A signed-in user's page: `context` plus what the layout (templates/base.html) needs."""
     user: User = request.state.user
     session = getattr(request.state, "session", None)
     context = {"user": user, "csrf": session and session.csrf_token,
+               "session_timer": session and _session_timer(session),
                "role_label": i18n.translate(access.ROLE_LABELS.get(user.role, user.role)),
                "nav": nav_links(user, request.url.path), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -199,7 +199,7 @@ def test_no_route_answers_without_a_login(app, client, world):
     for method, path, _ in routes(app):
         url = fill(path, world)
         r = call(client, method, url, path=path)
-        if url.startswith("/api/"):
+        if url.startswith(("/api/", "/session/")):  # JSON: the API, and the page script's /session/extend
             ok = r.status_code == 401
         else:
             ok = r.status_code == 303 and r.headers["location"].startswith("/login")

@@ -95,6 +95,35 @@ def test_an_expired_session_gets_htmx_to_the_login_page(logged_in, caseworker, d
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/login"
 
 
+def test_a_page_tells_the_timeout_warning_how_long_the_login_has_left(logged_in, caseworker, db):
+    c = logged_in(caseworker)
+    _age_session(db, c, idle=dt.timedelta(seconds=50), age=dt.timedelta(hours=7))
+    page = Page(c.get("/cases"))
+    body = page.all("body")[0]
+    # The idle limit less the 50 s since the last use (the session is touched at most once a minute), and the hour
+    # left of the 8.
+    assert abs(int(body.get("data-session-left")) - (30 * 60 - 50)) <= 5
+    assert int(body.get("data-session-idle")) == 30 * 60
+    assert abs(int(body.get("data-session-end")) - 60 * 60) <= 5
+    _age_session(db, c, idle=dt.timedelta(seconds=50), age=dt.timedelta(hours=7, minutes=50))
+    assert abs(int(Page(c.get("/cases")).all("body")[0].get("data-session-left")) - 10 * 60) <= 5  # the 8 hours first
+    assert page.all("dialog#session-warning") and "Du blir snart logget ut" in page.text("dialog#session-warning")
+
+
+def test_fortsett_a_jobbe_starts_the_idle_limit_again_and_needs_the_forms_token(logged_in, caseworker, db):
+    c = logged_in(caseworker)
+    _age_session(db, c, idle=dt.timedelta(minutes=28), age=dt.timedelta(hours=1))
+    assert c.post("/session/extend").status_code == 403  # no CSRF token: refused, and not extended
+    r = c.post("/session/extend", headers={"X-CSRF-Token": c.csrf, "Accept": "application/json"})
+    assert r.status_code == 200 and abs(r.json()["seconds_left"] - 30 * 60) <= 5
+    _age_session(db, c, idle=dt.timedelta(minutes=29, seconds=50), age=dt.timedelta(hours=7, minutes=58))
+    r = c.post("/session/extend", headers={"X-CSRF-Token": c.csrf})
+    assert abs(r.json()["seconds_left"] - 2 * 60) <= 5  # the 8 hours in all are not moved
+    _age_session(db, c, idle=dt.timedelta(minutes=31), age=dt.timedelta(hours=1))
+    r = c.post("/session/extend", headers={"X-CSRF-Token": c.csrf, "Accept": "application/json"})
+    assert r.status_code == 401 and r.json()["detail"] == "Ikke innlogget."  # the page's script then says so
+
+
 @pytest.mark.parametrize("secure", [True, False])
 def test_the_session_cookie_is_secure_when_configured_and_always_httponly(app, make_user, drammen, monkeypatch,
                                                                           secure):
