@@ -37,6 +37,7 @@ NOTICES = {
 
 
 PREVIEW_NOT_YET = N_("Planen kan vises for utskrift når alt som er merket under, er på plass.")
+BACK_TO_PLAN = N_("Tilbake til planen")
 DRAFT_NOTICE = N_("UTKAST – planen er ikke fastsatt. Slik blir den skrevet ut hvis den fastsettes nå.")
 
 
@@ -223,16 +224,26 @@ def _print_style(document: dict) -> str:
     return _browser_style
 
 
-def print_view(version) -> tuple[str, str]:
-    """The text as printed (stored), with the print CSS for the browser; and a CSP that lets exactly that CSS in."""
+def print_view(version, back_url: str) -> tuple[str, str]:
+    """The text as printed (stored), with the print CSS for the browser and a way back to the plan (on screen only);
+    and a CSP that lets exactly that CSS in."""
     from ..app import CSP
 
+    html = _with_back_link(version.html, back_url)
     try:
         style = _print_style(version.document)
     except Exception:  # an old version the current renderer cannot read still shows its stored text
         log.exception("no print CSS for plan version %s", version.id)
-        return version.html, CSP
-    return _with_style(version.html, style)
+        return html, CSP
+    return _with_style(html, style)
+
+
+def _with_back_link(html: str, back_url: str) -> str:
+    """A link back to the plan builder above the printed text: on screen only (plan.css hides it in print), and never
+    in the stored text or the PDF."""
+    link = (f'<nav class="back-link" lang="{i18n.current()}">'
+            f'<a href="{html_mod.escape(back_url)}">← {html_mod.escape(i18n.gettext(BACK_TO_PLAN))}</a></nav>')
+    return re.sub(r"<body([^>]*)>", lambda m: m.group(0) + "\n" + link, html, count=1)
 
 
 def _with_style(html: str, style: str) -> tuple[str, str]:
@@ -259,7 +270,8 @@ async def preview(request: Request, case_id: int, user: CurrentUser, db: Session
                                 draft_notice_lang=i18n.current())
     except PlanRenderError as exc:
         return _builder(request, db, user, case, plan, errors=[plans.unprintable(exc)], notice=PREVIEW_NOT_YET)
-    html, csp = _with_style(html, _print_style(plans.document_to_json(doc)))
+    html, csp = _with_style(_with_back_link(html, _plan_url(case.id, anchor="fix")),
+                            _print_style(plans.document_to_json(doc)))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 
@@ -273,5 +285,5 @@ async def version_pdf(case_id: int, number: int, user: CurrentUser, db: SessionD
 @router.get("/cases/{case_id}/plan/versions/{number:int}")
 async def version_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "html")
-    html, csp = print_view(version)
+    html, csp = print_view(version, _plan_url(case_id, anchor="versions"))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})

@@ -167,10 +167,15 @@ def test_the_draft_is_shown_as_it_will_be_printed_marked_as_a_draft(db, casework
     assert "Amal Hassan" in draft.text(".doc-head") and "Versjon 1" in draft.text(".doc-id")
     accepted = [e for e in plans.elements_of(db, plan) if e.status == plans.ACCEPTED]
     assert len(draft.all("table.elements tbody tr")) == len(accepted) > 10  # every accepted element is in it
+    assert draft.links(".back-link a") == [f"/cases/{amal.id}/plan#fix"]
+    assert draft.text(".back-link") == "← Tilbake til planen"
     assert plans.versions_of(db, plan) == []  # looking is not fixing
 
     assert fix(db, caseworker, amal, plan).number == 1
-    assert 'class="draft-notice"' not in web.get(f"/cases/{amal.id}/plan/versions/1").text  # never in a version
+    fixed = web.get(f"/cases/{amal.id}/plan/versions/1")
+    assert 'class="draft-notice"' not in fixed.text  # never in a version
+    assert Page(fixed).links(".back-link a") == [f"/cases/{amal.id}/plan#versions"]  # on screen; not in what is stored
+    assert 'class="back-link"' not in plans.get_version(db, plan, 1).html
     assert "Versjon 2" in Page(web.get(preview)).text(".doc-id")  # what fixing again would make
     reads = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.action == "read",
                                              AuditEntry.detail.contains("preview"))).all()
