@@ -108,14 +108,18 @@
       return fetch("/session/extend", {method: "POST", credentials: "same-origin",
                                        headers: {"X-CSRF-Token": body.dataset.csrf, "Accept": "application/json"}})
         .then(function (response) {
-          if (!response.ok) throw new Error("session ended");
-          return response.json();
+          if (response.status === 401) {  // the login has ended: say so
+            deadline = Date.now();
+            show("expired");
+            return;
+          }
+          if (!response.ok) return;  // the server could not answer now: the timers stand, the dialog stays
+          return response.json().then(function (data) {
+            used(data.seconds_left);
+            if (dialog.open && Date.now() < deadline - WARN_MS) dialog.close();
+          });
         })
-        .then(function (data) {
-          used(data.seconds_left);
-          if (dialog.open && Date.now() < deadline - WARN_MS) dialog.close();
-        })
-        .catch(function () { deadline = Date.now(); show("expired"); });
+        .catch(function () {});  // no network: the timers stand (the warning shows in time, or already does)
     };
     dialog.querySelector("[data-extend]").addEventListener("click", extend);
     dialog.querySelector("[data-close]").addEventListener("click", function () { dialog.close(); });

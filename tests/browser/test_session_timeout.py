@@ -33,3 +33,18 @@ def test_the_caseworker_is_warned_before_the_login_ends_and_can_go_on(page, live
     assert dialog.get_by_role("link", name="Logg inn i en ny fane").get_attribute("target") == "_blank"
     dialog.get_by_role("button", name="Lukk og kopier teksten").click()
     assert search.input_value() == "Ahmad Rahimi, skrevet men ikke sendt"  # still there, to be copied
+
+
+def test_going_on_after_the_login_has_ended_elsewhere_says_so(page, live_server):
+    login(page, live_server, "veileder")
+    page.clock.install()
+    page.goto(f"{live_server}/cases")
+    page.clock.fast_forward("28:30")
+    dialog = page.locator("dialog#session-warning")
+    dialog.get_by_role("button", name="Fortsett å jobbe").wait_for()
+    csrf = page.locator("body").get_attribute("data-csrf")
+    assert page.request.post(f"{live_server}/logout", form={"_csrf": csrf}, max_redirects=0).status == 303
+    with page.expect_response(re.compile(r"/session/extend$")) as extended:
+        dialog.get_by_role("button", name="Fortsett å jobbe").click()
+    assert extended.value.status == 401
+    dialog.get_by_role("heading", name="Du er logget ut").wait_for()
