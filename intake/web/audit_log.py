@@ -1,16 +1,19 @@
-"""The leader's view of the organisation's audit log, newest first, filtered by case or user."""
+"""The leader's view of the organisation's audit log, newest first, filtered by case or user. A case's entries include
+those about its plan and its referrals, which are logged against the plan or the referral."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlmodel import col, func, select
+from sqlmodel import and_, col, func, or_, select
 
 from .. import access, audit
 from ..domain.answers import FieldError
 from ..domain.messages import N_
 from ..models import AuditEntry, User
+from ..models_plans import Plan
+from ..models_referrals import Referral
 from .templates import render_page
 from .deps import CurrentUser, SessionDep
 
@@ -26,6 +29,31 @@ OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Pl
                  "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg")}
 
 
+# The objects logged against something of a case's own, and how to find that case.
+CASE_PARTS = {"plan": Plan, "referral": Referral}
+
+
+def _about_case(db, case_id: int):
+    """The condition for entries about the case, its plan or its referrals."""
+    parts = [and_(AuditEntry.object_type == "case", AuditEntry.object_id == str(case_id))]
+    for object_type, model in CASE_PARTS.items():
+        ids = [str(i) for i in db.exec(select(model.id).where(model.case_id == case_id)).all()]
+        if ids:
+            parts.append(and_(AuditEntry.object_type == object_type, col(AuditEntry.object_id).in_(ids)))
+    return or_(*parts)
+
+
+def _cases_of(db, entries: list[AuditEntry]) -> dict[tuple[str, str], int]:
+    """(object type, object id) → the case it belongs to, for the plan and referral entries shown."""
+    out: dict[tuple[str, str], int] = {}
+    for object_type, model in CASE_PARTS.items():
+        ids = {int(e.object_id) for e in entries if e.object_type == object_type and (e.object_id or "").isdigit()}
+        if ids:
+            for object_id, case_id in db.exec(select(model.id, model.case_id).where(col(model.id).in_(ids))).all():
+                out[(object_type, str(object_id))] = case_id
+    return out
+
+
 @router.get("/audit")
 async def audit_log(request: Request, user: CurrentUser, db: SessionDep,
                     case: Annotated[str, Query(max_length=20)] = "", user_id: Annotated[str, Query(alias="user", max_length=20)] = "",
@@ -36,7 +64,7 @@ async def audit_log(request: Request, user: CurrentUser, db: SessionDep,
     case = case.strip()
     if case:
         if case.isdigit():
-            stmt = stmt.where(AuditEntry.object_type == "case", AuditEntry.object_id == str(int(case)))
+            stmt = stmt.where(_about_case(db, int(case)))
         else:
             errors.append(FieldError("case", N_("Skriv saksnummeret med sifre, for eksempel 12.")))
     people = db.exec(select(User).where(User.organisation_id == user.organisation_id).order_by(User.full_name)).all()
@@ -55,4 +83,5 @@ async def audit_log(request: Request, user: CurrentUser, db: SessionDep,
     return render_page(request, "audit/log.html", {
         "entries": entries, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "case": case,
         "user_filter": user_id, "people": [(str(p.id), f"{p.full_name} ({p.username})") for p in people],
-        "errors": errors, "actions": ACTION_LABELS, "objects": OBJECT_LABELS}, status_code=422 if errors else 200)
+        "errors": errors, "actions": ACTION_LABELS, "objects": OBJECT_LABELS, "case_of": _cases_of(db, entries)},
+        status_code=422 if errors else 200)

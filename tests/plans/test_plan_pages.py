@@ -269,6 +269,19 @@ def test_the_leader_reads_and_the_counsellor_does_not(db, caseworker, drammen, l
     assert counsellor.get(f"/cases/{amal.id}/plan").status_code == 404
 
 
+def test_the_audit_log_of_a_case_includes_who_read_its_plan(db, caseworker, drammen, logged_in, amal, make_user):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    builder(web, amal)  # a read of the plan, logged against the plan
+    plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
+    leader = logged_in(make_user("leader", drammen))
+    page = Page(leader.get("/audit", params={"case": amal.id}))
+    rows = [" ".join("".join(tr.itertext()).split()) for tr in page.all("table.audit tbody tr")]
+    assert any(f"Plan {plan.id} (sak {amal.id})" in row and caseworker.username in row and "Lest" in row
+               for row in rows), rows
+    assert f"/audit?case={amal.id}" in page.links("table.audit a")
+
+
 def test_the_plan_needs_a_login(client, amal):
     r = client.get(f"/cases/{amal.id}/plan")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
