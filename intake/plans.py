@@ -528,6 +528,8 @@ def add_element(db: Session, user: User, plan: Plan, form: Mapping[str, str]) ->
 
 def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError]:
     errors = []
+    programme_end = (_end_date(plan.start_date, plan.duration_months) if plan.start_date and plan.duration_months
+                     else None)
     for e in elements:
         if e.status == PROPOSED and not e.no_longer_proposed:
             errors.append(FieldError(element_field(e.id, "decision"),
@@ -542,6 +544,12 @@ def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError
                 errors.append(FieldError(element_field(e.id, "end"),
                                          N_("«{title}» slutter før den begynner (programmet starter {date}).",
                                             title=e.title, date=f"{start:%d.%m.%Y}")))
+            elif start and not e.end and programme_end and start > programme_end:
+                # Without an end of its own it would run to the programme's end, which comes before its start.
+                errors.append(FieldError(element_field(e.id, "start"),
+                                         N_("«{title}» begynner etter at programmet slutter ({date}). Gi tiltaket "
+                                            "en sluttdato, eller en tidligere start.",
+                                            title=e.title, date=f"{programme_end:%d.%m.%Y}")))
     return errors
 
 

@@ -189,6 +189,20 @@ def test_an_element_without_dates_of_its_own_is_printed_for_the_whole_programme(
     assert "04.01.2027–03.01.2028" in version.html
 
 
+def test_an_element_starting_after_the_programme_ends_needs_an_end_of_its_own(db, caseworker, completed_case,
+                                                                             ready_plan):
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)  # 2027-01-04 to 2028-01-03
+    late = plans.elements_of(db, plan)[0]
+    form = {"responsible": late.responsible, "start": "2028-03-01"}
+    assert plans.edit_element(db, caseworker, plan, late.id, form) == []
+    errors = fields(fix(db, caseworker, case, plan))
+    assert errors[plans.element_field(late.id, "start")].startswith(f"«{late.title}» begynner etter at programmet "
+                                                                     "slutter (03.01.2028).")
+    assert plans.edit_element(db, caseworker, plan, late.id, form | {"end": "2028-06-30"}) == []
+    assert isinstance(fix(db, caseworker, case, plan), PlanVersion)  # with an end of its own it may run on
+
+
 def test_new_proposals_after_a_change_must_be_decided(db, caseworker, completed_case, ready_plan):
     case = completed_case(caseworker)
     plan = ready_plan(caseworker, case)
