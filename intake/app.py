@@ -82,11 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.pdf_warmup:
-            from .plans import warm_pdf_worker
+        from .plans import stop_pdf_worker, warm_pdf_worker
 
+        if settings.pdf_warmup:
             warm_pdf_worker()
         yield
+        stop_pdf_worker()
         # The audit log's head, written outside the database as the server stops (intake/audit_anchor.py).
         audit_anchor.at_shutdown(app.state.engine, settings.audit_anchor_path)
 

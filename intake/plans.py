@@ -16,6 +16,9 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -785,6 +788,7 @@ WORKER_TASKS = 50
 
 def _warm_worker() -> None:
     """The worker's initializer. A failure is only logged: the plan's own render then reports it to the caseworker."""
+    _exit_with_parent()
     try:
         from .plan.render import warm_up
 
@@ -793,12 +797,35 @@ def _warm_worker() -> None:
         log.exception("the PDF worker could not warm up")
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the server process that started it ends, however it ends. A worker waits on a queue it
+    holds both ends of, so it would never notice by itself, and uvicorn ends on SIGTERM by raising it again after
+    its shutdown, past the interpreter's exit handlers that would stop the pool."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                     max_tasks_per_child=WORKER_TASKS, initializer=_warm_worker)
     return _pool
+
+
+def stop_pdf_worker() -> None:
+    """Stop the PDF worker process (the server's shutdown). A render under way is let finish."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def warm_pdf_worker() -> None:

@@ -4,6 +4,11 @@ start-up, so the first "Fastsett plan" after a start does not wait for that (doc
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,7 +44,32 @@ def test_the_server_starts_the_pdf_worker_as_it_starts(monkeypatch, database_url
 
     calls = []
     monkeypatch.setattr(plans, "warm_pdf_worker", lambda: calls.append("started"))
+    monkeypatch.setattr(plans, "stop_pdf_worker", lambda: calls.append("stopped"))
     monkeypatch.setenv("KARTLEGGING_PDF_WARMUP", setting)
     with TestClient(create_app(Settings())) as client:
         assert client.get("/login").status_code == 200
-    assert calls == (["started"] if started else [])
+    assert calls == (["started", "stopped"] if started else ["stopped"])  # stopped as the server stops, in any case
+
+
+# The server process, as uvicorn ends on SIGTERM (raising it again after its shutdown) or as a crash ends it: killed.
+KILLED_SERVER = """
+import os, signal
+from intake import plans
+plans.warm_pdf_worker()
+print(plans._pool.submit(os.getpid).result(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_pdf_worker_ends_when_its_server_process_is_killed():
+    repo = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen([sys.executable, "-c", KILLED_SERVER], cwd=repo, stdout=subprocess.PIPE, text=True)
+    worker = int(server.stdout.readline())
+    server.wait(timeout=60)
+    server.stdout.close()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if Path(f"/proc/{worker}").exists():
+        os.kill(worker, 9)
+        pytest.fail(f"the PDF worker {worker} outlived its server process")
