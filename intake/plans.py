@@ -531,8 +531,7 @@ def add_element(db: Session, user: User, plan: Plan, form: Mapping[str, str]) ->
 
 def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError]:
     errors = []
-    programme_end = (_end_date(plan.start_date, plan.duration_months) if plan.start_date and plan.duration_months
-                     else None)
+    programme_end = _programme_end(plan)
     for e in elements:
         if e.status == PROPOSED and not e.no_longer_proposed:
             errors.append(FieldError(element_field(e.id, "decision"),
@@ -565,8 +564,11 @@ def _element_snapshot(e: PlanElement) -> dict[str, Any]:
             "no_longer_proposed": e.no_longer_proposed, "position": e.position}
 
 
-def _end_date(start: dt.date, months: int) -> dt.date:
-    return derived_mod.add_months(start, months) - dt.timedelta(days=1)
+def _programme_end(plan: Plan) -> dt.date | None:
+    """The programme's last day: its start plus its duration, or None while either is missing."""
+    if plan.start_date is None or not plan.duration_months:
+        return None
+    return derived_mod.add_months(plan.start_date, plan.duration_months) - dt.timedelta(days=1)
 
 
 def document_to_json(doc: PlanDocument) -> dict[str, Any]:
@@ -602,8 +604,7 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
     programme = programme_for(case)
     org = db.get(Organisation, case.organisation_id)
     guidance = career_guidance(db, case.id)
-    start = plan.start_date
-    end = _end_date(start, plan.duration_months)
+    start, end = plan.start_date, _programme_end(plan)
     accepted = [e for e in elements if e.status == ACCEPTED]
     return PlanDocument(
         participant_name=answers.get("participant.name", ""),
