@@ -71,7 +71,7 @@ def load_session(db: Session, session_id: str, *, idle: dt.timedelta, absolute: 
         return None
     session, user = found
     now = utcnow()
-    if now - _aware(session.last_seen_at) > idle or now - _aware(session.created_at) > absolute:
+    if now > min(session_ends(session, idle=idle, absolute=absolute)):
         db.delete(session)
         db.commit()
         return None
@@ -79,16 +79,24 @@ def load_session(db: Session, session_id: str, *, idle: dt.timedelta, absolute: 
         return None
     # Touch at most once a minute: a write per request would make every read a write.
     if now - _aware(session.last_seen_at) > dt.timedelta(minutes=1):
-        session.last_seen_at = now
-        db.add(session)
-        db.commit()
+        touch_session(db, session)
     return user, session
+
+
+def session_ends(session: UserSession, *, idle: dt.timedelta,
+                 absolute: dt.timedelta) -> tuple[dt.datetime, dt.datetime]:
+    """When the session ends unless it is used again (the idle limit from its last use), and when it ends in any case
+    (the absolute limit from its start)."""
+    return _aware(session.last_seen_at) + idle, _aware(session.created_at) + absolute
+
+
+def seconds_until(moment: dt.datetime) -> int:
+    return max(0, int((moment - utcnow()).total_seconds()))
 
 
 def session_seconds_left(session: UserSession, *, idle: dt.timedelta, absolute: dt.timedelta) -> int:
     """Seconds until the session ends unless it is used again: the idle limit from its last use, capped by its age."""
-    end = min(_aware(session.last_seen_at) + idle, _aware(session.created_at) + absolute)
-    return max(0, int((end - utcnow()).total_seconds()))
+    return seconds_until(min(session_ends(session, idle=idle, absolute=absolute)))
 
 
 def touch_session(db: Session, session: UserSession) -> None:

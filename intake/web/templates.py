@@ -15,7 +15,7 @@ from .. import access, i18n
 from ..config import ROOT
 from ..domain.messages import N_
 from ..models import User
-from ..security import session_seconds_left
+from ..security import seconds_until, session_ends
 from .deps import session_limits
 from .forms import select_options
 
@@ -103,8 +103,9 @@ def _session_timer(session) -> dict[str, int]:
     """What the timeout warning (static/app.js) counts with: seconds left now, the idle limit a use starts again, and
     seconds until the absolute limit, which no use moves."""
     limits = session_limits()
-    return {"left": session_seconds_left(session, **limits), "idle": int(limits["idle"].total_seconds()),
-            "end": session_seconds_left(session, idle=limits["absolute"], absolute=limits["absolute"])}
+    idle_end, absolute_end = session_ends(session, **limits)
+    return {"left": seconds_until(min(idle_end, absolute_end)), "idle": int(limits["idle"].total_seconds()),
+            "end": seconds_until(absolute_end)}
 
 
 def render_page(request: Request, name: str, context: dict, status_code: int = 200):
