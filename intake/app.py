@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for lang in i18n.LANGUAGES:
         i18n.translations(lang)  # the catalogues are read (and a broken one fails) at start-up, not on a first page
     from .cases import programme_history
+    from .domain.rules import default_ruleset
     programme_history()
+    default_ruleset()  # so does a broken rule file, naming the file, the rule and the problem
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

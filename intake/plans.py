@@ -354,7 +354,7 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
                    base_max=limits["base_max"])))
         elif fixing and not limits:
             errors.append(FieldError("duration_months", N_("Grensene for varigheten kan ikke beregnes før "
-                                                           "utdanningen er kartlagt.")))
+                                                           "utdanningen og sluttmålet er kjent.")))
     elif fixing:
         errors.append(FieldError("duration_months", N_("Fyll ut varigheten i måneder.")))
     if fixing:

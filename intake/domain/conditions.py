@@ -386,8 +386,35 @@ def _check_literal(value: Any, spec: FieldSpec, where: str) -> None:
             raise ConditionError(f"{where}: '{value}' is not an ISO date") from None
     elif t == "repeat":
         raise ConditionError(f"{where}: a repeat group is compared only through some/count/sum")
+    elif t in ("country", "language"):
+        from .reference import countries, languages
+
+        known = countries("en") if t == "country" else languages("en")
+        if value not in known:
+            raise ConditionError(f"{where}: '{value}' is not a {t} code")
     elif not isinstance(value, str):
         raise ConditionError(f"{where}: compares a text answer with {value!r}")
+
+
+def table_columns(rows: Mapping[str, Mapping[str, str]]) -> list[str]:
+    return list(next(iter(rows.values()), {}))
+
+
+def check_lookup_key(name: str, spec: FieldSpec, table: str, rows: Mapping[str, Mapping[str, str]],
+                     where: str) -> None:
+    """The key's answers must be able to name a row: a choice with a code among the table's keys, or a country
+    for a table keyed by country."""
+    keys = set(rows)
+    if spec.type == "country":
+        from .reference import countries
+
+        if keys and not keys & set(countries("en")):
+            raise ConditionError(f"{where}: '{name}' is a country, but table '{table}' is not keyed by country codes")
+    elif spec.codes is not None:
+        if not keys & set(spec.codes):
+            raise ConditionError(f"{where}: no code of '{name}' is a key of table '{table}', so no row is ever found")
+    else:
+        raise ConditionError(f"{where}: '{name}' ({spec.type}) cannot name a row of table '{table}'")
 
 
 def compile_condition(
@@ -396,9 +423,10 @@ def compile_condition(
     where: str = "condition",
     *,
     item: Mapping[str, FieldSpec] | None = None,
-    tables: Mapping[str, Sequence[str]] | None = None,
+    tables: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None,
 ) -> Node:
-    """Compile and check a condition; raise ConditionError naming `where` and the problem."""
+    """Compile and check a condition; raise ConditionError naming `where` and the problem. `tables`: the reference
+    tables (name → key → row), so that a lookup is checked against their columns, keys and cell values."""
 
     def spec_of(name: Any, here: str) -> FieldSpec:
         if not isinstance(name, str):
@@ -469,20 +497,21 @@ def compile_condition(
         table = data["lookup"]
         if tables is None or table not in tables:
             raise ConditionError(f"{where}: unknown reference table '{table}'")
+        rows = tables[table]
         if "exists" in keys:
             if keys != {"lookup", "key", "exists"}:
                 raise ConditionError(f"{where}: 'lookup' with 'exists' takes exactly key and exists")
             if not isinstance(data["exists"], bool):
                 raise ConditionError(f"{where}: 'exists' must be true or false, not {data['exists']!r}")
-            spec_of(data["key"], where)
+            check_lookup_key(data["key"], spec_of(data["key"], where), table, rows, where)
             return Lookup(table, data["key"], None, "exists", data["exists"])
         ops = keys & set(COMPARISONS)
         if len(ops) != 1 or keys - ops != {"lookup", "key", "column"}:
             raise ConditionError(f"{where}: 'lookup' takes key, column and one comparison (or key and exists)")
         column = data["column"]
-        if column not in tables[table]:
+        if column not in table_columns(rows):
             raise ConditionError(f"{where}: table '{table}' has no column '{column}'")
-        spec_of(data["key"], where)
+        check_lookup_key(data["key"], spec_of(data["key"], where), table, rows, where)
         op = ops.pop()
         value = data[op]
         # Table cells are text: a number or yes/no here could never match.
@@ -491,6 +520,12 @@ def compile_condition(
             raise ConditionError(f"{where}: '{op}' needs a non-empty list")
         if op == "contains" or not all(isinstance(v, str) for v in values):
             raise ConditionError(f"{where}: a table cell is text; '{op}' {value!r} cannot compare with it")
+        if op not in ORDERING:
+            cells = sorted({row.get(column) or "" for row in rows.values()} - {""})
+            unknown = [v for v in values if v not in cells]
+            if unknown:
+                raise ConditionError(f"{where}: '{unknown[0]}' is not in column '{column}' of '{table}' "
+                                     f"(values: {', '.join(cells)})")
         return Lookup(table, data["key"], column, op, value)
 
     if "field" in keys:
@@ -504,6 +539,8 @@ def compile_condition(
         here = f"{where} ({name} {op})"
         if op in ORDERING and spec.type not in ("int", "number", "date") and not spec.ordered:
             raise ConditionError(f"{here}: '{op}' needs a number, a date or an ordered choice; '{name}' is {spec.type}")
+        if spec.type == "multi" and op != "contains":
+            raise ConditionError(f"{here}: a multi-choice answer is a list of codes; compare it with 'contains'")
         if op == "contains":
             if spec.type != "multi":
                 raise ConditionError(f"{here}: 'contains' needs a multi-choice question")
@@ -515,6 +552,12 @@ def compile_condition(
             ref_spec = spec_of(value["ref"], here)
             if ref_spec.type != spec.type and {ref_spec.type, spec.type} - {"int", "number"}:
                 raise ConditionError(f"{here}: compares {spec.type} with {ref_spec.type} '{value['ref']}'")
+            if spec.codes is not None and ref_spec.codes is not None and not set(spec.codes) & set(ref_spec.codes):
+                raise ConditionError(f"{here}: '{name}' and '{value['ref']}' have no code in common, so they are "
+                                     "never equal")
+            if op in ORDERING and spec.codes is not None and ref_spec.codes is not None and \
+                    spec.codes != ref_spec.codes:
+                raise ConditionError(f"{here}: '{name}' and '{value['ref']}' order different codes")
             return Compare(name, spec, op, Ref(value["ref"]), ref_spec)
         if op in ("in", "not_in"):
             if not isinstance(value, list) or not value:

@@ -20,6 +20,8 @@ CEFR_LEVELS = ("none", "A1", "A2", "B1", "B2", "C1")
 EDUCATION_LEVELS = ("primary", "lower_secondary", "upper_secondary_general", "upper_secondary_vocational",
                     "tertiary_vocational", "bachelor", "master", "doctorate")
 END_GOALS = ("work", "upper_secondary", "higher_education_qualification", "primary_education")
+# goals.end_goal_wish's codes: the participant's own wish, which is not always an end goal of § 13.
+END_GOAL_WISHES = ("work", "upper_secondary", "higher_education", "recognition", "primary_education", "undecided")
 RESIDENCE_BASES = ("refugee", "resettlement_refugee", "humanitarian", "family_reunification", "collective_protection",
                    "other")
 SKILLS = ("listening", "reading", "writing", "oral")
@@ -127,24 +129,22 @@ def _in_target_group(answers: Mapping, programme: Programme, age_at_permit: int 
     return None if None in results else True
 
 
-def _end_goal(answers: Mapping, has_upper_secondary: bool | None) -> str | None:
-    """The caseworker's proposed end goal; until there is one, the participant's wish read as an end goal."""
-    proposed = _code(answers.get("assessment.proposed_end_goal"), END_GOALS)
-    if proposed:
-        return proposed
-    wish = answers.get("goals.end_goal_wish")
-    if wish in ("work", "upper_secondary", "primary_education"):
-        return wish
-    if wish == "higher_education":
-        # Without upper secondary, the road to higher education goes through upper secondary first.
-        if has_upper_secondary is None:
-            return None
-        return "higher_education_qualification" if has_upper_secondary else "upper_secondary"
-    if wish == "recognition":
-        # Using one's own education in Norway is a road to work (the law's example: work after recognition of
-        # higher education); qualifying for further study is a different wish, `higher_education`.
-        return "work"
-    return None  # undecided, or not answered
+def _end_goal(answers: Mapping) -> str | None:
+    """"End goal" as recommendations.md defines it for the triggers: `assessment.proposed_end_goal` where answered,
+    otherwise `goals.end_goal_wish` as it is (a wish to use one's education, `recognition`, is not the end goal
+    `work`: the caseworker decides that by proposing an end goal)."""
+    return (_code(answers.get("assessment.proposed_end_goal"), END_GOALS)
+            or _code(answers.get("goals.end_goal_wish"), END_GOAL_WISHES))
+
+
+def _duration_end_goal(end_goal: str | None, allowed: tuple[str, ...] | None) -> str | None:
+    """The end goal the duration table is read with: the end goal where the participant may have it, the only end
+    goal they may have where there is one, else unknown (then limits that depend on it are unknown too)."""
+    if allowed is None:
+        return end_goal if end_goal in END_GOALS else None
+    if end_goal in allowed:
+        return end_goal
+    return allowed[0] if len(allowed) == 1 else None
 
 
 def _norwegian_goal(programme: Programme, has_upper_secondary: bool | None,
@@ -192,9 +192,10 @@ def derive(answers: dict, programme: Programme, today: dt.date) -> dict:
         has_primary = top is not None
         has_foreign_he = _foreign_higher_education(completed)
 
-    end_goal = _end_goal(answers, has_upper)
+    end_goal = _end_goal(answers)
     allowed = programme.allowed_end_goals(has_upper_secondary=has_upper, age=age_now)
-    limits = programme.duration_limits(has_upper_secondary=has_upper, age=age_now, end_goal=end_goal)
+    duration_end_goal = _duration_end_goal(end_goal, allowed)
+    limits = programme.duration_limits(has_upper_secondary=has_upper, age=age_now, end_goal=duration_end_goal)
     norwegian_goal = _norwegian_goal(programme, has_upper, has_primary)
 
     settled = _date(answers.get("participant.settlement_date"))
@@ -215,6 +216,7 @@ def derive(answers: dict, programme: Programme, today: dt.date) -> dict:
         "decision_deadline": deadline.isoformat() if deadline else None,
         "decision_overdue": None if deadline is None else today > deadline,
         "duration_limits": None if limits is None else limits.as_dict(),
+        "duration_end_goal": duration_end_goal,
         "norwegian_training_max_months": (None if has_upper is None else
                                           training.max_months_with_upper_secondary if has_upper
                                           else training.max_months),
@@ -263,7 +265,7 @@ def _who(derived: Mapping) -> str:
     if has_upper is True:
         return N_("for deltakere med videregående eller høyere utdanning")
     if has_upper is False:
-        if derived.get("end_goal") == "upper_secondary":
+        if derived.get("duration_end_goal") == "upper_secondary":
             return N_("for deltakere uten videregående opplæring som har fullført videregående opplæring som sluttmål")
         return N_("for deltakere uten videregående opplæring med et annet sluttmål enn fullført videregående opplæring")
     return N_("for denne deltakeren")

@@ -45,8 +45,8 @@ class Condition:
         if self.age_below is not None:
             results.append(None if age is None else age < self.age_below)
         if self.end_goal is not None:
-            # An undecided end goal is simply not one of the listed ones: the general limits apply until one is chosen.
-            results.append(end_goal in self.end_goal)
+            # An end goal not known yet leaves the rule undecided: its limits are not guessed.
+            results.append(None if end_goal is None else end_goal in self.end_goal)
         if False in results:
             return False
         return None if None in results else True

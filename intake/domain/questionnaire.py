@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -28,7 +28,9 @@ QUESTION_KEYS = {"id", "type", "required", "label", "help", "options", "max_leng
 # Derived values the rules and conditions may read (computed in derived.py, never asked).
 _EDU = ("primary", "lower_secondary", "upper_secondary_general", "upper_secondary_vocational", "tertiary_vocational",
         "bachelor", "master", "doctorate")
-_GOALS = ("work", "upper_secondary", "higher_education_qualification", "primary_education")
+# derived.end_goal: an end goal of § 13, or the participant's wish where none is proposed (recommendations.md).
+_GOALS = ("work", "upper_secondary", "higher_education_qualification", "primary_education", "higher_education",
+          "recognition", "undecided")
 DERIVED_SPECS: dict[str, FieldSpec] = {
     "derived.age_at_permit": FieldSpec("int"),
     "derived.in_target_group": FieldSpec("bool"),
@@ -132,6 +134,20 @@ class Questionnaire:
 
     def is_visible(self, q: Question, answers: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> bool:
         return q.show_if is None or q.show_if.holds(Context(answers, derived))
+
+    def visibility_inputs(self, names: Iterable[str]) -> set[str]:
+        """The answers that decide whether these questions are shown: their show-ifs' questions, and in turn what
+        decides whether those are shown. drop_hidden removes a hidden answer, so what is read from it depends on these."""
+        found: set[str] = set()
+        todo = list(names)
+        while todo:
+            question = self.by_id.get(todo.pop())
+            if question is None or question.show_if is None:
+                continue
+            for name in question.show_if.names() - found:
+                found.add(name)
+                todo.append(name)
+        return found
 
     def drop_hidden(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Remove answers to questions that their show-if hides; repeats until stable, since hiding can chain."""

@@ -18,10 +18,10 @@ import yaml
 
 from . import programme as programme_mod
 from .conditions import (MISSING, All, Aggregate, Any_, Compare, ConditionError, Context, Fact, FieldSpec, Lookup, Node,
-                         Not, Ref, Some, compile_condition)
+                         Not, Ref, Some, check_lookup_key, compile_condition)
 from .derived import derive
 from .questionnaire import LANGS, RULES_DIR, Question, Questionnaire, default_questionnaire
-from .reference import countries, languages, table_columns, tables
+from .reference import REFERENCE_DIR, countries, languages, table_columns, tables
 
 DEFAULT_PATH = RULES_DIR / "recommendations.yaml"
 
@@ -33,6 +33,7 @@ DERIVED_INPUTS = frozenset({
     "norwegian.listening", "norwegian.reading", "norwegian.writing", "norwegian.oral",
 })
 
+EVIDENCE_KEYS = {"label", "codes_from", "shown_as_first_of", "explained_by"}
 TOP_KEYS = {"version", "source", "catalogue", "evidence_labels", "rules"}
 RULE_KEYS = {"code", "title", "explanation", "responsible", "responsible_from", "source", "when", "sensitive", "due"}
 REQUIRED_RULE_KEYS = ("code", "title", "explanation", "source", "when")
@@ -90,7 +91,8 @@ class Proposal:
 
     def as_api(self, lang: str = "nb") -> dict[str, Any]:
         return {"code": self.code, "title": self.title[lang], "explanation": self.explanation[lang],
-                "responsible": self.responsible[lang], "because": self.because, "source": self.source}
+                "responsible": self.responsible[lang], "because": self.because, "source": self.source,
+                "due": self.due}
 
 
 @dataclass
@@ -106,6 +108,12 @@ class RuleSet:
     def rule(self, code: str) -> Rule:
         return next(r for r in self.rules if r.code == code)
 
+    def inputs(self, rule: Rule) -> set[str]:
+        """Answers the rule's result may depend on as the app evaluates it (hidden answers dropped first): what it
+        reads, and what decides whether those questions are shown."""
+        direct = rule.inputs()
+        return direct | self.questionnaire.visibility_inputs(direct)
+
     def evaluate(self, answers: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[Proposal]:
         """The proposals whose rule holds, in the file's order."""
         ctx = Context(answers, derived or {}, self.tables)
@@ -114,10 +122,13 @@ class RuleSet:
             if not rule.when.holds(ctx):
                 continue
             due = ctx.get(rule.due) if rule.due else None
+            responsible = self._responsible(rule, ctx)
             proposals.append(Proposal(
-                code=rule.code, title=rule.title, explanation=rule.explanation,
-                responsible=self._responsible(rule, ctx), because=self._because(rule.when.evidence(ctx)),
-                source=rule.source, sensitive=rule.sensitive, due=None if due is MISSING else due,
+                code=rule.code, title=rule.title, explanation=rule.explanation, responsible=responsible,
+                because=self._because(self._explained(rule.when.evidence(ctx), ctx)),
+                # "{responsible}" in a source names the actor found for this case (e.g. the profession's authority).
+                source=rule.source.replace("{responsible}", responsible["nb"]), sensitive=rule.sensitive,
+                due=None if due is MISSING else due,
             ))
         return proposals
 
@@ -132,6 +143,19 @@ class RuleSet:
         return rule.responsible or {lang: "" for lang in LANGS}
 
     # --- "because": the answers behind a proposal, with Norwegian labels -------------------------------------------
+
+    def _explained(self, facts: list[Fact], ctx: Context) -> list[Fact]:
+        """A derived value as the answers behind it (evidence_labels' `shown_as_first_of` and `explained_by`): the
+        caseworker sees what was answered, not only what the app worked out from it."""
+        out: list[Fact] = []
+        for fact in facts:
+            entry = self.evidence_labels.get(fact.field) or {}
+            instead = next((name for name in entry.get("shown_as_first_of") or () if ctx.get(name) is not MISSING),
+                           None)
+            out.append(Fact(instead, ctx.get(instead)) if instead else fact)
+            out.extend(Fact(name, ctx.get(name)) for name in entry.get("explained_by") or ()
+                       if ctx.get(name) is not MISSING)
+        return out
 
     def _because(self, facts: list[Fact]) -> list[dict[str, Any]]:
         seen: set = set()
@@ -290,6 +314,7 @@ class _Loader:
         self.path = path
         self.q = questionnaire
         self.tables = table_columns()
+        self.rows = tables()
 
     def fail(self, problem: str, rule: str | None = None):
         where = f"{self.path}: rule '{rule}'" if rule else str(self.path)
@@ -309,8 +334,9 @@ class _Loader:
         out = {}
         for name, entry in raw.items():
             where = f"evidence_labels '{name}'"
-            if not isinstance(entry, Mapping) or "label" not in entry or set(entry) - {"label", "codes_from"}:
-                self.fail(f"{where}: needs 'label' and optionally 'codes_from', nothing else")
+            if not isinstance(entry, Mapping) or "label" not in entry or set(entry) - EVIDENCE_KEYS:
+                self.fail(f"{where}: needs 'label' and optionally {', '.join(sorted(EVIDENCE_KEYS - {'label'}))}, "
+                          "nothing else")
             if str(name).startswith("derived."):
                 if self.q.field_spec(name) is None:
                     self.fail(f"{where}: unknown derived value")
@@ -323,7 +349,17 @@ class _Loader:
                 question = _question_at(self.q, codes_from) if isinstance(codes_from, str) else None
                 if question is None or not question.options:
                     self.fail(f"{where}: codes_from '{codes_from}' is not a choice question")
-            out[name] = {"label": self.labels(entry["label"], where + " label", None), "codes_from": codes_from}
+            shown: dict[str, tuple[str, ...]] = {}
+            for key in ("shown_as_first_of", "explained_by"):
+                names = entry.get(key)
+                if names is None:
+                    continue
+                if not isinstance(names, list) or not names or not all(
+                        isinstance(n, str) and n in self.q.by_id for n in names):
+                    self.fail(f"{where}: '{key}' must be a non-empty list of question ids, not {names!r}")
+                shown[key] = tuple(names)
+            out[name] = {"label": self.labels(entry["label"], where + " label", None), "codes_from": codes_from,
+                         **shown}
         return out
 
     def rule(self, raw: Any, index: int, catalogue: tuple[str, ...], labels: Mapping) -> Rule:
@@ -357,7 +393,7 @@ class _Loader:
             if spec is None or spec.type != "date":
                 self.fail(f"'due' must name a date question or derived date, not {due!r}", name)
         try:
-            when = compile_condition(raw["when"], self.q, "when", tables=self.tables)
+            when = compile_condition(raw["when"], self.q, "when", tables=self.rows)
         except ConditionError as exc:
             self.fail(str(exc), name)
         unlabelled = sorted(n for n in _evidence_names(when) | ({due} if due else set()) if n not in labels)
@@ -378,6 +414,10 @@ class _Loader:
         spec = self.q.field_spec(key) if isinstance(key, str) else None
         if spec is None:
             self.fail(f"responsible_from: unknown question '{key}'", rule)
+        try:
+            check_lookup_key(key, spec, table, self.rows[table], "responsible_from")
+        except ConditionError as exc:
+            self.fail(str(exc), rule)
         return ResponsibleFrom(table, key, column)
 
 
@@ -426,9 +466,13 @@ def load_rules(questionnaire: Questionnaire, path: Path | str | None = None,
     if missing:
         loader.fail(f"no rule for catalogue code{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
 
+    # The version covers everything a proposal follows from: the rules, the programme, the questionnaire and the
+    # reference tables the rules look up (a country added to the recognition scheme changes proposals).
     digest = hashlib.sha256()
     for part in (text, b"\0", programme_text, b"\0", questionnaire.version.encode()):
         digest.update(part)
+    for csv_path in sorted(REFERENCE_DIR.glob("*.csv")):
+        digest.update(b"\0" + csv_path.name.encode() + b"\0" + csv_path.read_bytes())
     return RuleSet(rules, digest.hexdigest()[:12], data["source"].strip(), questionnaire, labels, tables(),
                    tuple(catalogue))
 

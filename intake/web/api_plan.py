@@ -51,6 +51,8 @@ class RecommendationOut(Out):
     responsible: str
     because: list[BecauseOut]
     source: str
+    due: dt.date | None = Field(None, description="The date the element is due by, where the rule sets one (career "
+                                                  "guidance: before the programme decision's deadline).")
 
 
 class NorwegianGoalOut(Out):

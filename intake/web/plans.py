@@ -88,6 +88,7 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
         "end_goal_choices": [(g, END_GOAL_NAMES[i18n.current()][g].capitalize()) for g in END_GOALS
                              if allowed is None or g in allowed or g == plan.end_goal],
         "allowed_end_goals": allowed, "language_choices": language_choices(),
+        "social_studies_hours_by_law": plans.programme_for(case).social_studies.hours,
         "stale": plans.proposals_stale(case, plan), "guidance": plans.career_guidance(db, case.id),
         "status_labels": plans.STATUS_LABELS, "element_field": plans.element_field,
         "progress_labels": plans.PROGRESS_LABELS,

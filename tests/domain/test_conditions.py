@@ -10,6 +10,9 @@ SCHEMA = SimpleSchema({
     "a.count": FieldSpec("int"),
     "a.flag": FieldSpec("bool"),
     "a.job": FieldSpec("choice", ("nurse", "electrician", "none")),
+    "a.wish": FieldSpec("choice", ("work", "study")),
+    "a.needs": FieldSpec("multi", ("transport", "childcare")),
+    "a.home": FieldSpec("country"),
     "a.rows": FieldSpec("repeat", item_fields={
         "country": FieldSpec("country"),
         "years": FieldSpec("number"),
@@ -21,11 +24,10 @@ TABLES = {
                     "electrician": {"code": "electrician", "requirement": "", "authority": "DSB"}},
     "scheme": {"PL": {"country": "PL", "name": "Poland"}, "DE": {"country": "DE", "name": "Germany"}},
 }
-COLUMNS = {name: list(next(iter(rows.values()))) for name, rows in TABLES.items()}
 
 
 def compiled(data):
-    return compile_condition(data, SCHEMA, "test", tables=COLUMNS)
+    return compile_condition(data, SCHEMA, "test", tables=TABLES)
 
 
 def holds(data, answers):
@@ -43,7 +45,7 @@ def test_lookup_compares_the_cell_for_the_answers_code():
 
 
 def test_lookup_in_list_and_evidence_names_the_cell():
-    rule = {"lookup": "professions", "key": "a.job", "column": "authority", "in": ["DSB", "Politiet"]}
+    rule = {"lookup": "professions", "key": "a.job", "column": "authority", "in": ["DSB", "Helsedirektoratet"]}
     node = compiled(rule)
     ctx = Context({"a.job": "electrician"}, {}, TABLES)
     assert node.holds(ctx)
@@ -70,14 +72,14 @@ def test_lookup_refuses_unknown_table_column_and_key():
 # --- lookup: is the code a row of the table ----------------------------------------------------------------------
 
 def test_lookup_exists_true_and_false():
-    in_scheme = {"lookup": "scheme", "key": "a.job", "exists": True}
-    outside = {"lookup": "scheme", "key": "a.job", "exists": False}
+    in_table = {"lookup": "professions", "key": "a.job", "exists": True}
+    outside = {"lookup": "professions", "key": "a.job", "exists": False}
     schema_rows = {"some": "a.rows", "where": {"lookup": "scheme", "key": "item.country", "exists": True}}
     assert holds(schema_rows, {"a.rows": [{"country": "SY"}, {"country": "PL"}]})
     assert not holds(schema_rows, {"a.rows": [{"country": "SY"}]})
     # a top-level key works the same
-    assert not holds(in_scheme, {"a.job": "nurse"})
-    assert holds(outside, {"a.job": "nurse"})
+    assert holds(in_table, {"a.job": "nurse"}) and not holds(in_table, {"a.job": "none"})
+    assert holds(outside, {"a.job": "none"}) and not holds(outside, {"a.job": "nurse"})
 
 
 def test_lookup_exists_false_is_false_when_unanswered():
@@ -86,7 +88,26 @@ def test_lookup_exists_false_is_false_when_unanswered():
     assert holds(outside, {"a.rows": [{"country": "AF"}]})
     assert not holds(outside, {"a.rows": [{"years": 3}]})
     assert not holds(outside, {"a.rows": [{"country": ""}]})
-    assert not holds({"lookup": "scheme", "key": "a.job", "exists": False}, {})
+    assert not holds({"lookup": "professions", "key": "a.job", "exists": False}, {})
+
+
+@pytest.mark.parametrize("rule, problem", [
+    # a key whose answers can never name a row of the table
+    ({"lookup": "scheme", "key": "a.job", "exists": True}, "no code of 'a.job' is a key of table 'scheme'"),
+    ({"lookup": "professions", "key": "a.count", "column": "authority", "eq": "DSB"},
+     "'a.count' (int) cannot name a row of table 'professions'"),
+    ({"some": "a.rows", "where": {"lookup": "professions", "key": "item.country", "exists": True}},
+     "'item.country' is a country, but table 'professions' is not keyed by country codes"),
+    # a cell value the column never holds (a typo would make the rule never fire)
+    ({"lookup": "professions", "key": "a.job", "column": "requirement", "eq": "B3"},
+     "'B3' is not in column 'requirement' of 'professions' (values: B2)"),
+    ({"lookup": "professions", "key": "a.job", "column": "authority", "in": ["DSB", "Politiet"]},
+     "'Politiet' is not in column 'authority'"),
+])
+def test_lookup_refuses_what_can_never_match(rule, problem):
+    with pytest.raises(ConditionError) as info:
+        compiled(rule)
+    assert problem in str(info.value)
 
 
 def test_lookup_exists_evidence_is_the_key_and_names_are_outside_the_item():
@@ -122,6 +143,11 @@ def test_ordered_comparison_with_a_derived_ref():
     assert node.names() == {"a.level", "derived.goal"}
 
 
+def test_multi_choice_contains_and_country_codes():
+    assert holds({"field": "a.needs", "contains": "childcare"}, {"a.needs": ["transport", "childcare"]})
+    assert holds({"field": "a.home", "ne": "NO"}, {"a.home": "SY"})
+
+
 def test_missing_values_make_comparisons_false_but_not_negations():
     assert not holds({"field": "a.flag", "eq": False}, {})
     assert not holds({"field": "a.job", "ne": "none"}, {})
@@ -151,6 +177,10 @@ def test_not_evidence_is_the_answers_it_looked_at():
     ({"field": "a.count", "lt": {"ref": "a.level"}}, "compares int with cefr"),
     ({"some": "a.rows", "where": {"field": "item.colour", "eq": "x"}}, "has no field 'colour'"),
     ({"whatever": 1}, "unknown condition form"),
+    ({"field": "a.needs", "eq": "childcare"}, "compare it with 'contains'"),
+    ({"field": "a.home", "eq": "XX"}, "'XX' is not a country code"),
+    ({"field": "a.home", "in": ["SY", "Syria"]}, "'Syria' is not a country code"),
+    ({"field": "a.job", "eq": {"ref": "a.wish"}}, "have no code in common"),
 ])
 def test_compile_mistakes_are_named(data, message):
     with pytest.raises(ConditionError, match=message):

@@ -52,6 +52,7 @@ def test_amal():
         "decision_deadline": "2026-12-15",
         "decision_overdue": False,
         "duration_limits": {"base_min": 3, "base_max": 6, "extension": 6, "max": 12},
+        "duration_end_goal": "work",
         "norwegian_training_max_months": 18,
         "hours_per_week": 37.5,
     }
@@ -151,19 +152,14 @@ def test_malformed_education_gives_none():
 # --- end goal -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wish, persona, expected", [
-    ("work", YONAS, "work"),
-    ("upper_secondary", AMAL, "upper_secondary"),
-    ("primary_education", AHMAD, "primary_education"),
-    ("higher_education", AMAL, "higher_education_qualification"),
-    ("higher_education", AHMAD, "upper_secondary"),  # the road to higher education goes through upper secondary
-    ("recognition", AMAL, "work"),
-    ("recognition", AHMAD, "work"),
-    ("undecided", AMAL, None),
-])
-def test_end_goal_from_the_wish_until_one_is_proposed(wish, persona, expected):
-    answers = changed(persona, goals__end_goal_wish=wish, assessment__proposed_end_goal=None)
-    assert d(answers)["end_goal"] == expected
+@pytest.mark.parametrize("wish", ["work", "upper_secondary", "primary_education", "higher_education", "recognition",
+                                  "undecided"])
+def test_end_goal_is_the_wish_as_it_is_until_one_is_proposed(wish):
+    # recommendations.md: "End goal" means assessment.proposed_end_goal where answered, otherwise goals.end_goal_wish.
+    # A wish to use one's education (`recognition`) is not the end goal `work` until the caseworker proposes it.
+    for persona in (AMAL, AHMAD):
+        answers = changed(persona, goals__end_goal_wish=wish, assessment__proposed_end_goal=None)
+        assert d(answers)["end_goal"] == wish
 
 
 def test_the_proposed_end_goal_wins_over_the_wish():
@@ -171,10 +167,29 @@ def test_the_proposed_end_goal_wins_over_the_wish():
 
 
 def test_the_duration_limits_follow_the_end_goal():
-    wish_work = changed(YONAS, goals__end_goal_wish="work", assessment__proposed_end_goal=None)
-    assert d(wish_work)["duration_limits"]["max"] == 36
-    undecided = changed(YONAS, goals__end_goal_wish="undecided", assessment__proposed_end_goal=None)
-    assert d(undecided)["duration_limits"]["max"] == 36
+    # Ahmad (29, no upper secondary) may have several end goals: the limits follow the one proposed or wished for,
+    # and are not guessed while it is undecided.
+    upper = changed(AHMAD, goals__end_goal_wish="upper_secondary", assessment__proposed_end_goal=None)
+    assert d(upper)["duration_limits"]["max"] == 48 and d(upper)["duration_end_goal"] == "upper_secondary"
+    work = changed(AHMAD, goals__end_goal_wish="upper_secondary", assessment__proposed_end_goal="work")
+    assert d(work)["duration_limits"]["max"] == 36
+    for wish in ("undecided", "higher_education", "recognition"):
+        unknown = changed(AHMAD, goals__end_goal_wish=wish, assessment__proposed_end_goal=None)
+        assert d(unknown)["duration_limits"] is None and d(unknown)["duration_end_goal"] is None, wish
+
+
+def test_the_duration_limits_of_the_only_end_goal_allowed():
+    # Yonas (21, no upper secondary) may only have upper secondary as his end goal (§ 13's main rule), so its limits
+    # apply whatever he wishes, also before an end goal is proposed.
+    for wish in ("work", "undecided", "recognition"):
+        answers = changed(YONAS, goals__end_goal_wish=wish, assessment__proposed_end_goal=None)
+        assert d(answers)["duration_limits"] == {"base_min": 3, "base_max": 36, "extension": 12, "max": 48}, wish
+        assert d(answers)["duration_end_goal"] == "upper_secondary"
+
+
+def test_the_duration_limits_with_upper_secondary_do_not_wait_for_the_end_goal():
+    answers = changed(AMAL, goals__end_goal_wish="undecided", assessment__proposed_end_goal=None)
+    assert d(answers)["duration_limits"]["max"] == 12
 
 
 def test_allowed_end_goals_read_age_on_the_day_of_assessment():

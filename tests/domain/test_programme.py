@@ -57,7 +57,9 @@ def test_end_goal_and_duration_tables():
     assert p.allowed_end_goals(has_upper_secondary=False, age=None) is None
     assert p.allowed_end_goals(has_upper_secondary=None, age=30) is None
     assert p.duration_limits(has_upper_secondary=False, age=30, end_goal="upper_secondary").max == 48
-    assert p.duration_limits(has_upper_secondary=False, age=30, end_goal=None).max == 36
+    assert p.duration_limits(has_upper_secondary=False, age=30, end_goal="work").max == 36
+    assert p.duration_limits(has_upper_secondary=False, age=30, end_goal=None) is None  # depends on the end goal
+    assert p.duration_limits(has_upper_secondary=True, age=30, end_goal=None).max == 12
     assert p.duration_limits(has_upper_secondary=True, age=30, end_goal="upper_secondary").max == 12
     assert p.duration_limits(has_upper_secondary=None, age=30, end_goal="work") is None
 

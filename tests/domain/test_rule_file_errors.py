@@ -85,6 +85,21 @@ def test_the_real_file_loads(tmp_path, raw):
                                             "column": "authority"}}, "unknown reference table 'professions'"),
     ("AUTHORISATION", {"responsible_from": {"table": "regulated_professions", "key": "recognition.profession",
                                             "column": "authority"}}, "unknown question 'recognition.profession'"),
+    # mistakes that would load and then never match
+    ("AUTHORISATION", {"responsible_from": {"table": "regulated_professions", "key": "digital.skill_level",
+                                            "column": "authority"}},
+     "no code of 'digital.skill_level' is a key of table 'regulated_professions'"),
+    ("NOR-B2", {"when": {"lookup": "regulated_professions", "key": "recognition.regulated_profession",
+                         "column": "norwegian_requirement", "eq": "B3"}},
+     "'B3' is not in column 'norwegian_requirement' of 'regulated_professions'"),
+    ("HE-RECOGNITION", {"when": {"some": "background.education", "where": {"field": "item.country", "ne": "XX"}}},
+     "'XX' is not a country code"),
+    ("VOC-RECOGNITION", {"when": {"some": "background.education", "where": {
+        "lookup": "regulated_professions", "key": "item.country", "exists": True}}},
+     "is a country, but table 'regulated_professions' is not keyed by country codes"),
+    ("WORK-PRACTICE", {"when": {"field": "derived.end_goal", "eq": {"ref": "digital.skill_level"}}},
+     "have no code in common"),
+    ("DIGITAL-SKILLS", {"when": {"field": "digital.devices", "eq": "smartphone"}}, "compare it with 'contains'"),
 ])
 def test_a_mistake_in_a_rule_is_named(tmp_path, raw, code, changes, problem):
     refused(tmp_path, rule_changed(raw, code, **changes), f"rule '{code}'", problem)
@@ -124,6 +139,10 @@ def test_a_derived_value_without_a_label_is_refused(tmp_path, raw):
                           "codes_from": "goals.long_term"}, "is not a choice question"),
     ("derived.end_goal", {"label": {"nb": "Sluttmål"}}, "needs non-empty text in exactly nb, nn, en"),
     ("derived.end_goal", {"label": {"nb": "a", "nn": "a", "en": "a"}, "colour": "red"}, "nothing else"),
+    ("derived.end_goal", {"label": {"nb": "a", "nn": "a", "en": "a"}, "shown_as_first_of": ["goals.end_goal_wsh"]},
+     "'shown_as_first_of' must be a non-empty list of question ids"),
+    ("derived.in_target_group", {"label": {"nb": "a", "nn": "a", "en": "a"}, "explained_by": "participant.birth_date"},
+     "'explained_by' must be a non-empty list of question ids"),
 ])
 def test_a_mistake_in_evidence_labels_is_named(tmp_path, raw, name, entry, problem):
     data = copy.deepcopy(raw)
@@ -146,6 +165,36 @@ def test_a_mistake_at_the_top_is_named(tmp_path, raw, change, problem):
         else:
             data[key] = value
     refused(tmp_path, data, problem)
+
+
+def test_the_version_follows_the_reference_tables(tmp_path, raw, monkeypatch):
+    # A country added to the recognition scheme changes proposals, so it changes the version kept with each plan.
+    import shutil
+
+    from intake.domain import reference, rules as rules_mod
+
+    path = write(tmp_path, raw)
+    before = load_rules(default_questionnaire(), path).version
+    copy_dir = tmp_path / "reference"
+    shutil.copytree(reference.REFERENCE_DIR, copy_dir)
+    with (copy_dir / "vocational_recognition_countries.csv").open("a", encoding="utf-8") as f:
+        f.write("UA,Ukraine\n")
+    monkeypatch.setattr(rules_mod, "REFERENCE_DIR", copy_dir)
+    assert load_rules(default_questionnaire(), path).version != before
+
+
+def test_a_broken_rule_file_stops_the_app_from_starting(tmp_path, raw, monkeypatch):
+    from intake.app import create_app
+    from intake.domain import rules as rules_mod
+
+    path = write(tmp_path, rule_changed(raw, "NOR-TEST", when={"field": "norwegian.orall", "ge": "A2"}))
+    monkeypatch.setattr(rules_mod, "DEFAULT_PATH", path)
+    rules_mod.default_ruleset.cache_clear()
+    try:
+        with pytest.raises(RuleError, match=r"rule 'NOR-TEST'.*norwegian\.orall"):
+            create_app()
+    finally:
+        rules_mod.default_ruleset.cache_clear()
 
 
 def test_invalid_yaml_and_a_missing_file(tmp_path):

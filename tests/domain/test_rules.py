@@ -180,7 +180,9 @@ BRANCHES = [
     ("PRIOR-LEARNING", with_(AHMAD, background__education=[edu("tertiary_vocational", "AF", completed=False)]), True),
     ("PRIOR-LEARNING", with_(AHMAD, background__education=[edu("upper_secondary_vocational", "PL", completed=False)]),
      False),
-    ("PRIOR-LEARNING", with_(AHMAD, background__education=None), True),
+    ("PRIOR-LEARNING", with_(AHMAD, background__education=None), True),  # years of schooling answered: no education
+    # nothing said about education yet: the rule's inputs are missing, so it does not fire
+    ("PRIOR-LEARNING", with_(AHMAD, background__education=None, background__years_of_schooling=None), False),
     # third branch: the participant asks for it
     ("PRIOR-LEARNING", with_(YONAS, recognition__prior_learning_assessment_wanted=True), True),
     # AUTHORISATION: answered and not none
@@ -192,10 +194,19 @@ BRANCHES = [
                      norwegian__oral="B1"), True),
     # UPPER-SECONDARY: 25 or older only with end goal upper secondary
     ("UPPER-SECONDARY", AHMAD, False),
+    # "age at permit under 25": Ahmad's permit is dated 2026-04-10
+    ("UPPER-SECONDARY", with_(AHMAD, participant__birth_date="2001-04-11"), True),  # 24 on the permit's day
+    ("UPPER-SECONDARY", with_(AHMAD, participant__birth_date="2001-04-10"), False),  # 25 that day
     ("UPPER-SECONDARY", with_(AHMAD, assessment__proposed_end_goal="upper_secondary"), True),
     # end goal from the wish when no end goal is proposed
     ("UPPER-SECONDARY", with_(AHMAD, assessment__proposed_end_goal=None, goals__end_goal_wish="upper_secondary"), True),
-    ("WORK-PRACTICE", with_(AMAL, assessment__proposed_end_goal=None), True),  # wish `recognition` reads as work
+    # a wish to use one's education is not the end goal `work` (recommendations.md: the wish as it is)
+    ("WORK-PRACTICE", with_(AMAL, assessment__proposed_end_goal=None), False),
+    ("JOB-SEEKING", with_(AMAL, assessment__proposed_end_goal=None), False),
+    ("DRIVING-LICENCE", with_(AMAL, assessment__proposed_end_goal=None, background__driving_licence="none"), False),
+    ("DRIVING-LICENCE", with_(AMAL, background__driving_licence="none"), True),
+    ("UPPER-SECONDARY", with_(AHMAD, assessment__proposed_end_goal=None, goals__end_goal_wish="higher_education"),
+     False),
     ("WORK-PRACTICE", with_(YONAS, assessment__proposed_end_goal=None, goals__end_goal_wish="work"), True),
     ("WORK-PRACTICE", with_(AHMAD, goals__end_goal_wish="upper_secondary"), True),  # the proposal wins over the wish
     # LITERACY: literacy none or basic, or no Latin alphabet
@@ -247,8 +258,32 @@ def test_derived_values_have_norwegian_labels(result):
     assert because["derived.norwegian_goal.listening"]["question_label"] == "Norskmål lytting"
     assert because["derived.norwegian_goal.oral"]["value"] == "B2"
     assert because["norwegian.writing"]["value"] == "A1"
-    assert entries(result, AHMAD, "WORK-PRACTICE")["derived.end_goal"]["label"] == "Arbeid"
     assert entries(result, AMAL, "LIFE-SKILLS")["derived.in_target_group"]["label"] == "Ja"
+
+
+def test_the_end_goal_is_shown_as_the_answer_it_comes_from(result):
+    # "End goal" is the proposed end goal where answered, else the participant's wish: "because" names which.
+    proposed = entries(result, AHMAD, "WORK-PRACTICE")
+    assert "derived.end_goal" not in proposed
+    assert proposed["assessment.proposed_end_goal"]["label"] == "Arbeid"
+    wished = entries(result, with_(AHMAD, assessment__proposed_end_goal=None), "WORK-PRACTICE")
+    assert "assessment.proposed_end_goal" not in wished
+    assert wished["goals.end_goal_wish"]["value"] == "work"
+
+
+def test_the_target_group_is_explained_by_the_answers_behind_it(result):
+    because = entries(result, AMAL, "LIFE-SKILLS")
+    assert because["participant.residence_basis"]["label"] == "Flyktning (asyl)"
+    assert because["participant.birth_date"]["label"] == "14.03.1992"
+    assert because["participant.permit_date"]["label"] == "02.06.2026"
+    assert because["participant.settlement_date"]["label"] == "15.09.2026"
+    assert list(because)[0] == "derived.in_target_group"  # the conclusion first, then what it rests on
+
+
+def test_the_authorisation_source_names_the_authority(result):
+    assert "DSB" in proposal(result, AHMAD, "AUTHORISATION")["source"]
+    assert "Helsedirektoratet" in proposal(result, AMAL, "AUTHORISATION")["source"]
+    assert "{responsible}" not in proposal(result, AMAL, "AUTHORISATION")["source"]
 
 
 def test_nor_b2_names_the_professions_requirement(result):
@@ -281,7 +316,7 @@ def test_api_shape(result):
     assert out["ruleset"] == default_ruleset().version
     assert set(out["derived"]) == set(derive(AMAL, load_programme().on(MAPPING_DATE), MAPPING_DATE))
     for r in out["recommendations"]:
-        assert set(r) == {"code", "title", "explanation", "responsible", "because", "source"}
+        assert set(r) == {"code", "title", "explanation", "responsible", "because", "source", "due"}
         assert all(isinstance(r[k], str) and r[k] for k in ("code", "title", "explanation", "responsible", "source"))
     json.dumps(out)  # JSON-ready as it stands
     assert proposal(result, AMAL, "SOCIAL-STUDIES")["title"] == "Samfunnskunnskap, 75 timer"

@@ -97,6 +97,37 @@ def test_an_answer_a_rule_does_not_read_never_changes_its_result(answers, today,
             assert before.get(rule.code) == after.get(rule.code), (rule.code, key)
 
 
+def results_as_the_app_evaluates(answers, today):
+    out = evaluate(answers, questionnaire=QUESTIONNAIRE, rules=RULES, programme_history=HISTORY, today=today)
+    return {r["code"]: r for r in out["recommendations"]}
+
+
+@SETTINGS
+@given(answers=answers_st, today=days, data=st.data())
+def test_the_same_holds_as_the_app_evaluates_with_hidden_answers_dropped(answers, today, data):
+    """evaluate() drops the answers a show-if hides first (as saving does), so a rule also depends on the answers that
+    decide whether the questions it reads are shown (RuleSet.inputs): e.g. CHILDCARE reads life.childcare_needed,
+    which is asked only when there are children under 6."""
+    if not answers:
+        return
+    key = data.draw(st.sampled_from(sorted(answers)), label="answer changed")
+    other = dict(answers)
+    if data.draw(st.booleans(), label="replace rather than remove"):
+        other[key] = data.draw(VALUES[key], label="new value")
+    else:
+        del other[key]
+    before, after = results_as_the_app_evaluates(answers, today), results_as_the_app_evaluates(other, today)
+    for rule in RULES.rules:
+        if key not in RULES.inputs(rule):
+            assert before.get(rule.code) == after.get(rule.code), (rule.code, key)
+
+
+def test_a_rule_depends_on_what_shows_its_questions():
+    childcare = RULES.rule("CHILDCARE")
+    assert childcare.inputs() == {"life.childcare_needed"}
+    assert "life.children_under_6" in RULES.inputs(childcare)
+
+
 @SETTINGS
 @given(answers=answers_st, today=days, data=st.data())
 def test_derive_reads_only_the_listed_inputs(answers, today, data):

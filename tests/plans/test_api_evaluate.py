@@ -68,6 +68,13 @@ def test_authorisation_names_the_authority_and_why(api):
         authorisation["because"][0].items()
 
 
+def test_career_guidance_is_due_before_the_programme_decision(api):
+    body = api.post("/api/v1/evaluate", json={"answers": PERSONAS["amal"]}).json()
+    guidance = next(p for p in body["recommendations"] if p["code"] == "CAREER-GUIDANCE")
+    assert guidance["due"] == body["derived"]["decision_deadline"] == "2026-12-15"
+    assert next(p for p in body["recommendations"] if p["code"] == "CHILDCARE")["due"] is None
+
+
 def test_partial_answers_give_what_can_be_known_and_null_for_the_rest(api):
     r = api.post("/api/v1/evaluate", json={"answers": {"life.children_under_18": 2}})
     assert r.status_code == 200, r.text
