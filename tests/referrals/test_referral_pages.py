@@ -162,6 +162,15 @@ def test_sending_without_consent_shows_the_error_and_keeps_what_was_typed(world,
     assert "Fortsett på utkastet" in Page(caseworker.get(f"/cases/{case.id}")).text("#karriereveiledning")
 
 
+def test_enter_in_a_field_saves_the_draft_and_never_sends(world, make_case, logged_in):
+    # A browser submits a form on Enter by "clicking" its first submit button (HTML's implicit submission).
+    caseworker = logged_in(world.caseworker)
+    page = Page(caseworker.get(f"/cases/{make_case(world.caseworker).id}/referrals/new"))
+    first = page.all("form[action$='/referrals'] button[type=submit]")[0]
+    assert (first.get("name"), first.get("value")) == ("_action", "save")
+    assert first.get("tabindex") == "-1" and first.get("aria-hidden") == "true"
+
+
 def test_consent_form_errors_are_shown_at_the_fields(world, make_case, logged_in):
     case = make_case(world.caseworker)
     caseworker = logged_in(world.caseworker)
