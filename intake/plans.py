@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from . import audit
 from .cases import derived_values, programme_for
 from .domain import derived as derived_mod
+from .domain import identifiers
 from .domain.answers import FieldError
 from .domain.messages import N_, Message
 from .domain.questionnaire import default_questionnaire
@@ -609,7 +610,7 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
     return PlanDocument(
         participant_name=answers.get("participant.name", ""),
         birth_date=dt.date.fromisoformat(answers["participant.birth_date"]),
-        duf_number=answers.get("participant.duf_number", ""),
+        duf_number="".join(str(answers.get("participant.duf_number", "")).split()),  # saved before it was compacted
         municipality_name=org.name if org else "",
         caseworker_name=user.full_name, caseworker_phone=user.phone or "", caseworker_email=user.email or "",
         plan_date=today, version=number, ruleset_version=default_ruleset().version,
@@ -637,6 +638,9 @@ def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement]
     if not answers.get("participant.duf_number"):
         errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
                                             "Fyll det ut under «Deltaker og sak».")))
+    elif identifiers.duf_number_error(answers["participant.duf_number"]):
+        errors.append(FieldError("case", N_("DUF-nummeret i kartleggingen er ikke gyldig (det står på planen). "
+                                            "Rett det under «Deltaker og sak».")))
     if not answers.get("participant.birth_date") or not answers.get("participant.name"):
         errors.append(FieldError("case", N_("Navn og fødselsdato mangler i kartleggingen.")))
     if not derived.get("norwegian_goal"):

@@ -160,7 +160,7 @@ def validate(
         if problems:
             errors.extend(problems)
         else:
-            clean[key] = value
+            clean[key] = _compact(key, value)
     clean = questionnaire.drop_hidden(clean)
     derived = derived_mod.derive(clean, programme, today)
     require = list(require)
@@ -175,6 +175,16 @@ def validate(
     # A value that breaks a cross-field check is reported but kept: it is what the caseworker typed, and it may be the
     # other field that is wrong. Type errors never reach `clean`.
     return Validation(clean, errors, derived)
+
+
+# Numbers typed in groups ("2026 0123 4567"), which their checks accept: stored as the digits, as printed and sent.
+COMPACTED = frozenset({"participant.national_id", "participant.duf_number"})
+
+
+def _compact(key: str, value: Any) -> Any:
+    if key not in COMPACTED or not isinstance(value, str):
+        return value
+    return identifiers.compact_national_id(value) if key == "participant.national_id" else "".join(value.split())
 
 
 def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, today: dt.date,

@@ -127,6 +127,11 @@ def birth_date_from_national_id(value: str, *, today: dt.date | None = None) -> 
     return born if isinstance(born, dt.date) else None
 
 
+def compact_national_id(value: str) -> str:
+    """The digits of a fødselsnummer or D-nummer typed with spaces or a dash."""
+    return fodselsnummer.compact(value)
+
+
 def duf_number_error(value: str, *, today: dt.date | None = None) -> str | None:
     """None for a plausible DUF-nummer: 12 digits, the first four the year of the first application."""
     today = today or dt.date.today()

@@ -126,8 +126,9 @@ def _period(element: PlanElement) -> str:
 def _check(doc: PlanDocument) -> None:
     problems = doc.problems(element_codes=ELEMENT_CODES, languages=PLAN_LANGUAGES)
     if problems:
-        raise PlanRenderError("the plan cannot be printed: "
-                              + "; ".join(f"{p.field}: {p.message}" for p in problems))
+        # The app checks what a caseworker can mend before it gets here (intake/plans.py fix_problems); this names
+        # the document's fields, for the log and as the last word.
+        raise PlanRenderError("; ".join(f"{p.field}: {p.message}" for p in problems))
 
 
 def _context(doc: PlanDocument) -> dict:

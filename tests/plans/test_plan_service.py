@@ -228,3 +228,22 @@ def test_every_change_is_audited(db, caseworker, amal_plan):
                       .order_by(AuditEntry.id)).all()
     assert [e.action for e in entries] == ["create", "update"]
     assert f"element={element.id}" in entries[1].detail and entries[1].username == caseworker.username
+
+
+def test_a_duf_number_saved_with_spaces_prints_as_its_digits_and_a_wrong_one_is_named(db, caseworker, completed_case,
+                                                                                     ready_plan):
+    # Answers saved before identifiers were stored as their digits may hold "2025 0471 8263".
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)
+    case.answers = {**case.answers, "participant.duf_number": "2025 0471 8263"}
+    db.add(case)
+    db.commit()
+    version = fix(db, caseworker, case, plan)
+    assert isinstance(version, PlanVersion), version
+    assert plans.document_from_json(version.document).duf_number == "202504718263"
+
+    case.answers = {**case.answers, "participant.duf_number": "20250471826"}
+    db.add(case)
+    db.commit()
+    message = fields(fix(db, caseworker, case, plan))["case"]
+    assert message.startswith("DUF-nummeret i kartleggingen er ikke gyldig")

@@ -364,6 +364,19 @@ def test_autosave_with_htmx_returns_the_form_and_stores_every_answer(caseworker,
     assert page.value("goals.short_term") == "Lære norsk"
 
 
+def test_numbers_typed_in_groups_are_stored_as_their_digits(caseworker, logged_in, make_case, stored):
+    # "2025 0471 8263" is a valid DUF number as typed; stored (and so printed on the plan) as 202504718263.
+    c = logged_in(caseworker)
+    case = make_case(caseworker)
+    page = open_section(c, case, "participant")
+    r = post(c, case, "participant", fill(page, {"participant.duf_number": ["2025 0471 8263"],
+                                                 "participant.national_id": ["148392 12365"]}), htmx=True)
+    assert r.status_code == 200
+    answers = stored(case.id).answers
+    assert answers["participant.duf_number"] == "202504718263"
+    assert answers["participant.national_id"] == "14839212365"
+
+
 def test_a_section_page_has_no_javascript_dependency(caseworker, logged_in, make_case):
     c = logged_in(caseworker)
     case = make_case(caseworker)
