@@ -626,7 +626,10 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
         social_studies_hours=plan.social_studies_hours,
         career_guidance_summary=guidance[0] or None if guidance else None,
         career_guidance_recommendation=guidance[1] or None if guidance else None,
-        appeal_weeks=programme.appeal.weeks,
+        extension_justification=(plan.extension_justification.strip() or None
+                                 if derived.get("duration_limits")
+                                 and plan.duration_months > derived["duration_limits"]["base_max"] else None),
+        appeal_weeks=programme.appeal.weeks, appeal_authority=programme.appeal.authority,
     )
 
 

@@ -148,6 +148,7 @@ class Scope:
 class Appeal:
     source: str
     weeks: int
+    authority: str  # the appeal body, named on the plan (forvaltningsloven § 27)
 
 
 @dataclass(frozen=True)
@@ -394,8 +395,9 @@ def _programme(e: _Entry, raw: Any) -> Programme:
         holiday_weeks=e.integer(sc["holiday_weeks"], "scope.holiday_weeks"),
     )
 
-    ap = section("appeal", "weeks")
-    appeal = Appeal(e.text(ap["source"], "appeal.source"), e.integer(ap["weeks"], "appeal.weeks", 1))
+    ap = section("appeal", "weeks", "authority")
+    appeal = Appeal(e.text(ap["source"], "appeal.source"), e.integer(ap["weeks"], "appeal.weeks", 1),
+                    e.text(ap["authority"], "appeal.authority"))
 
     return Programme(
         valid_from=valid_from,

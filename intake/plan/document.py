@@ -77,8 +77,12 @@ class PlanDocument:
     career_guidance_summary: str | None = None
     career_guidance_recommendation: str | None = None
     # appeal (§ 46; forvaltningsloven §§ 28–29): to the municipality that made the decision
+    # why the programme runs beyond its base period (an extension needs a reasonable expectation that the end goal is
+    # reached with it): the decision's reasons, printed as written; None within the base period
+    extension_justification: str | None = None
     appeal_weeks: int = 3
     appeal_body: str = ""  # empty: the municipality
+    appeal_authority: str = "Statsforvalteren"  # decides the appeal if the municipality does not change its decision
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "elements", tuple(self.elements))
@@ -99,10 +103,10 @@ class PlanDocument:
                 out.append(Problem(name, message))
 
         for name in ("participant_name", "duf_number", "municipality_name", "caseworker_name", "ruleset_version",
-                     "appeal_body"):
+                     "appeal_body", "appeal_authority"):
             need(bool(getattr(self, name).strip()), name, "mangler")
         for name in ("participant_name", "municipality_name", "caseworker_name", "caseworker_phone",
-                     "caseworker_email", "long_term_goal", "career_guidance_summary",
+                     "caseworker_email", "long_term_goal", "career_guidance_summary", "extension_justification",
                      "career_guidance_recommendation"):
             value = getattr(self, name) or ""
             need(len(value) <= MAX_TEXT, name, f"er lengre enn {MAX_TEXT} tegn")

@@ -137,7 +137,7 @@ def _context(doc: PlanDocument) -> dict:
 
     def say(t: PlanTexts, key: str) -> str:
         return t.fill(key, appeal_weeks=t.weeks(doc.appeal_weeks), holiday_weeks=t.weeks(doc.holiday_weeks),
-                      body=doc.appeal_body)
+                      body=doc.appeal_body, authority=doc.appeal_authority)
 
     return {"doc": doc, "no": no, "tr": tr, "say": say, "date": _date, "period": _period, "number": no.number}
 

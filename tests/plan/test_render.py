@@ -125,6 +125,9 @@ def test_pdf_holds_both_languages(rendered, language):
     assert "tre uker" in text
     assert has(tr.fill("appeal.deadline", appeal_weeks=tr.weeks(3)))
     assert has(no["headings.appeal"]) and has(tr["headings.appeal"])
+    # who decides the appeal, in both languages
+    for t in (no, tr):
+        assert has(t.fill("appeal.where", body=doc.appeal_body, authority="Statsforvalteren"))
     # signature labels
     for key in ("signatures.participant", "signatures.caseworker", "signatures.place_date", "signatures.signature"):
         assert has(no[key]) and has(tr[key]), key
@@ -201,6 +204,19 @@ def test_plan_in_nynorsk_alone():
     assert '<html lang="nn">' in html and 'class="tr"' not in html
     text = pdf_text(render_plan_pdf(doc))
     assert "tre veker" in text and "Slik klagar du" in text
+    # one language: no word of a translation beside it
+    nn = plan_texts("nn")
+    assert tokens(nn["signatures.intro_norwegian_only"]) <= tokens(text)
+    assert not tokens(nn["document.binding"]) <= tokens(text)
+    assert "eit språk deltakaren forstår" not in " ".join(text.split())
+
+
+def test_the_rule_set_version_is_in_the_norwegian_footer_not_in_the_translated_facts(rendered):
+    doc, _pdf, text = rendered["ar"]
+    html = render_plan_html(doc, for_print=True)
+    facts = html[html.index('<section class="facts">'):html.index("</section>")]
+    assert doc.ruleset_version not in facts and "Regelverk" not in facts
+    assert f"Regelverk {doc.ruleset_version}" in " ".join(text.split())
 
 
 def test_script_in_a_name_is_text():
@@ -237,3 +253,36 @@ def test_document_problems_are_values():
     assert {"hours_per_week", "end_date"} <= fields
     assert persona_plan("yonas", "ti").problems() == []
     assert persona_plan("yonas", "ti", appeal_body="").appeal_body == "Drammen kommune"
+
+
+def _boxes_past_the_right_margin(doc: PlanDocument) -> list[str]:
+    """Boxes whose border edge lies right of the page's content edge, by page (WeasyPrint's layout tree: not public
+    API, read here only to measure)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    from intake.plan import render
+
+    renderer = render._get_renderer()
+    document = HTML(string=render_plan_html(doc, for_print=True), base_url=str(render.TEMPLATE_DIR)).render(
+        stylesheets=[renderer.css], font_config=renderer.font_config)
+    out = []
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        edge = page_box.content_box_x() + page_box.width
+        for child in page_box.children:
+            if isinstance(child, boxes.MarginBox):
+                continue
+            for box in child.descendants():
+                right = box.border_box_x() + box.border_width()
+                if right > edge + 0.5:  # px; half a pixel for rounding
+                    text = getattr(box, "text", "") or getattr(box, "element_tag", "")
+                    out.append(f"page {number}: {type(box).__name__} {text!r} ends {right - edge:.1f}px past")
+    return out
+
+
+@pytest.mark.parametrize("language", ["ar", "uk", "en", "ti", "nb"])
+def test_nothing_runs_past_the_right_margin(language):
+    # The elements table's columns add up to 100 % and the cells' padding came on top: the status and responsible
+    # columns ran 12 mm past the margin, almost off an A4 sheet.
+    assert _boxes_past_the_right_margin(persona_plan(LANGUAGES.get(language, "amal"), language)) == []

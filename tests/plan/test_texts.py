@@ -57,7 +57,9 @@ def test_texts_fill_their_placeholders():
         t = plan_texts(language)
         text = t.fill("appeal.deadline", appeal_weeks=t.weeks(3))
         assert "{" not in text and t.weeks(3) in text
-        assert "{" not in t.fill("appeal.where", body="Drammen kommune")
+        where = t.fill("appeal.where", body="Drammen kommune", authority="Statsforvalteren")
+        # forvaltningsloven § 27: the decision names the appeal body
+        assert "{" not in where and "Drammen kommune" in where and "Statsforvalteren" in where
     assert plan_texts("nb").fill("appeal.deadline", appeal_weeks=plan_texts("nb").weeks(3)).count("tre uker") == 1
 
 

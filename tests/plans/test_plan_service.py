@@ -247,3 +247,29 @@ def test_a_duf_number_saved_with_spaces_prints_as_its_digits_and_a_wrong_one_is_
     db.commit()
     message = fields(fix(db, caseworker, case, plan))["case"]
     assert message.startswith("DUF-nummeret i kartleggingen er ikke gyldig")
+
+
+def test_an_extension_prints_its_reasons_and_a_plan_within_the_base_period_none(db, caseworker, completed_case,
+                                                                               ready_plan):
+    import io
+
+    from pypdf import PdfReader
+
+    case = completed_case(caseworker)  # Amal: 3–6 months, extension up to 6, at most 12
+    plan = ready_plan(caseworker, case)
+    plan.duration_months, plan.extension_justification = 6, "Ikke brukt innenfor grunnperioden."
+    db.add(plan)
+    db.commit()
+    within = fix(db, caseworker, case, plan)
+    assert isinstance(within, PlanVersion), within
+    assert plans.document_from_json(within.document).extension_justification is None
+    assert "Derfor er programmet forlenget" not in within.html
+
+    plan.duration_months, plan.extension_justification = 9, "Trenger B2 i norsk for autorisasjon som sykepleier."
+    db.add(plan)
+    db.commit()
+    extended = fix(db, caseworker, case, plan)
+    assert isinstance(extended, PlanVersion), extended
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(extended.pdf)).pages).split())
+    assert "Derfor er programmet forlenget" in text
+    assert "Trenger B2 i norsk for autorisasjon som sykepleier." in text
