@@ -124,6 +124,17 @@ def elements_of(db: Session, plan: Plan) -> list[PlanElement]:
                         .order_by(col(PlanElement.position), col(PlanElement.id))).all())
 
 
+def plan_state(db: Session, case: Case) -> dict[str, Any] | None:
+    """For the case page: None without a plan; else the newest fixed version's number and time (None while the plan
+    has never been fixed)."""
+    plan = db.exec(select(Plan).where(Plan.case_id == case.id)).first()
+    if plan is None:
+        return None
+    last = db.exec(select(PlanVersion.number, PlanVersion.fixed_at).where(PlanVersion.plan_id == plan.id)
+                   .order_by(col(PlanVersion.number).desc()).limit(1)).first()
+    return {"number": last.number if last else None, "fixed_at": last.fixed_at if last else None}
+
+
 def versions_of(db: Session, plan: Plan) -> list[dict[str, Any]]:
     """The fixed versions, newest first, without their HTML and PDF."""
     rows = db.exec(select(PlanVersion.number, PlanVersion.fixed_at, PlanVersion.fixed_by_id, PlanVersion.language,
@@ -330,8 +341,19 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
     return values, errors
 
 
-def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = False) -> list[FieldError]:
-    """What the law allows for this participant (end goal, duration, extension); with `fixing`, also what is missing."""
+def settled_on(case: Case) -> dt.date | None:
+    """The participant's settlement date from the mapping, if answered."""
+    value = case.answers.get("participant.settlement_date")
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = False,
+                      settled: dt.date | None = None) -> list[FieldError]:
+    """What the law allows for this participant (end goal, duration, extension), and a start after `settled` (the
+    settlement date); with `fixing`, also what is missing."""
     errors: list[FieldError] = []
     if plan.end_goal:
         msg = derived_mod.end_goal_error({"assessment.proposed_end_goal": plan.end_goal}, derived)
@@ -358,6 +380,9 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
                                                            "utdanningen og sluttmålet er kjent.")))
     elif fixing:
         errors.append(FieldError("duration_months", N_("Fyll ut varigheten i måneder.")))
+    if plan.start_date is not None and settled is not None and plan.start_date < settled:
+        errors.append(FieldError("start_date", N_("Programmet kan ikke starte før deltakeren ble bosatt i kommunen "
+                                                  "({date}).", date=f"{settled:%d.%m.%Y}")))
     if fixing:
         missing = {"start_date": N_("Fyll ut startdatoen for programmet."),
                    "norwegian_hours": N_("Fyll ut hvor mange timer norskopplæring deltakeren skal ha."),
@@ -400,7 +425,8 @@ def save_settings(db: Session, user: User, case: Case, plan: Plan, form: Mapping
         db.commit()
         db.refresh(plan)
     known = {e.field for e in errors}
-    errors += [e for e in settings_problems(plan, plan_derived(case, plan)) if e.field not in known]
+    errors += [e for e in settings_problems(plan, plan_derived(case, plan), settled=settled_on(case))
+               if e.field not in known]
     return SettingsSaved(plan, errors)
 
 
@@ -636,7 +662,7 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
 def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement],
                  derived: Mapping[str, Any]) -> list[FieldError]:
     """Everything that stops the plan from being fixed, at its field."""
-    errors = settings_problems(plan, derived, fixing=True) + element_problems(plan, elements)
+    errors = settings_problems(plan, derived, fixing=True, settled=settled_on(case)) + element_problems(plan, elements)
     answers = case.answers
     if not answers.get("participant.duf_number"):
         errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "

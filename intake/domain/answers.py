@@ -220,6 +220,12 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
         value = answers.get(qid)
         if value and dt.date.fromisoformat(value) > today:
             errors.append(FieldError(qid, N_("Datoen kan ikke være fram i tid.")))
+    # The year an education ended or was broken off: known only once it has happened.
+    for i, row in enumerate(answers.get("background.education") or []):
+        year = row.get("end_year") if isinstance(row, dict) else None
+        if isinstance(year, int) and not isinstance(year, bool) and year > today.year:
+            errors.append(FieldError(f"background.education.{i}.end_year",
+                                     N_("Året kan ikke være fram i tid (senest {year}).", year=today.year)))
     msg = derived_mod.end_goal_error(answers, derived)
     if msg:
         errors.append(FieldError("assessment.proposed_end_goal", msg))

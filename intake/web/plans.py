@@ -80,7 +80,8 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
     allowed = derived.get("allowed_end_goals")
     # What the law does not allow is shown at its field at all times, not only after a post.
     shown_errors = list(errors)
-    shown_errors += [e for e in plans.settings_problems(plan, derived) if e.field not in {x.field for x in errors}]
+    shown_errors += [e for e in plans.settings_problems(plan, derived, settled=plans.settled_on(case))
+                     if e.field not in {x.field for x in errors}]
     context.update({
         "derived": derived, "elements": elements, "rules": rules, "versions": plans.versions_of(db, plan),
         "settings": settings or plans.settings_form(plan), "errors": shown_errors,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
-from .. import access, audit, referrals
+from .. import access, audit, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, save_answers, section_status,
                      section_version)
 from ..domain.messages import N_
@@ -77,7 +77,7 @@ async def task_list(request: Request, case_id: int, user: CurrentUser, db: Sessi
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
         "guidance": referrals.case_guidance(db, user, case), "referral_labels": referrals.labels(),
         "can_refer": access.can(user, "referral.create"), "can_export": access.can(user, "case.export"),
-        "can_erase": access.can(user, "case.erase")})
+        "can_erase": access.can(user, "case.erase"), "plan_state": plans.plan_state(db, case)})
 
 
 def _completed_by(db, case: Case) -> User | None:

@@ -319,3 +319,12 @@ def test_hostile_form_keys_are_ignored():
         "participant.name": ["Not this section"]})
     assert errors == []
     assert answers == {"goals.target_occupations": [{}]}
+
+
+def test_an_education_cannot_have_ended_in_a_future_year():
+    row = {**AMAL["background.education"][0], "end_year": MAPPING_DATE.year + 1}
+    result = run(with_(AMAL, background__education=[row]))
+    assert message(result, "background.education.0.end_year") == \
+        f"Året kan ikke være fram i tid (senest {MAPPING_DATE.year})."
+    row["end_year"] = MAPPING_DATE.year
+    assert "background.education.0.end_year" not in fields(run(with_(AMAL, background__education=[row])))

@@ -120,9 +120,13 @@ def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, lo
     monkeypatch.setattr(plans, "render_pdf", counting)
     ready_plan(caseworker, amal)
     web = logged_in(caseworker)
+    assert "påbegynt, men ikke fastsatt" in Page(web.get(f"/cases/{amal.id}")).text()
     page = builder(web, amal)
     r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
     assert r.status_code == 303, Page(r).summary() if r.status_code == 422 else r.text
+    # the case page says which version holds now
+    case_page = Page(web.get(f"/cases/{amal.id}")).text()
+    assert "Versjon 1 ble fastsatt" in case_page and "Lag og fastsett planen" not in case_page
     assert r.headers["location"] == f"/cases/{amal.id}/plan?fixed=1#versions"
     page = builder(web, amal)
     assert f"/cases/{amal.id}/plan/versions/1.pdf" in page.links("#versions a")

@@ -87,6 +87,15 @@ def test_duration_beyond_the_maximum_is_refused_naming_the_limit(db, caseworker,
     assert "12 måneder" in fields(saved.errors)["duration_months"]
 
 
+def test_the_programme_cannot_start_before_the_participant_settled(db, caseworker, amal_plan):
+    case, plan = amal_plan  # Amal settled in Drammen on 15.09.2026
+    saved = plans.save_settings(db, caseworker, case, plan, {"start_date": "01.01.2020"}, plan.version)
+    assert fields(saved.errors)["start_date"] == ("Programmet kan ikke starte før deltakeren ble bosatt i kommunen "
+                                                  "(15.09.2026).")
+    saved = plans.save_settings(db, caseworker, case, saved.plan, {"start_date": "15.09.2026"}, saved.plan.version)
+    assert "start_date" not in fields(saved.errors)
+
+
 def test_an_end_goal_the_law_does_not_allow_is_refused(db, caseworker, amal_plan):
     case, plan = amal_plan
     saved = plans.save_settings(db, caseworker, case, plan, {"end_goal": "upper_secondary"}, plan.version)
