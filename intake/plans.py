@@ -69,10 +69,10 @@ def plan_derived(case: Case, plan: Plan | None) -> dict[str, Any]:
     return derived_mod.derive(answers, programme_for(case), case.mapping_date)
 
 
-def current_proposals(case: Case) -> list[Proposal]:
-    """What the rules propose for the case's answers now (hidden answers never drive a proposal)."""
+def current_proposals(case: Case, lang: str = "nb") -> list[Proposal]:
+    """What the rules propose for the case's answers now (hidden answers never drive a proposal); reasons in `lang`."""
     visible = default_questionnaire().drop_hidden(case.answers)
-    return default_ruleset().evaluate(visible, derived_values(case))
+    return default_ruleset().evaluate(visible, derived_values(case), lang)
 
 
 def proposals_basis(case: Case) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from . import audit
+from . import audit, i18n
 from .access import referral_side, visible_referrals
 from .cases import programme_for
 from .domain import derived as derived_mod
@@ -522,7 +522,8 @@ def detail(db: Session, user: User, referral: Referral, *, today: dt.date | None
         actions=[t for t in TRANSITIONS.values() if referral.status in t.from_statuses and t.side == side
                  and t.role == user.role],
         counsellor=db.get(User, referral.counsellor_id) if referral.counsellor_id else None, case=case,
-        interpreter_name=languages("nb").get(referral.interpreter_language or "", referral.interpreter_language or ""))
+        interpreter_name=languages(i18n.current()).get(referral.interpreter_language or "",
+                                                       referral.interpreter_language or ""))
 
 
 @dataclass

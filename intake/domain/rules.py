@@ -38,7 +38,12 @@ TOP_KEYS = {"version", "source", "catalogue", "evidence_labels", "rules"}
 RULE_KEYS = {"code", "title", "explanation", "responsible", "responsible_from", "source", "when", "sensitive", "due"}
 REQUIRED_RULE_KEYS = ("code", "title", "explanation", "source", "when")
 CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
-CEFR_NAMES_NB = {"none": "Ingen"}
+# The few words "because" needs besides the questionnaire's own labels, per UI language.
+WORDS = {
+    "nb": {"none": "Ingen", "yes": "Ja", "no": "Nei", "in_total": "til sammen", "number": "antall"},
+    "nn": {"none": "Ingen", "yes": "Ja", "no": "Nei", "in_total": "til saman", "number": "talet på"},
+    "en": {"none": "None", "yes": "Yes", "no": "No", "in_total": "in total", "number": "number"},
+}
 
 
 class RuleError(ValueError):
@@ -114,8 +119,9 @@ class RuleSet:
         direct = rule.inputs()
         return direct | self.questionnaire.visibility_inputs(direct)
 
-    def evaluate(self, answers: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[Proposal]:
-        """The proposals whose rule holds, in the file's order."""
+    def evaluate(self, answers: Mapping[str, Any], derived: Mapping[str, Any] | None,
+                 lang: str = "nb") -> list[Proposal]:
+        """The proposals whose rule holds, in the file's order; `because` in `lang` (stored with a plan: bokmål)."""
         ctx = Context(answers, derived or {}, self.tables)
         proposals = []
         for rule in self.rules:
@@ -125,7 +131,7 @@ class RuleSet:
             responsible = self._responsible(rule, ctx)
             proposals.append(Proposal(
                 code=rule.code, title=rule.title, explanation=rule.explanation, responsible=responsible,
-                because=self._because(self._explained(rule.when.evidence(ctx), ctx)),
+                because=self._because(self._explained(rule.when.evidence(ctx), ctx), lang),
                 # "{responsible}" in a source names the actor found for this case (e.g. the profession's authority).
                 source=rule.source.replace("{responsible}", responsible["nb"]), sensitive=rule.sensitive,
                 due=None if due is MISSING else due,
@@ -157,11 +163,11 @@ class RuleSet:
                        if ctx.get(name) is not MISSING)
         return out
 
-    def _because(self, facts: list[Fact]) -> list[dict[str, Any]]:
+    def _because(self, facts: list[Fact], lang: str = "nb") -> list[dict[str, Any]]:
         seen: set = set()
         out = []
         for fact in facts:
-            question, question_label, value, label = self._describe(fact)
+            question, question_label, value, label = self._describe(fact, lang)
             key = (question, fact.row, repr(value))
             if key in seen:
                 continue
@@ -169,7 +175,7 @@ class RuleSet:
             out.append({"question": question, "value": value, "label": label, "question_label": question_label})
         return out
 
-    def _describe(self, fact: Fact) -> tuple[str, str, Any, str]:
+    def _describe(self, fact: Fact, lang: str = "nb") -> tuple[str, str, Any, str]:
         name, value = fact.field, fact.value
         q = self.questionnaire
         match = re.fullmatch(r"(sum|count)\(([^.()]+\.[^.()]+)(?:\.([^.()]+))?\)", name)
@@ -177,27 +183,27 @@ class RuleSet:
             kind, repeat, of = match.groups()
             value = _plain_number(value)
             parent = q.by_id.get(repeat)
-            base = parent.label["nb"] if parent else repeat
+            base = parent.label[lang] if parent else repeat
             if kind == "sum" and of:
                 inner = _item(parent, of)
-                return (f"{repeat}.{of}", f"{base} – {inner.label['nb'] if inner else of}, til sammen", value,
-                        _format_number(value))
-            return repeat, f"{base}, antall", value, _format_number(value)
+                return (f"{repeat}.{of}", f"{base} – {inner.label[lang] if inner else of}, {WORDS[lang]['in_total']}",
+                        value, _format_number(value))
+            return repeat, f"{base}, {WORDS[lang]['number']}", value, _format_number(value)
         if name in q.by_id:
             question = q.by_id[name]
-            return name, question.label["nb"], value, _format(question, value)
+            return name, question.label[lang], value, _format(question, value, lang)
         parent_id, _, field_id = name.rpartition(".")
         parent = q.by_id.get(parent_id)
         inner = _item(parent, field_id)
         if inner is not None:
-            return name, f"{parent.label['nb']} – {inner.label['nb']}", value, _format(inner, value)
+            return name, f"{parent.label[lang]} – {inner.label[lang]}", value, _format(inner, value, lang)
         entry = self.evidence_labels.get(name)
         if entry is not None:
             spec = q.field_spec(name)
             codes_from = entry.get("codes_from")
             labeller = _question_at(q, codes_from) if codes_from else None
-            return name, entry["label"]["nb"], value, _format_spec(spec, value, labeller)
-        return name, name, value, _format_spec(None, value, None)
+            return name, entry["label"][lang], value, _format_spec(spec, value, labeller, lang)
+        return name, name, value, _format_spec(None, value, None, lang)
 
 
 def _item(parent: Question | None, field_id: str) -> Question | None:
@@ -230,49 +236,49 @@ def _format_date(value: Any) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _format(question: Question, value: Any) -> str:
-    """An answer as a caseworker reads it, in bokmål."""
+def _format(question: Question, value: Any, lang: str = "nb") -> str:
+    """An answer as a caseworker reads it, in `lang`."""
     t = question.type
     if t == "repeat" and isinstance(value, list):
-        rows = [_format_row(question, row) for row in value if isinstance(row, Mapping)]
-        return "; ".join(r for r in rows if r) or "Ingen"
+        rows = [_format_row(question, row, lang) for row in value if isinstance(row, Mapping)]
+        return "; ".join(r for r in rows if r) or WORDS[lang]["none"]
     if t in ("choice", "multi") and question.options:
         if isinstance(value, list):
-            return ", ".join(question.option_label(str(v)) for v in value)
-        return question.option_label(str(value))
-    return _format_spec(question.spec(), value, None)
+            return ", ".join(question.option_label(str(v), lang) for v in value)
+        return question.option_label(str(value), lang)
+    return _format_spec(question.spec(), value, None, lang)
 
 
-def _format_row(question: Question, row: Mapping) -> str:
+def _format_row(question: Question, row: Mapping, lang: str = "nb") -> str:
     parts = []
     for f in question.fields:
         if f.id not in row or row[f.id] in (None, ""):
             continue
         if f.type == "bool":
-            parts.append(f"{f.label['nb'].lower()}: {'ja' if row[f.id] else 'nei'}")
+            parts.append(f"{f.label[lang].lower()}: {WORDS[lang]['yes' if row[f.id] else 'no'].lower()}")
         elif f.type in ("int", "number"):
-            parts.append(f"{f.label['nb'].lower()}: {_format_number(row[f.id])}")
+            parts.append(f"{f.label[lang].lower()}: {_format_number(row[f.id])}")
         elif f.type != "longtext":
-            text = _format(f, row[f.id])
+            text = _format(f, row[f.id], lang)
             if text not in parts:  # "Ungdomsskole" as both level and field of study says it once
                 parts.append(text)
     return ", ".join(parts)
 
 
-def _format_spec(spec: FieldSpec | None, value: Any, labeller: Question | None) -> str:
+def _format_spec(spec: FieldSpec | None, value: Any, labeller: Question | None, lang: str = "nb") -> str:
     if isinstance(value, bool):
-        return "Ja" if value else "Nei"
+        return WORDS[lang]["yes" if value else "no"]
     if labeller is not None and isinstance(value, str):
-        return labeller.option_label(value)
+        return labeller.option_label(value, lang)
     t = spec.type if spec else None
     if t == "cefr" and isinstance(value, str):
-        return CEFR_NAMES_NB.get(value, value)
+        return WORDS[lang]["none"] if value == "none" else value
     if t == "date" or isinstance(value, dt.date):
         return _format_date(value)
     if t == "country" and isinstance(value, str):
-        return countries("nb").get(value, value)
+        return countries(lang).get(value, value)
     if t == "language" and isinstance(value, str):
-        return languages("nb").get(value, value)
+        return languages(lang).get(value, value)
     if isinstance(value, (int, float)):
         return _format_number(value)
     if isinstance(value, list):

@@ -76,6 +76,7 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
         return render_page(request, "plans/builder.html", context, status_code=status_code)
     derived = plans.plan_derived(case, plan)
     elements = plans.elements_of(db, plan)
+    stale = plans.proposals_stale(case, plan)
     rules = {r.code: r for r in default_ruleset().rules}
     allowed = derived.get("allowed_end_goals")
     # What the law does not allow is shown at its field at all times, not only after a post.
@@ -90,7 +91,10 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
                              if allowed is None or g in allowed or g == plan.end_goal],
         "allowed_end_goals": allowed, "language_choices": language_choices(),
         "social_studies_hours_by_law": plans.programme_for(case).social_studies.hours,
-        "stale": plans.proposals_stale(case, plan), "guidance": plans.career_guidance(db, case.id),
+        "stale": stale, "guidance": plans.career_guidance(db, case.id),
+        # the reasons as stored (bokmål) are those of the answers now unless the answers changed since
+        "because_in_ui": ({p.code: p.because for p in plans.current_proposals(case, i18n.current())}
+                          if i18n.current() != "nb" and not stale else {}),
         "status_labels": plans.STATUS_LABELS, "element_field": plans.element_field,
         "progress_labels": plans.PROGRESS_LABELS,
         "progress_choices": [(code, i18n.gettext(label)) for code, label in plans.PROGRESS_LABELS.items()],

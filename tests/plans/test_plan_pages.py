@@ -326,6 +326,24 @@ def test_an_own_element_without_a_title_is_shown_at_the_field_in_english(casewor
     assert ("Enter what the measure is.", "#f-new-title") in page.summary()
 
 
+def test_proposals_and_their_reasons_are_shown_in_the_ui_language(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    in_language(web, "en")
+    page = builder(web, amal)
+    titles = [" ".join("".join(h.itertext()).split()) for h in page.all("li.plan-element h3")]
+    assert titles[:3] == ["Norwegian training towards the Norwegian goal", "Take Norskprøven to document the level",
+                          "Social studies, 75 hours"]
+    why = page.text("#elements")
+    assert "Has completed social studies: No" in why and "Is the level documented?: Not documented" in why
+    assert "Har fullført samfunnskunnskap" not in why and "Ikke dokumentert" not in why
+    # stored in bokmål all the same: the plan's record keeps the words it was proposed with
+    in_language(web, "nb")
+    page = builder(web, amal)
+    assert "Har fullført samfunnskunnskap: Nei" in page.text("#elements")
+    assert "Opplæring i norsk fram mot norskmålet" in page.text("#elements")
+
+
 def test_settings_and_fixing_errors_are_shown_in_nynorsk(caseworker, logged_in, amal):
     web = logged_in(caseworker)
     post(web, f"/cases/{amal.id}/plan")
