@@ -111,7 +111,7 @@ def _render_section(request, case, section, view, *, return_to=None, conflict=No
                "step": i + 1, "steps": len(ids), "previous": ids[i - 1] if i else None}
     fragment = request.headers.get("hx-request") and request.headers.get("hx-request-type", "partial") != "full"
     if fragment and request.method == "POST":
-        return templates.TemplateResponse(request, "wizard/_form.html",
+        return templates.TemplateResponse(request, "wizard/_autosave.html",
                                           {"csrf": request.state.session.csrf_token, **context},
                                           status_code=status_code)
     return render_page(request, "wizard/section.html", context, status_code=status_code)

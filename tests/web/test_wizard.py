@@ -364,6 +364,23 @@ def test_autosave_with_htmx_returns_the_form_and_stores_every_answer(caseworker,
     assert page.value("goals.short_term") == "Lære norsk"
 
 
+def test_an_autosave_sends_the_derived_values_of_the_answers_just_saved(caseworker, logged_in, make_case):
+    c = logged_in(caseworker)
+    case = make_case(caseworker)
+    page = open_section(c, case, "participant")
+    assert "Ikke beregnet ennå" in page.text("aside.derived")
+    r = post(c, case, "participant", fill(page, {
+        "participant.birth_date": [AMAL["participant.birth_date"]],
+        "participant.permit_date": [AMAL["participant.permit_date"]],
+        "participant.residence_basis": [AMAL["participant.residence_basis"]],
+        "participant.settlement_date": [AMAL["participant.settlement_date"]]}), htmx=True)
+    assert r.status_code == 200
+    aside = Page(r).one("aside#derived-panel")
+    assert aside.get("hx-swap-oob") == "true"  # htmx puts it in place of the page's panel
+    text = Page(r).text("aside#derived-panel")
+    assert "34 år" in text and "15. desember 2026" in text and "Ikke beregnet ennå" not in text
+
+
 def test_numbers_typed_in_groups_are_stored_as_their_digits(caseworker, logged_in, make_case, stored):
     # "2025 0471 8263" is a valid DUF number as typed; stored (and so printed on the plan) as 202504718263.
     c = logged_in(caseworker)

@@ -1,5 +1,6 @@
-"""Enter in a field saves the section and never works a row's button: a browser submits a form on Enter by "clicking"
-its first submit button, which on a section with rows was "Fjern språk 1" (the row and what was typed in it went)."""
+"""The section form in a browser. Enter in a field saves and never works a row's button: a browser submits a form on
+Enter by "clicking" its first submit button, which on a section with rows was "Fjern språk 1" (the row and what was
+typed in it went). The derived values beside the form follow each autosave."""
 
 from __future__ import annotations
 
@@ -67,3 +68,20 @@ def test_enter_in_a_field_saves_and_keeps_every_row_without_javascript(no_js_pag
     page.goto(f"{live_server}{case_path}/sections/participant")
     assert page.locator("#f-participant-name").input_value() == "Amal Hassan"
     assert_rows_kept(page, first, second)
+
+
+def test_the_derived_values_beside_the_form_follow_each_autosave(page, live_server):
+    # "Beregnet fra svarene" said "Ikke beregnet ennå" until the page was opened again.
+    login(page, live_server, "veileder")
+    start_case(page, live_server)
+    panel = page.locator("aside.derived")
+    assert "Ikke beregnet ennå" in panel.inner_text()
+    a = AMAL
+    page.fill("#f-participant-birth_date", a["participant.birth_date"])
+    page.check(f"#f-participant-residence_basis-{a['participant.residence_basis']}")
+    page.fill("#f-participant-permit_date", a["participant.permit_date"])
+    page.fill("#f-participant-settlement_date", a["participant.settlement_date"])
+    page.locator("#f-participant-name").focus()  # the last date's change event
+    page.locator("aside.derived", has_text="34 år").wait_for()
+    page.locator("aside.derived", has_text="15. desember 2026").wait_for()
+    assert page.locator("aside.derived").count() == 1
