@@ -51,7 +51,10 @@ def _version(form: dict[str, str]) -> int | None:
 
 
 def _plan_url(case_id: int, notice: str | None = None, anchor: str = "") -> str:
-    return f"/cases/{case_id}/plan" + (f"?notice={notice}" if notice else "") + (f"#{anchor}" if anchor else "")
+    """The builder, scrolled to `anchor`; a notice about one element is shown at that element (`at`), where the
+    caseworker is, not at the top of the page."""
+    query = f"?notice={notice}" + (f"&at={anchor}" if anchor.startswith("element-") else "") if notice else ""
+    return f"/cases/{case_id}/plan" + query + (f"#{anchor}" if anchor else "")
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -70,6 +73,7 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
     context: dict[str, Any] = {"case": case, "plan": plan, "errors": list(errors), "posted": posted or {},
                                "can_edit": access.can(user, "plan.update"), "can_fix": access.can(user, "plan.fix"),
                                "notice": notice or NOTICES.get(request.query_params.get("notice", "")),
+                               "notice_at": "" if notice else request.query_params.get("at", ""),
                                "fixed": request.query_params.get("fixed", "") if not errors else ""}
     if plan is None:
         context["derived"] = plans.derived_values(case)
@@ -188,7 +192,8 @@ async def add_element(request: Request, case_id: int, user: CurrentUser, db: Ses
     errors = plans.add_element(db, user, plan, form)
     if errors:
         return _invalid(request, db, user, case, plan, errors, posted={"new": form})
-    return RedirectResponse(_plan_url(case.id, "added", "elements"), status_code=303)
+    added = plans.elements_of(db, plan)[-1]  # the new one: elements are listed in the order they were made
+    return RedirectResponse(_plan_url(case.id, "added", f"element-{added.id}"), status_code=303)
 
 
 @router.post("/cases/{case_id}/plan/fix")

@@ -308,6 +308,32 @@ def test_changed_answers_bring_new_proposals_when_the_caseworker_asks(db, casewo
     assert "Ikke avgjort" in page.text(f"#element-{added.id}")
 
 
+def test_an_added_element_is_shown_where_the_caseworker_lands_with_its_confirmation(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    r = post(web, f"/cases/{amal.id}/plan/elements", {"title": "Svømmekurs", "responsible": "Drammensbadet",
+                                                       "start": "01.03.2027"})
+    assert r.status_code == 303
+    location = r.headers["location"]
+    anchor = location.split("#")[1]
+    assert anchor.startswith("element-") and f"at={anchor}" in location
+    page = Page(web.get(location.split("#")[0]))
+    element = page.one(f"li#{anchor}")
+    assert "Svømmekurs" in "".join(element.itertext())
+    assert "Tiltaket er lagt til i planen." in page.text(f"li#{anchor} [role=status]")
+    assert not page.has("main > .notice")  # said once, at the element
+
+
+def test_the_builder_links_to_its_parts(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    page = builder(web, amal)
+    links = page.links("nav.on-this-page a")
+    assert links == ["#settings", "#elements", "#add-element", "#fix", "#versions"]
+    for link in links:
+        assert page.has(link), link
+
+
 def in_language(client, lang: str) -> None:
     assert client.get(f"/language/{lang}").status_code == 303
 
