@@ -19,14 +19,26 @@ from .deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+# Every action and object the app logs (audit.record, access.load_case's audit_action, the referral transitions),
+# in words a leader reads; tests/web/test_audit_log.py checks that none is left out.
 ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("Opprettet"), "update": N_("Endret"),
+                 "delete": N_("Slettet"), "print": N_("Skrevet ut"), "fix": N_("Fastsatt"),
                  "open-for-update": N_("Åpnet for endring"), "complete": N_("Fullført"),
-                 "open-for-complete": N_("Åpnet for fullføring"), "login": N_("Logget inn"), "export": N_("Eksportert"),
+                 "open-for-complete": N_("Åpnet for fullføring"), "open-for-send": N_("Åpnet for sending"),
+                 "open-for-referral": N_("Åpnet for henvisning"), "open-for-consent": N_("Åpnet for samtykke"),
+                 "open-for-consent-withdrawal": N_("Åpnet for å trekke samtykke"),
+                 "open-for-withdraw": N_("Åpnet for å trekke tilbake"),
+                 "open-for-session": N_("Åpnet for veiledningssamtale"), "open-for-export": N_("Åpnet for eksport"),
+                 "open-for-erase": N_("Åpnet for sletting"), "send": N_("Sendt"), "receive": N_("Mottatt"),
+                 "accept": N_("Godtatt"), "decline": N_("Avvist"), "start": N_("Veiledningen startet"),
+                 "withdraw": N_("Trukket tilbake"), "login": N_("Logget inn"), "export": N_("Eksportert"),
                  "erase": N_("Slettet på anmodning"), "purge": N_("Slettet (lagringstid ute)"),
                  "deactivate": N_("Deaktivert"), "activate": N_("Aktivert"), "reset-password": N_("Nytt passord"),
-                 "change-password": N_("Endret passord")}
+                 "change-password": N_("Endret passord"), "anchor-reset": N_("Loggens anker satt på nytt")}
 OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Plan"), "user": N_("Bruker"),
-                 "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg")}
+                 "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg"), "consent": N_("Samtykke"),
+                 "county": N_("Fylke"), "guidance_contract": N_("Veiledningsavtale"),
+                 "guidance_session": N_("Veiledningssamtale")}
 
 
 # The objects logged against something of a case's own, and how to find that case.

@@ -238,3 +238,40 @@ def test_the_log_is_paginated(logged_in, caseworker, make_case, make_user, dramm
     assert "Side 1 av 2" in page.text("nav.pagination")
     second = Page(leader.get("/audit", params={"case": case.id, "page": 2}))
     assert len(second.all("table.audit tbody tr")) >= 6  # 55 reads + creation
+
+
+def _logged_names() -> tuple[set[str], set[str]]:
+    """The actions and object types the code logs: audit.record's constant arguments, access.load_case's
+    audit_action, and the referral transitions (logged by their names)."""
+    import ast
+
+    from intake.domain.guidance import TRANSITIONS
+
+    actions, objects = {t.name for t in TRANSITIONS.values()}, set()
+    for path in (ROOT / "intake").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "record" and len(node.args) >= 4:
+                for arg, found in ((node.args[2], actions), (node.args[3], objects)):
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found.add(arg.value)
+            for keyword in node.keywords:
+                if keyword.arg == "audit_action" and isinstance(keyword.value, ast.Constant):
+                    actions.add(keyword.value.value)
+    return actions, objects
+
+
+def test_every_logged_action_and_object_has_words_in_the_log(logged_in, caseworker, make_case, make_user, drammen):
+    from intake.web.audit_log import ACTION_LABELS, OBJECT_LABELS
+
+    actions, objects = _logged_names()
+    assert {"read", "fix", "open-for-send", "send"} <= actions and {"case", "plan", "consent"} <= objects
+    assert actions - set(ACTION_LABELS) == set()
+    assert objects - set(OBJECT_LABELS) == set()
+    # and the page shows the words, not the codes
+    case = make_case(caseworker)
+    logged_in(caseworker).get(f"/cases/{case.id}/sections/participant")
+    text = Page(logged_in(make_user("leader", drammen)).get(f"/audit?case={case.id}")).text("table.audit")
+    assert "Lest" in text and "open-for" not in text
