@@ -568,6 +568,7 @@ class CaseGuidance:
     draft: Referral | None
     summary: GuidanceSummary | None
     overdue: set[int]
+    consent_withdrawn: set[int] = field(default_factory=set)  # referrals the centre no longer has (their consent went)
 
 
 def case_guidance(db: Session, user: User, case: Case, *, today: dt.date | None = None) -> CaseGuidance:
@@ -584,7 +585,9 @@ def case_guidance(db: Session, user: User, case: Case, *, today: dt.date | None 
         withdrawn_consents=[c for c in all_consents if c.withdrawn_at is not None],
         referrals=referrals, draft=next((r for r in referrals if r.status == "draft"), None),
         summary=latest_guidance(db, case.id),
-        overdue={r.id for r in referrals if is_overdue(r.status, r.decision_deadline, today)})
+        overdue={r.id for r in referrals if is_overdue(r.status, r.decision_deadline, today)},
+        consent_withdrawn={r.id for r in referrals if r.status != "draft"
+                           and r.consent_id in {c.id for c in all_consents if c.withdrawn_at is not None}})
 
 
 def latest_by_case(db: Session, case_ids: list[int]) -> dict[int, Referral]:

@@ -116,6 +116,10 @@ def test_withdrawing_consent_removes_the_centres_access_and_is_recorded(world, m
     assert "Amal Hassan" not in Page(counsellor.get("/inbox?tab=new")).text()
     history = Page(caseworker.get(f"/cases/{case.id}/referrals/{rid}")).text("table.history")
     assert "Samtykket trukket tilbake" in history and world.caseworker.full_name in history
+    # the case page says the centre no longer has it, beside its status
+    block = Page(caseworker.get(f"/cases/{case.id}?consent_withdrawn=1")).text("#karriereveiledning")
+    assert "Samtykket trukket tilbake – karrieresenteret har ikke tilgang" in block
+    assert "ikke lenger tilgang til henvisningene som ble sendt med det" in block
     assert [e.action for e in audit_entries("consent", consent.id, world.caseworker)][-1] == "withdraw"
     # Sending again needs a new consent.
     r = caseworker.post(f"/cases/{case.id}/referrals", data=referral_form(caseworker))
