@@ -118,6 +118,22 @@ def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]
                        int((case.sections or {}).get(section.id, {}).get("version", 0)), newly)
 
 
+def field_label(field_id: str, lang: str | None = None) -> str | None:
+    """The label of the question or repeat-row field an error is about ("Språk 2 – Nivå"), for the error summary."""
+    lang = lang or i18n.current()
+    q = default_questionnaire()
+    if field_id in q.by_id:
+        return q.by_id[field_id].label[lang]
+    group_id, _, tail = field_id.rpartition(".")  # background.education.0 | end_year
+    group, _, index = group_id.rpartition(".")
+    parent = q.by_id.get(group)
+    if parent is None or not index.isdigit() or not parent.fields:
+        return None
+    inner = next((f for f in parent.fields if f.id == tail), None)
+    name = (parent.item_label or parent.label)[lang]
+    return f"{name} {int(index) + 1} – {inner.label[lang]}" if inner else f"{name} {int(index) + 1}"
+
+
 def choices_for(q: Question, lang: str | None = None) -> list[tuple[str, str]]:
     """(code, label) pairs for a question's select or radios, in `lang` (default: the request's language)."""
     lang = lang or i18n.current()

@@ -17,7 +17,7 @@ from ..domain.messages import N_
 from ..models import User
 from ..security import seconds_until, session_ends
 from .deps import session_limits
-from .forms import select_options
+from .forms import field_label, select_options
 
 templates = Jinja2Templates(directory=ROOT / "templates")
 env = templates.env
@@ -128,6 +128,7 @@ env.filters["date"] = norwegian_date
 env.filters["clock"] = clock
 env.filters["dom_id"] = dom_id
 env.globals["select_options"] = select_options
+env.globals["field_label"] = field_label
 env.globals["return_path"] = return_path
 # `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
 # request's language. Unlike _(), its result is escaped like any value.

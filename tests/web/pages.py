@@ -41,8 +41,9 @@ class Page:
         return " ".join(_text(e) for e in self.all(css))
 
     def summary(self) -> list[tuple[str, str]]:
-        """The error summary: (message, link target) per error."""
-        return [(_text(a), a.get("href")) for a in self.all("#error-summary li a")]
+        """The error summary: (message, link target) per error (the message without the field's name before it)."""
+        return [(_text(next(iter(a.iterfind(".//*[@class='error-text']")), a)), a.get("href"))
+                for a in self.all("#error-summary li a")]
 
     def field_errors(self, dom_id: str) -> list[str]:
         """Error messages shown at a field (by its element id, e.g. f-participant-name)."""

@@ -381,6 +381,17 @@ def test_an_autosave_sends_the_derived_values_of_the_answers_just_saved(casework
     assert "34 år" in text and "15. desember 2026" in text and "Ikke beregnet ennå" not in text
 
 
+def test_the_error_summary_names_each_field_before_its_message(caseworker, logged_in, make_case):
+    c = logged_in(caseworker)
+    case = make_case(caseworker)
+    page = open_section(c, case, "life")
+    r = post(c, case, "life", fill(page, {"life.children_under_18": ["to"]}))
+    links = Page(r).all("#error-summary li a")
+    texts = [" ".join("".join(a.itertext()).split()) for a in links]
+    label = Q.by_id["life.children_under_18"].label["nb"]
+    assert any(t.startswith(f"{label}: ") for t in texts), texts
+
+
 def test_numbers_typed_in_groups_are_stored_as_their_digits(caseworker, logged_in, make_case, stored):
     # "2025 0471 8263" is a valid DUF number as typed; stored (and so printed on the plan) as 202504718263.
     c = logged_in(caseworker)
@@ -651,3 +662,11 @@ def test_search_ignores_case_in_norwegian_letters(caseworker, logged_in, make_ca
     make_case(caseworker, {**AMAL, "participant.name": "Åse Øyen"})
     page = Page(logged_in(caseworker).get("/cases", params={"q": "åse øy"}))
     assert "Åse Øyen" in page.text("table.cases")
+
+
+def test_a_row_fields_error_is_named_by_its_row():
+    from intake.web.forms import field_label
+
+    assert field_label("participant.languages.1.level", "nb") == "Språk 2 – Nivå"
+    assert field_label("participant.name", "en") == Q.by_id["participant.name"].label["en"]
+    assert field_label("no.such.field", "nb") is None
