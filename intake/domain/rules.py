@@ -35,7 +35,8 @@ DERIVED_INPUTS = frozenset({
 
 EVIDENCE_KEYS = {"label", "codes_from", "shown_as_first_of", "explained_by"}
 TOP_KEYS = {"version", "source", "catalogue", "evidence_labels", "rules"}
-RULE_KEYS = {"code", "title", "explanation", "responsible", "responsible_from", "source", "when", "sensitive", "due"}
+RULE_KEYS = {"code", "title", "explanation", "responsible", "responsible_from", "source", "when", "sensitive", "due",
+             "required_content"}
 REQUIRED_RULE_KEYS = ("code", "title", "explanation", "source", "when")
 CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
 # The few words "because" needs besides the questionnaire's own labels, per UI language.
@@ -70,6 +71,7 @@ class Rule:
     when: Node
     sensitive: bool = False
     due: str | None = None
+    required_content: bool = False  # the law requires it in every programme where it is proposed
 
     def names(self) -> set[str]:
         """Every question and derived name the rule reads."""
@@ -390,9 +392,10 @@ class _Loader:
             self.fail("missing 'responsible' (or 'responsible_from')", name)
         responsible = self.labels(raw["responsible"], "responsible", name) if "responsible" in raw else None
         responsible_from = self.responsible_from(raw["responsible_from"], name) if "responsible_from" in raw else None
-        sensitive = raw.get("sensitive", False)
-        if not isinstance(sensitive, bool):
-            self.fail(f"'sensitive' must be true or false, not {sensitive!r}", name)
+        sensitive, required = raw.get("sensitive", False), raw.get("required_content", False)
+        for key, value in (("sensitive", sensitive), ("required_content", required)):
+            if not isinstance(value, bool):
+                self.fail(f"'{key}' must be true or false, not {value!r}", name)
         due = raw.get("due")
         if due is not None:
             spec = self.q.field_spec(due) if isinstance(due, str) else None
@@ -407,7 +410,7 @@ class _Loader:
             self.fail(f"no entry in evidence_labels for {', '.join(unlabelled)}", name)
         return Rule(code, self.labels(raw["title"], "title", name),
                     self.labels(raw["explanation"], "explanation", name), responsible, responsible_from,
-                    raw["source"].strip(), when, sensitive, due)
+                    raw["source"].strip(), when, sensitive, due, required)
 
     def responsible_from(self, raw: Any, rule: str) -> ResponsibleFrom:
         if not isinstance(raw, Mapping) or set(raw) != {"table", "key", "column"}:

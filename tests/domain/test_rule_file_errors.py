@@ -78,6 +78,7 @@ def test_the_real_file_loads(tmp_path, raw):
     ("DOCUMENTS", {"responsible": None}, "missing 'responsible'"),
     ("DOCUMENTS", {"whne": {"field": "recognition.documents", "eq": "none"}}, "unknown keys whne"),
     ("HEALTH-FOLLOWUP", {"sensitive": "yes"}, "'sensitive' must be true or false"),
+    ("LIFE-SKILLS", {"required_content": "ja"}, "'required_content' must be true or false"),
     ("CAREER-GUIDANCE", {"due": "derived.in_target_group"}, "'due' must name a date"),
     ("AUTHORISATION", {"responsible_from": {"table": "regulated_professions", "key": "recognition.regulated_profession",
                                             "column": "authorty"}}, "table 'regulated_professions' has no column 'authorty'"),

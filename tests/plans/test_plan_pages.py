@@ -324,6 +324,21 @@ def test_an_added_element_is_shown_where_the_caseworker_lands_with_its_confirmat
     assert not page.has("main > .notice")  # said once, at the element
 
 
+def test_content_the_law_requires_is_marked_and_its_rejection_asks_why(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    page = builder(web, amal)
+    required, other = [], []
+    items, headings = page.all("li.plan-element"), page.all("li.plan-element h3")
+    assert len(items) == len(headings)
+    for li, h3 in zip(items, headings):
+        title = " ".join("".join(h3.itertext()).split())
+        (required if "Påkrevd innhold" in "".join(li.itertext()) else other).append(title)
+    assert required == ["Opplæring i norsk fram mot norskmålet", "Samfunnskunnskap, 75 timer",
+                        "Livsmestring i et nytt land", "Foreldreveiledning"]
+    assert "Karriereveiledning på karrieresenteret" in other
+
+
 def test_the_builder_links_to_its_parts(caseworker, logged_in, amal):
     web = logged_in(caseworker)
     post(web, f"/cases/{amal.id}/plan")
