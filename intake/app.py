@@ -23,7 +23,7 @@ from .db import get_engine
 from .domain.questionnaire import default_questionnaire
 from .web.deps import CsrfFailed, CurrentUser, NotAuthenticated
 from .web.language import LanguageMiddleware
-from .web.templates import home_for, templates
+from .web.templates import home_for, render_page, templates
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -68,6 +68,9 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": i18n.translate(message)}, status_code=status)
+    if getattr(request.state, "user", None) is not None and getattr(request.state, "session", None) is not None:
+        # Signed in (a case not found, a page not allowed): the page keeps the menu and "Logg ut".
+        return render_page(request, "errors/error.html", {"status": status, "message": message}, status_code=status)
     return templates.TemplateResponse(request, "errors/error.html", {"status": status, "message": message},
                                       status_code=status)
 

@@ -29,6 +29,7 @@ def test_another_municipalitys_caseworker_gets_404_everywhere(bergen, drammen_ca
     before = stored(drammen_case.id)
     missing = c.get("/cases/999999999")
     assert missing.status_code == 404
+    assert "Logg ut" in missing.text  # signed in: the error page keeps the menu
     for url in case_urls(drammen_case):
         r = c.get(url)
         assert r.status_code == 404, url
