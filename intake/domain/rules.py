@@ -150,7 +150,7 @@ class RuleSet:
                 return {lang: cell for lang in LANGS}
         return rule.responsible or {lang: "" for lang in LANGS}
 
-    # --- "because": the answers behind a proposal, with Norwegian labels -------------------------------------------
+    # --- "because": the answers behind a proposal, with labels in a UI language ------------------------------------
 
     def _explained(self, facts: list[Fact], ctx: Context) -> list[Fact]:
         """A derived value as the answers behind it (evidence_labels' `shown_as_first_of` and `explained_by`): the
