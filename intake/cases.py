@@ -149,13 +149,7 @@ def _sync_summary(answers: dict[str, Any], derived: dict[str, Any]) -> dict[str,
 def create_case(db: Session, user: User, answers: dict[str, Any] | None = None) -> tuple[Case | None, list[FieldError]]:
     """A new case in the user's organisation; answers (from the API) are validated first, defaults filled in."""
     q = default_questionnaire()
-    org = db.get(Organisation, user.organisation_id)
-    initial: dict[str, Any] = {}
-    for question in q.questions():
-        if question.default is not None:
-            initial[question.id] = question.default
-        if question.default_from == "user.municipality" and org and org.municipality_number:
-            initial[question.id] = org.municipality_number
+    initial = _initial_answers(db, user.organisation_id)
     case = Case(organisation_id=user.organisation_id, created_by_id=user.id)
     result = check(case, {**initial, **(answers or {})})
     if answers is not None and result.errors:
@@ -168,6 +162,45 @@ def create_case(db: Session, user: User, answers: dict[str, Any] | None = None) 
     audit.record(db, user, "create", "case", case.id, organisation_id=case.organisation_id)
     db.commit()
     return case, []
+
+
+def _initial_answers(db: Session, organisation_id: int) -> dict[str, Any]:
+    """The answers a new case starts with: the questionnaire's defaults and the organisation's municipality."""
+    org = db.get(Organisation, organisation_id)
+    initial: dict[str, Any] = {}
+    for question in default_questionnaire().questions():
+        if question.default is not None:
+            initial[question.id] = question.default
+        if question.default_from == "user.municipality" and org and org.municipality_number:
+            initial[question.id] = org.municipality_number
+    return initial
+
+
+def is_untouched(db: Session, case: Case) -> bool:
+    """Started and never saved: "Ny kartlegging" made it with the defaults, and nothing has been stored in it since
+    (no answer but the defaults, no draft, no consent, referral or plan)."""
+    from sqlmodel import select
+
+    from .models_plans import Plan
+    from .models_referrals import Consent, Referral
+
+    if case.version != 1 or case.drafts or case.status != "in_progress":
+        return False
+    initial = _initial_answers(db, case.organisation_id)
+    if any(initial.get(key) != value for key, value in case.answers.items()):
+        return False
+    return not any(db.exec(select(model.id).where(model.case_id == case.id).limit(1)).first()
+                   for model in (Plan, Referral, Consent))
+
+
+def discard_untouched(db: Session, user: User, case: Case) -> bool:
+    """Delete a case started by mistake (see is_untouched), audited; False, and nothing done, if anything was saved."""
+    if not is_untouched(db, case):
+        return False
+    audit.record(db, user, "delete", "case", case.id, "never saved", organisation_id=case.organisation_id)
+    db.delete(case)
+    db.commit()
+    return True
 
 
 @dataclass

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
 from .. import access, audit, plans, referrals
-from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, save_answers, section_status,
-                     section_version)
+from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
+                     save_answers, section_status, section_version)
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
@@ -64,6 +64,15 @@ async def new_case(request: Request, user: CurrentUser, db: SessionDep):
     return RedirectResponse(f"/cases/{case.id}/sections/{first}", status_code=303)
 
 
+@router.post("/cases/{case_id}/discard")
+async def discard_case(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    """Delete a case that was started and never saved (an empty "Uten navn" left in the list)."""
+    case = access.load_case(db, user, case_id, "case.update", audited_by_caller=True)
+    if not discard_untouched(db, user, case):
+        return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    return RedirectResponse("/cases?discarded=1", status_code=303)
+
+
 @router.get("/cases/{case_id}")
 async def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id)
@@ -77,7 +86,8 @@ async def task_list(request: Request, case_id: int, user: CurrentUser, db: Sessi
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
         "guidance": referrals.case_guidance(db, user, case), "referral_labels": referrals.labels(),
         "can_refer": access.can(user, "referral.create"), "can_export": access.can(user, "case.export"),
-        "can_erase": access.can(user, "case.erase"), "plan_state": plans.plan_state(db, case)})
+        "can_erase": access.can(user, "case.erase"), "plan_state": plans.plan_state(db, case),
+        "untouched": access.can(user, "case.update") and is_untouched(db, case)})
 
 
 def _completed_by(db, case: Case) -> User | None:

@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 
 import pytest
+from sqlmodel import select
 
 from intake.domain.questionnaire import default_questionnaire
 from tests.personas import AHMAD, AMAL, YONAS
@@ -670,3 +671,38 @@ def test_a_row_fields_error_is_named_by_its_row():
     assert field_label("participant.languages.1.level", "nb") == "Språk 2 – Nivå"
     assert field_label("participant.name", "en") == Q.by_id["participant.name"].label["en"]
     assert field_label("no.such.field", "nb") is None
+
+
+def test_a_case_started_by_mistake_and_never_saved_can_be_discarded(caseworker, logged_in, db):
+    from intake.models import AuditEntry, Case
+
+    c = logged_in(caseworker)
+    r = c.post("/cases/new", data={"_csrf": c.csrf})
+    case_id = int(r.headers["location"].split("/")[2])
+    page = Page(c.get(f"/cases/{case_id}"))
+    assert page.has(f"form[action='/cases/{case_id}/discard']")
+    r = c.post(f"/cases/{case_id}/discard", data={"_csrf": c.csrf})
+    assert r.status_code == 303 and r.headers["location"] == "/cases?discarded=1"
+    assert "Den tomme saken er forkastet." in Page(c.get(r.headers["location"])).text()
+    db.expire_all()
+    assert db.get(Case, case_id) is None
+    entry = db.exec(select(AuditEntry).where(AuditEntry.object_type == "case", AuditEntry.object_id == str(case_id),
+                                             AuditEntry.action == "delete")).one()
+    assert entry.username == caseworker.username
+
+
+def test_a_case_with_anything_saved_is_never_discarded(caseworker, logged_in, make_case, stored):
+    c = logged_in(caseworker)
+    r = c.post("/cases/new", data={"_csrf": c.csrf})
+    case_id = int(r.headers["location"].split("/")[2])
+    case = stored(case_id)
+    page = open_section(c, case, "goals")
+    post(c, case, "goals", fill(page, {"goals.short_term": ["Lære norsk"]}), htmx=True)
+    assert not Page(c.get(f"/cases/{case_id}")).has(f"form[action='/cases/{case_id}/discard']")
+    r = c.post(f"/cases/{case_id}/discard", data={"_csrf": c.csrf})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}"
+    assert stored(case_id).answers["goals.short_term"] == "Lære norsk"
+    # nor one created with answers in one go (the API's way: never saved since, but not empty)
+    given = make_case(caseworker, {**AMAL})
+    assert c.post(f"/cases/{given.id}/discard", data={"_csrf": c.csrf}).headers["location"] == f"/cases/{given.id}"
+    assert stored(given.id).answers["participant.name"] == "Amal Hassan"
