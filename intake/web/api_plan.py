@@ -76,7 +76,10 @@ class DerivedOut(Out):
     duration_limits: DurationLimitsOut | None
     decision_deadline: dt.date | None
     allowed_end_goals: list[str] | None
-    end_goal: str | None
+    end_goal: str | None = Field(description="The proposed end goal where answered, otherwise the participant's wish "
+                                             "as it is (recommendations.md).")
+    duration_end_goal: str | None = Field(None, description="The end goal the duration limits are read with (null "
+                                                            "while it is open and the limits depend on it).")
     age_at_permit: int | None
 
 
