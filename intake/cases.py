@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from . import audit
 from .config import get_settings
@@ -25,6 +25,8 @@ from .domain.messages import N_
 from .domain.programme import load_programme
 from .domain.questionnaire import Questionnaire, Section, default_questionnaire
 from .models import Case, Organisation, User, utcnow
+from .models_plans import Plan
+from .models_referrals import Consent, Referral
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, HAS_ERRORS = "not_started", "in_progress", "completed", "has_errors"
 STATUS_LABELS = {NOT_STARTED: N_("Ikke påbegynt"), IN_PROGRESS: N_("Påbegynt"), COMPLETED: N_("Fullført"),
@@ -179,11 +181,6 @@ def _initial_answers(db: Session, organisation_id: int) -> dict[str, Any]:
 def is_untouched(db: Session, case: Case) -> bool:
     """Started and never saved: "Ny kartlegging" made it with the defaults, and nothing has been stored in it since
     (no answer but the defaults, no draft, no consent, referral or plan)."""
-    from sqlmodel import select
-
-    from .models_plans import Plan
-    from .models_referrals import Consent, Referral
-
     if case.version != 1 or case.drafts or case.status != "in_progress":
         return False
     initial = _initial_answers(db, case.organisation_id)

@@ -130,8 +130,7 @@ def plan_state(db: Session, case: Case) -> dict[str, Any] | None:
     plan = db.exec(select(Plan).where(Plan.case_id == case.id)).first()
     if plan is None:
         return None
-    last = db.exec(select(PlanVersion.number, PlanVersion.fixed_at).where(PlanVersion.plan_id == plan.id)
-                   .order_by(col(PlanVersion.number).desc()).limit(1)).first()
+    last = _last_version(db, plan)
     return {"number": last.number if last else None, "fixed_at": last.fixed_at if last else None}
 
 
@@ -636,7 +635,8 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
     return PlanDocument(
         participant_name=answers.get("participant.name", ""),
         birth_date=dt.date.fromisoformat(answers["participant.birth_date"]),
-        duf_number="".join(str(answers.get("participant.duf_number", "")).split()),  # saved before it was compacted
+        # saved before identifiers were stored as their digits, it may hold spaces
+        duf_number=identifiers.compact_duf_number(str(answers.get("participant.duf_number", ""))),
         municipality_name=org.name if org else "",
         caseworker_name=user.full_name, caseworker_phone=user.phone or "", caseworker_email=user.email or "",
         plan_date=today, version=number, ruleset_version=default_ruleset().version,
@@ -714,9 +714,9 @@ def unprintable(exc: Exception) -> FieldError:
 
 
 def _last_version(db: Session, plan: Plan):
-    """The newest fixed version's number and fingerprint, or None."""
-    return db.exec(select(PlanVersion.number, PlanVersion.fingerprint).where(PlanVersion.plan_id == plan.id)
-                   .order_by(col(PlanVersion.number).desc()).limit(1)).first()
+    """The newest fixed version's number, fingerprint and time, or None."""
+    return db.exec(select(PlanVersion.number, PlanVersion.fingerprint, PlanVersion.fixed_at)
+                   .where(PlanVersion.plan_id == plan.id).order_by(col(PlanVersion.number).desc()).limit(1)).first()
 
 
 def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.date | None):

@@ -575,6 +575,8 @@ def case_guidance(db: Session, user: User, case: Case, *, today: dt.date | None 
     """For the case's task list (the caller has loaded the case); audited when there are referrals to show."""
     today = today or dt.date.today()
     all_consents = consents(db, case.id)
+    withdrawn = [c for c in all_consents if c.withdrawn_at is not None]
+    withdrawn_ids = {c.id for c in withdrawn}
     referrals = referrals_of(db, case.id)
     if referrals:
         audit.record(db, user, "list", "referral", None, f"case={case.id}", organisation_id=case.organisation_id)
@@ -582,12 +584,11 @@ def case_guidance(db: Session, user: User, case: Case, *, today: dt.date | None 
     return CaseGuidance(
         centre=career_centre_for(db, db.get(Organisation, case.organisation_id)),
         consent=next((c for c in all_consents if c.withdrawn_at is None), None),
-        withdrawn_consents=[c for c in all_consents if c.withdrawn_at is not None],
+        withdrawn_consents=withdrawn,
         referrals=referrals, draft=next((r for r in referrals if r.status == "draft"), None),
         summary=latest_guidance(db, case.id),
         overdue={r.id for r in referrals if is_overdue(r.status, r.decision_deadline, today)},
-        consent_withdrawn={r.id for r in referrals if r.status != "draft"
-                           and r.consent_id in {c.id for c in all_consents if c.withdrawn_at is not None}})
+        consent_withdrawn={r.id for r in referrals if r.status != "draft" and r.consent_id in withdrawn_ids})
 
 
 def latest_by_case(db: Session, case_ids: list[int]) -> dict[int, Referral]:

@@ -178,13 +178,13 @@ def validate(
 
 
 # Numbers typed in groups ("2026 0123 4567"), which their checks accept: stored as the digits, as printed and sent.
-COMPACTED = frozenset({"participant.national_id", "participant.duf_number"})
+COMPACTED = {"participant.national_id": identifiers.compact_national_id,
+             "participant.duf_number": identifiers.compact_duf_number}
 
 
 def _compact(key: str, value: Any) -> Any:
-    if key not in COMPACTED or not isinstance(value, str):
-        return value
-    return identifiers.compact_national_id(value) if key == "participant.national_id" else "".join(value.split())
+    compact = COMPACTED.get(key)
+    return compact(value) if compact and isinstance(value, str) else value
 
 
 def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, today: dt.date,

@@ -132,12 +132,17 @@ def compact_national_id(value: str) -> str:
     return fodselsnummer.compact(value)
 
 
+def compact_duf_number(value: str) -> str:
+    """A DUF-nummer typed in groups ("2026 0123 4567") as its digits."""
+    return "".join(value.split())
+
+
 def duf_number_error(value: str, *, today: dt.date | None = None) -> str | None:
     """None for a plausible DUF-nummer: 12 digits, the first four the year of the first application."""
     today = today or dt.date.today()
     if not isinstance(value, str):
         return N_("DUF-nummeret består bare av siffer.")
-    number = "".join(value.split())
+    number = compact_duf_number(value)
     if not number:
         return N_("Skriv DUF-nummeret (12 siffer).")
     if not (number.isascii() and number.isdigit()):

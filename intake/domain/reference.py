@@ -34,10 +34,6 @@ def tables() -> dict[str, dict[str, dict[str, str]]]:
     }
 
 
-def table_columns() -> dict[str, list[str]]:
-    return {name: list(next(iter(rows.values())).keys()) for name, rows in tables().items()}
-
-
 def _locale(lang: str) -> Locale:
     return Locale.parse({"nb": "nb", "nn": "nn", "en": "en"}.get(lang, lang))
 

@@ -18,10 +18,10 @@ import yaml
 
 from . import programme as programme_mod
 from .conditions import (MISSING, All, Aggregate, Any_, Compare, ConditionError, Context, Fact, FieldSpec, Lookup, Node,
-                         Not, Ref, Some, check_lookup_key, compile_condition)
+                         Not, Ref, Some, check_lookup_key, compile_condition, table_columns)
 from .derived import derive
 from .questionnaire import LANGS, RULES_DIR, Question, Questionnaire, default_questionnaire
-from .reference import REFERENCE_DIR, countries, languages, table_columns, tables
+from .reference import REFERENCE_DIR, countries, languages, tables
 
 DEFAULT_PATH = RULES_DIR / "recommendations.yaml"
 
@@ -321,7 +321,6 @@ class _Loader:
     def __init__(self, path: Path, questionnaire: Questionnaire):
         self.path = path
         self.q = questionnaire
-        self.tables = table_columns()
         self.rows = tables()
 
     def fail(self, problem: str, rule: str | None = None):
@@ -350,7 +349,7 @@ class _Loader:
                     self.fail(f"{where}: unknown derived value")
             else:
                 table, _, column = str(name).partition(".")
-                if column not in self.tables.get(table, ()):
+                if table not in self.rows or column not in table_columns(self.rows[table]):
                     self.fail(f"{where}: neither a derived value nor a reference table column")
             codes_from = entry.get("codes_from")
             if codes_from is not None:
@@ -416,9 +415,9 @@ class _Loader:
         if not isinstance(raw, Mapping) or set(raw) != {"table", "key", "column"}:
             self.fail("'responsible_from' needs exactly table, key and column", rule)
         table, key, column = raw["table"], raw["key"], raw["column"]
-        if table not in self.tables:
+        if table not in self.rows:
             self.fail(f"responsible_from: unknown reference table '{table}'", rule)
-        if column not in self.tables[table]:
+        if column not in table_columns(self.rows[table]):
             self.fail(f"responsible_from: table '{table}' has no column '{column}'", rule)
         spec = self.q.field_spec(key) if isinstance(key, str) else None
         if spec is None:

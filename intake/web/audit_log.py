@@ -20,7 +20,7 @@ from .deps import CurrentUser, SessionDep
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 # Every action and object the app logs (audit.record, access.load_case's audit_action, the referral transitions),
-# in words a leader reads; tests/web/test_audit_log.py checks that none is left out.
+# in words a leader reads; tests/security/test_audit.py checks that none is left out.
 ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("Opprettet"), "update": N_("Endret"),
                  "delete": N_("Slettet"), "print": N_("Skrevet ut"), "fix": N_("Fastsatt"),
                  "open-for-update": N_("Åpnet for endring"), "complete": N_("Fullført"),

@@ -6,6 +6,7 @@ Fixtures
     live_server       (session)  base URL of the app, started on a free port with demo data in a temp dir
     browser           (session)  headless Chromium from /usr/bin/chromium
     page              (function) a fresh context per test (bypass_csp, locale nb-NO) and one page in it
+    no_js_page        (function) the same with JavaScript off (the plain HTML forms)
     login             (function) the `login` helper below
     axe_violations    (function) the `axe_violations` helper below
     assert_accessible (function) the `assert_accessible` helper below
@@ -247,6 +248,14 @@ def page(browser, request: pytest.FixtureRequest):
             pg.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
         except Exception:  # a screenshot is a nicety; never mask the real failure
             pass
+    context.close()
+
+
+@pytest.fixture
+def no_js_page(browser):
+    context = browser.new_context(java_script_enabled=False, locale="nb-NO")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield context.new_page()
     context.close()
 
 

@@ -4,19 +4,9 @@ typed in it went). The derived values beside the form follow each autosave."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, login
+from tests.browser.conftest import login
 from tests.browser.pages import start_case
 from tests.personas import AMAL
-
-
-@pytest.fixture
-def no_js_page(browser):
-    context = browser.new_context(java_script_enabled=False, locale="nb-NO")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 def two_languages(page) -> tuple[dict, dict]:

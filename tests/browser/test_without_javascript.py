@@ -5,23 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import pytest
-
 from intake.domain.questionnaire import default_questionnaire
 from intake.web.forms import display
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, login
+from tests.browser.conftest import login
 from tests.browser.pages import start_case, summary_row
 from tests.personas import AMAL
 
 QUESTIONNAIRE = default_questionnaire()
-
-
-@pytest.fixture
-def no_js_page(browser):
-    context = browser.new_context(java_script_enabled=False, locale="nb-NO")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 def test_participant_section_with_a_row_added_and_follow_ups_without_javascript(no_js_page, live_server):
