@@ -13,7 +13,8 @@ import hashlib
 from sqlalchemy import insert, literal_column, text
 from sqlmodel import Session, col, select, update
 
-from .models import AuditEntry, User, utcnow
+from . import clock
+from .models import AuditEntry, User
 
 _PG_AUDIT_LOCK = 7254001
 # The hash of the entry before a new one, read in the INSERT's RETURNING (the same SQL on SQLite and PostgreSQL).
@@ -38,7 +39,7 @@ def record(db: Session, user: User | None, action: str, object_type: str, object
     if db.get_bind().dialect.name == "postgresql":
         db.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_PG_AUDIT_LOCK))
     entry = AuditEntry(
-        at=utcnow(), user_id=user.id if user else None, username=user.username if user else "",
+        at=clock.now(), user_id=user.id if user else None, username=user.username if user else "",
         organisation_id=organisation_id if organisation_id is not None else (user.organisation_id if user else None),
         action=action, object_type=object_type, object_id=None if object_id is None else str(object_id),
         detail=detail[:2000],

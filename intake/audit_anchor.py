@@ -24,9 +24,9 @@ from typing import Iterator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from . import audit
+from . import audit, clock
 from .db import database_key, new_session
-from .models import AuditEntry, utcnow
+from .models import AuditEntry
 
 FORMAT = "kartlegging-audit-anchor/1"
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def _write(path: Path, db: Session) -> Anchor | None:
         databases.pop(key, None)
         anchor = None
     else:
-        anchor = Anchor(current.id, current.hash, current.at, utcnow().isoformat(timespec="seconds"))
+        anchor = Anchor(current.id, current.hash, current.at, clock.now().isoformat(timespec="seconds"))
         databases[key] = asdict(anchor)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from . import audit
+from . import audit, clock
 from .config import get_settings
 from .domain import derived as derived_mod
 from .domain.answers import (FieldError, Validation, check_value, draft_errors, is_empty_row, required_errors,
@@ -24,7 +24,7 @@ from .domain.answers import (FieldError, Validation, check_value, draft_errors, 
 from .domain.messages import N_
 from .domain.programme import load_programme
 from .domain.questionnaire import Questionnaire, Section, default_questionnaire
-from .models import Case, Organisation, User, utcnow
+from .models import Case, Organisation, User
 from .models_plans import Plan
 from .models_referrals import Consent, Referral
 
@@ -286,7 +286,7 @@ def save_answers(
                 state["completed"] = False
         summary = _sync_summary(new_answers, result.derived)
         values = dict(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,
-                      updated_at=utcnow(), **summary)
+                      updated_at=clock.now(), **summary)
         # A Core UPDATE on the table (the ORM's bulk update would also search the session for objects to refresh,
         # on every autosave); the loaded case is given the stored values below.
         table = Case.__table__
@@ -348,7 +348,7 @@ def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:
     if errors:
         return errors
     stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)
-            .values(status="completed", completed_at=utcnow(), completed_by_id=user.id, version=case.version + 1))
+            .values(status="completed", completed_at=clock.now(), completed_by_id=user.id, version=case.version + 1))
     if db.exec(stmt).rowcount != 1:
         db.rollback()
         return [FieldError("case", N_("Saken ble endret samtidig. Se over svarene og prøv igjen."))]

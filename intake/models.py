@@ -8,9 +8,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from . import clock
 
 
 class Organisation(SQLModel, table=True):
@@ -21,7 +19,7 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(max_length=20)  # municipality | career_centre
     municipality_number: Optional[str] = Field(default=None, max_length=4)  # for municipalities
     county_code: str = Field(max_length=2, index=True)
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class User(SQLModel, table=True):
@@ -34,7 +32,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)  # caseworker | counsellor | leader | admin
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     active: bool = True
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class UserSession(SQLModel, table=True):
@@ -44,8 +42,8 @@ class UserSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="user.id", index=True)
     csrf_token: str = Field(max_length=64)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
+    last_seen_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class ApiToken(SQLModel, table=True):
@@ -53,7 +51,7 @@ class ApiToken(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the token; the token is shown once
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
     revoked: bool = False
 
 
@@ -71,12 +69,12 @@ class Case(SQLModel, table=True):
     sections: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 1  # bumped by every save; guards read-modify-write of the row
     status: str = Field(default="in_progress", max_length=20)  # in_progress | completed
-    mapping_date: dt.date = Field(default_factory=lambda: utcnow().date())
+    mapping_date: dt.date = Field(default_factory=clock.today)
     completed_at: Optional[dt.datetime] = None
     completed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
+    updated_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -84,7 +82,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_entry"
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    at: dt.datetime = Field(default_factory=clock.now, index=True)
     user_id: Optional[int] = Field(default=None, index=True)
     username: str = Field(default="", max_length=100)
     organisation_id: Optional[int] = Field(default=None, index=True)
@@ -103,4 +101,4 @@ class LoginAttempt(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=100, index=True)
     address: str = Field(max_length=64, index=True)
-    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    at: dt.datetime = Field(default_factory=clock.now, index=True)

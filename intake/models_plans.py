@@ -9,7 +9,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .models import utcnow
+from . import clock
 
 
 class Plan(SQLModel, table=True):
@@ -30,9 +30,9 @@ class Plan(SQLModel, table=True):
     # What the current proposals were computed from: a digest of the answers and the rule set's version.
     proposals_basis: str = Field(default="", max_length=64)
     version: int = 1  # row version: bumped by every change, guards concurrent edits and fixing
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class PlanElement(SQLModel, table=True):
@@ -59,8 +59,8 @@ class PlanElement(SQLModel, table=True):
     sensitive: bool = False
     no_longer_proposed: bool = False  # the rules stopped proposing it after the answers changed
     position: int = 0
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
+    updated_at: dt.datetime = Field(default_factory=clock.now)
     decided_at: Optional[dt.datetime] = None
     decided_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
 
@@ -73,7 +73,7 @@ class PlanVersion(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     number: int
-    fixed_at: dt.datetime = Field(default_factory=utcnow)
+    fixed_at: dt.datetime = Field(default_factory=clock.now)
     fixed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     language: str = Field(max_length=10)
     ruleset_version: str = Field(max_length=20)
@@ -84,4 +84,4 @@ class PlanVersion(SQLModel, table=True):
     document: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     html: str = Field(sa_column=Column(Text, nullable=False))  # the HTML the PDF was made from
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)

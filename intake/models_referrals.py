@@ -9,7 +9,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .models import utcnow
+from . import clock
 
 
 class CountyCareerCentre(SQLModel, table=True):
@@ -39,7 +39,7 @@ class Consent(SQLModel, table=True):
     given_how: str = Field(max_length=30)  # orally_with_interpreter | in_writing
     given_on: dt.date
     recorded_by_id: int = Field(foreign_key="user.id")
-    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    recorded_at: dt.datetime = Field(default_factory=clock.now)
     withdrawn_at: Optional[dt.datetime] = None
     withdrawn_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     withdrawal_note: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -67,9 +67,9 @@ class Referral(SQLModel, table=True):
     decline_reason: Optional[str] = Field(default=None, max_length=30)
     decline_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_by_id: int = Field(foreign_key="user.id")
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
     sent_at: Optional[dt.datetime] = None
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class ReferralEvent(SQLModel, table=True):
@@ -81,7 +81,7 @@ class ReferralEvent(SQLModel, table=True):
     action: str = Field(max_length=30)  # a transition name, or create | consent_withdrawn
     from_status: Optional[str] = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
-    at: dt.datetime = Field(default_factory=utcnow)
+    at: dt.datetime = Field(default_factory=clock.now)
     user_id: Optional[int] = Field(default=None, foreign_key="user.id")
     user_name: str = Field(default="", max_length=200)
     organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id")
@@ -98,8 +98,8 @@ class GuidanceContract(SQLModel, table=True):
     frame: str = Field(sa_column=Column(Text, nullable=False))
     agreed_on: dt.date
     created_by_id: int = Field(foreign_key="user.id")
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
+    updated_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class GuidanceSession(SQLModel, table=True):
@@ -110,7 +110,7 @@ class GuidanceSession(SQLModel, table=True):
     form: str = Field(max_length=20)  # in_person | video | phone | chat
     interpreter_used: bool = False
     created_by_id: int = Field(foreign_key="user.id")
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=clock.now)
 
 
 class GuidanceSummary(SQLModel, table=True):
@@ -126,4 +126,4 @@ class GuidanceSummary(SQLModel, table=True):
     recommendation: str = Field(max_length=20)  # work | education | other
     recommendation_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     completed_by_id: int = Field(foreign_key="user.id")
-    completed_at: dt.datetime = Field(default_factory=utcnow)
+    completed_at: dt.datetime = Field(default_factory=clock.now)

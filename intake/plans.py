@@ -28,7 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from . import audit
+from . import audit, clock
 from .cases import derived_values, programme_for
 from .domain import derived as derived_mod
 from .domain import identifiers
@@ -36,7 +36,7 @@ from .domain.answers import FieldError
 from .domain.messages import N_, Message
 from .domain.questionnaire import default_questionnaire
 from .domain.rules import Proposal, default_ruleset
-from .models import Case, Organisation, User, utcnow
+from .models import Case, Organisation, User
 from .models_plans import Plan, PlanElement, PlanVersion
 from .plan.document import HOURS_PER_WEEK, MAX_TEXT, NorwegianGoal, PlanDocument
 from .plan.document import PlanElement as DocElement
@@ -154,7 +154,7 @@ def _touch(db: Session, plan: Plan, base_version: int | None = None, **values: A
     stmt = update(Plan).where(col(Plan.id) == plan.id)
     if base_version is not None:
         stmt = stmt.where(col(Plan.version) == base_version)
-    result = db.exec(stmt.values(version=Plan.version + 1, updated_at=utcnow(), **values))
+    result = db.exec(stmt.values(version=Plan.version + 1, updated_at=clock.now(), **values))
     return result.rowcount == 1
 
 
@@ -219,7 +219,7 @@ def refresh_proposals(db: Session, user: User, case: Case, plan: Plan) -> Refres
     order = {r.code: i for i, r in enumerate(ruleset.rules)}
     proposals = {p.code: p for p in current_proposals(case)}
     result = Refreshed()
-    now = utcnow()
+    now = clock.now()
     elements = elements_of(db, plan)
     have = {e.code for e in elements if e.code}
     for element in elements:
@@ -442,7 +442,7 @@ def _element(db: Session, plan: Plan, element_id: int) -> PlanElement | None:
 
 
 def _changed(db: Session, user: User, plan: Plan, element: PlanElement, detail: str) -> None:
-    element.updated_at = utcnow()
+    element.updated_at = clock.now()
     db.add(element)
     _touch(db, plan)
     audit.record(db, user, "update", "plan", plan.id, f"element={element.id} {detail}"[:2000],
@@ -468,7 +468,7 @@ def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, 
         return [FieldError("plan", N_("Ukjent valg."))]
     element.status = decision
     element.rejection_reason = reason if decision == REJECTED else ""
-    element.decided_at = utcnow() if decision != PROPOSED else None
+    element.decided_at = clock.now() if decision != PROPOSED else None
     element.decided_by_id = user.id if decision != PROPOSED else None
     _changed(db, user, plan, element, f"decision={decision} code={element.code or '-'}")
     return []
@@ -544,7 +544,7 @@ def add_element(db: Session, user: User, plan: Plan, form: Mapping[str, str]) ->
         return errors
     last = db.exec(select(PlanElement.position).where(PlanElement.plan_id == plan.id)
                    .order_by(col(PlanElement.position).desc()).limit(1)).first()
-    element = PlanElement(plan_id=plan.id, code=None, status=ACCEPTED, decided_at=utcnow(), decided_by_id=user.id,
+    element = PlanElement(plan_id=plan.id, code=None, status=ACCEPTED, decided_at=clock.now(), decided_by_id=user.id,
                           position=max(OWN_ELEMENT_POSITION, (last or 0) + 1), **values)
     db.add(element)
     db.flush()
@@ -667,7 +667,7 @@ def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement]
     if not answers.get("participant.duf_number"):
         errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
                                             "Fyll det ut under «Deltaker og sak».")))
-    elif identifiers.duf_number_error(answers["participant.duf_number"]):
+    elif identifiers.duf_number_error(answers["participant.duf_number"], today=clock.today()):
         errors.append(FieldError("case", N_("DUF-nummeret i kartleggingen er ikke gyldig (det står på planen). "
                                             "Rett det under «Deltaker og sak».")))
     if not answers.get("participant.birth_date") or not answers.get("participant.name"):
@@ -728,7 +728,7 @@ def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.da
         return errors
     last = _last_version(db, plan)
     number = (last.number if last else 0) + 1
-    return build_document(db, case, plan, user, number, today or dt.date.today(), elements, derived), elements, last
+    return build_document(db, case, plan, user, number, today or clock.today(), elements, derived), elements, last
 
 
 def preview_document(db: Session, user: User, case: Case, plan: Plan,

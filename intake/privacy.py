@@ -19,7 +19,7 @@ from sqlalchemy import select as select_rows
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from . import audit, erasures
+from . import audit, clock, erasures
 from .cases import derived_values
 from .config import get_settings
 from .db import database_key
@@ -27,7 +27,7 @@ from .domain.answers import FieldError
 from .domain.messages import N_
 from .domain.guidance import read_date, read_text
 from .domain.questionnaire import default_questionnaire
-from .models import Case, Organisation, User, utcnow
+from .models import Case, Organisation, User
 
 CLOSED_STATUSES = ("completed", "closed")
 EXPORT_FORMAT = "kartlegging-eksport/1"
@@ -168,7 +168,7 @@ def export_case(db: Session, actor: User | None, case: Case, fmt: str = "json", 
     related = dependents(db.connection(), case.id).rows
     data = {
         "format": EXPORT_FORMAT,
-        "exported_at": utcnow().isoformat(timespec="seconds"),
+        "exported_at": clock.now().isoformat(timespec="seconds"),
         "organisation": org.name if org else "",
         "case": {"id": case.id, "status": case.status, "mapping_date": case.mapping_date,
                  "created_at": case.created_at, "updated_at": case.updated_at, "completed_at": case.completed_at},
@@ -213,7 +213,7 @@ def erasure_request(values: dict[str, Any], today: dt.date | None = None
     errors: list[FieldError] = []
     reason = read_text(values, "reason", N_("Begrunnelsen for slettingen"), errors, required=True, max_length=REASON_MAX)
     requested_on = read_date(values, "requested_on", N_("Datoen deltakeren ba om sletting"), errors, required=True,
-                             not_after=today or dt.date.today())
+                             not_after=today or clock.today())
     return reason, requested_on, errors
 
 
@@ -274,7 +274,7 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 
 def cutoff(years: int, now: dt.datetime | None = None) -> dt.datetime:
-    now = now or utcnow()
+    now = now or clock.now()
     try:
         return now.replace(year=now.year - years)
     except ValueError:  # 29 February

@@ -3,9 +3,8 @@ and through WeasyPrint for the PDF. Norwegian only; system fonts (DejaVu) cover 
 
 from __future__ import annotations
 
-import datetime as dt
 
-from . import i18n
+from . import clock, i18n
 from .config import ROOT
 from .domain.questionnaire import default_questionnaire
 from .referrals import ReferralDetail, labels
@@ -21,7 +20,7 @@ def render_print_html(d: ReferralDetail, *, stylesheet_href: str | None = None) 
     with i18n.language("nb"):
         return templates.env.get_template("referrals/print.html").render(
             d=d, labels=labels(), display=display, questionnaire=default_questionnaire(),
-            stylesheet_href=stylesheet_href, printed_at=dt.datetime.now(dt.timezone.utc))
+            stylesheet_href=stylesheet_href, printed_at=clock.now())
 
 
 def render_pdf(d: ReferralDetail) -> bytes:

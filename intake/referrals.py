@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from . import audit, i18n
+from . import audit, clock, i18n
 from .access import referral_side, visible_referrals
 from .cases import programme_for
 from .domain import derived as derived_mod
@@ -27,7 +27,7 @@ from .domain.guidance import (CAREER_AREAS, CENTRE, CONSENT_METHODS, DECLINE_REA
                               not_allowed_message, read_bool, read_choice, read_date, read_text, shared_answers)
 from .domain.questionnaire import Question, Section, default_questionnaire
 from .domain.reference import languages
-from .models import Case, Organisation, User, utcnow
+from .models import Case, Organisation, User
 from .models_referrals import (Consent, CountyCareerCentre, GuidanceContract, GuidanceSession, GuidanceSummary,
                                Referral, ReferralEvent)
 
@@ -101,7 +101,7 @@ def update_county(db: Session, user: User, county_code: str, data: Mapping[str, 
         return [FieldError("organisation_id", N_("Velg karrieresenteret som skal motta henvisningene fra fylket."))]
     before = row.organisation_id
     row.organisation_id, row.career_centre_name = org.id, org.name
-    row.updated_at, row.updated_by_id = utcnow(), user.id
+    row.updated_at, row.updated_by_id = clock.now(), user.id
     db.add(row)
     audit.record(db, user, "update", "county", county_code, f"career_centre {before} -> {org.id}")
     db.commit()
@@ -133,7 +133,7 @@ def record_consent(db: Session, user: User, case: Case, data: Mapping[str, Any],
                    today: dt.date | None = None) -> tuple[Consent | None, list[FieldError]]:
     """Record the participant's consent to share the named parts of the mapping with the county's career centre.
     `data`: sections, sensitive_questions (lists of ids), given_how, given_on (ISO date)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     errors: list[FieldError] = []
     sections, sensitive_questions, part_errors = check_consent_parts(
         default_questionnaire(), _list(data, "sections"), _list(data, "sensitive_questions"))
@@ -168,7 +168,7 @@ def withdraw_consent(db: Session, user: User, case: Case, consent_id: int, data:
                                                date=f"{consent.withdrawn_at:%d.%m.%Y}")))
     if errors:
         return errors
-    now = utcnow()
+    now = clock.now()
     if db.exec(update(Consent).where(Consent.id == consent.id, col(Consent.withdrawn_at).is_(None))
                .values(withdrawn_at=now, withdrawn_by_id=user.id, withdrawal_note=note)).rowcount != 1:
         db.rollback()
@@ -270,7 +270,7 @@ def update_draft(db: Session, user: User, referral: Referral, data: Mapping[str,
     if errors:
         return errors
     if db.exec(update(Referral).where(Referral.id == referral.id, Referral.status == "draft")
-               .values(updated_at=utcnow(), **values)).rowcount != 1:
+               .values(updated_at=clock.now(), **values)).rowcount != 1:
         db.rollback()
         raise NotAllowed(N_("Henvisningen ble sendt eller endret av noen andre samtidig. Last siden på nytt."))
     audit.record(db, user, "update", "referral", referral.id, f"fields={','.join(sorted(values))}",
@@ -296,7 +296,7 @@ def snapshot(case: Case, consent: Consent, *, taken_at: dt.datetime | None = Non
     q = default_questionnaire()
     answers = shared_answers(q, case.answers or {}, consent.sections, consent.sensitive_questions)
     derived = derived_mod.derive(answers, programme_for(case), case.mapping_date)
-    return {"taken_at": (taken_at or utcnow()).isoformat(), "questionnaire_version": q.version,
+    return {"taken_at": (taken_at or clock.now()).isoformat(), "questionnaire_version": q.version,
             "sections": list(consent.sections), "sensitive_questions": list(consent.sensitive_questions),
             "answers": answers, "derived": {k: derived.get(k) for k in SHARED_DERIVED},
             "mapping_completed": case.status == "completed", "mapping_date": case.mapping_date.isoformat()}
@@ -324,13 +324,13 @@ def apply(db: Session, user: User, referral: Referral, name: str, data: Mapping[
     current = referral.status
     if current not in transition.from_statuses:
         raise NotAllowed(not_allowed_message(transition, current))
-    today = today or dt.date.today()
+    today = today or clock.today()
     data = data or {}
     sent_on = referral.sent_at.date() if referral.sent_at else None
     values, errors = check_requirements(transition, data, today=today, sent_on=sent_on)
     note = ""
     changes: dict[str, Any] = {}
-    now = utcnow()
+    now = clock.now()
     if name == "send":
         consent, send_errors = _send_checks(db, referral)
         errors += send_errors
@@ -383,7 +383,7 @@ def _withdraw_replaced(db: Session, user: User, sent: Referral) -> None:
     for old in earlier:
         status = old.status
         if db.exec(update(Referral).where(Referral.id == old.id, Referral.status == status)
-                   .values(status=withdraw.to, updated_at=utcnow())).rowcount == 1:
+                   .values(status=withdraw.to, updated_at=clock.now())).rowcount == 1:
             _event(db, user, old, "withdraw", status, withdraw.to, f"Erstattet av versjon {sent.version}")
             audit.record(db, user, "withdraw", "referral", old.id, f"replaced by version {sent.version}",
                          organisation_id=user.organisation_id)
@@ -402,7 +402,7 @@ def _event(db: Session, user: User, referral: Referral, action: str, from_status
 def save_contract(db: Session, user: User, referral: Referral, data: Mapping[str, Any], *,
                   today: dt.date | None = None) -> list[FieldError]:
     """Agree the guidance contract: when accepted, this starts the guidance; when under way, it updates it."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if referral.status == "accepted":
         return apply(db, user, referral, "start", data, today=today)
     if referral.status != "in_progress":
@@ -412,7 +412,7 @@ def save_contract(db: Session, user: User, referral: Referral, data: Mapping[str
         return errors
     contract = db.exec(select(GuidanceContract).where(GuidanceContract.referral_id == referral.id)).one()
     contract.goal, contract.frame, contract.agreed_on = values["goal"], values["frame"], values["agreed_on"]
-    contract.updated_at = utcnow()
+    contract.updated_at = clock.now()
     db.add(contract)
     audit.record(db, user, "update", "guidance_contract", contract.id, f"referral={referral.id}",
                  organisation_id=user.organisation_id)
@@ -425,7 +425,7 @@ SESSION_STATUSES = ("accepted", "in_progress")
 
 def add_session(db: Session, user: User, referral: Referral, data: Mapping[str, Any], *,
                 today: dt.date | None = None) -> list[FieldError]:
-    today = today or dt.date.today()
+    today = today or clock.today()
     if referral.status not in SESSION_STATUSES:
         raise NotAllowed(N_("Samtaler kan registreres når henvisningen er godtatt eller under veiledning, "
                             "ikke når den er «{status}».", status=STATUSES[referral.status].label))
@@ -491,9 +491,18 @@ class ReferralDetail:
     interpreter_name: str = ""
 
 
+def _contract(db: Session, referral: Referral) -> GuidanceContract | None:
+    return db.exec(select(GuidanceContract).where(GuidanceContract.referral_id == referral.id)).first()
+
+
+def _sessions(db: Session, referral: Referral) -> list[GuidanceSession]:
+    return list(db.exec(select(GuidanceSession).where(GuidanceSession.referral_id == referral.id)
+                        .order_by(col(GuidanceSession.held_on), col(GuidanceSession.id))))
+
+
 def detail(db: Session, user: User, referral: Referral, *, today: dt.date | None = None) -> ReferralDetail:
     """Everything the user's side may see of a loaded (authorised) referral."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     side = referral_side(user)
     status = STATUSES[referral.status]
     case = db.get(Case, referral.case_id) if side == MUNICIPALITY else None
@@ -513,9 +522,8 @@ def detail(db: Session, user: User, referral: Referral, *, today: dt.date | None
         contact=db.get(User, referral.contact_user_id), consent=consent,
         events=list(db.exec(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
                             .order_by(col(ReferralEvent.id)))),
-        contract=db.exec(select(GuidanceContract).where(GuidanceContract.referral_id == referral.id)).first(),
-        sessions=list(db.exec(select(GuidanceSession).where(GuidanceSession.referral_id == referral.id)
-                              .order_by(col(GuidanceSession.held_on), col(GuidanceSession.id)))),
+        contract=_contract(db, referral),
+        sessions=_sessions(db, referral),
         summary=db.exec(select(GuidanceSummary).where(GuidanceSummary.referral_id == referral.id)).first(),
         shared=shared_sections(snap) if snap else None, derived=(snap or {}).get("derived") or {},
         overdue=is_overdue(referral.status, referral.decision_deadline, today), preview=preview,
@@ -537,7 +545,7 @@ class InboxRow:
 def inbox(db: Session, user: User, tab: str | None = None, *, today: dt.date | None = None
           ) -> tuple[list[InboxRow], dict[str, int]]:
     """The referrals to the user's career centre (those it may see), in one tab or all, and the count per tab."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     base = visible_referrals(user)
     visible = base.subquery()
     by_status = {status: n for status, n in db.exec(select(visible.c.status, func.count()).group_by(visible.c.status))}
@@ -573,7 +581,7 @@ class CaseGuidance:
 
 def case_guidance(db: Session, user: User, case: Case, *, today: dt.date | None = None) -> CaseGuidance:
     """For the case's task list (the caller has loaded the case); audited when there are referrals to show."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     all_consents = consents(db, case.id)
     withdrawn = [c for c in all_consents if c.withdrawn_at is not None]
     withdrawn_ids = {c.id for c in withdrawn}

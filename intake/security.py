@@ -10,7 +10,8 @@ import secrets
 from pwdlib import PasswordHash
 from sqlmodel import Session, col, delete, func, select
 
-from .models import ApiToken, LoginAttempt, User, UserSession, utcnow
+from . import clock
+from .models import ApiToken, LoginAttempt, User, UserSession
 
 _hasher = PasswordHash.recommended()
 # A hash to verify against when the user does not exist, so timing does not reveal which user names exist.
@@ -70,7 +71,7 @@ def load_session(db: Session, session_id: str, *, idle: dt.timedelta, absolute: 
     if found is None:
         return None
     session, user = found
-    now = utcnow()
+    now = clock.now()
     if now > min(session_ends(session, idle=idle, absolute=absolute)):
         db.delete(session)
         db.commit()
@@ -91,7 +92,7 @@ def session_ends(session: UserSession, *, idle: dt.timedelta,
 
 
 def seconds_until(moment: dt.datetime) -> int:
-    return max(0, int((moment - utcnow()).total_seconds()))
+    return max(0, int((moment - clock.now()).total_seconds()))
 
 
 def session_seconds_left(session: UserSession, *, idle: dt.timedelta, absolute: dt.timedelta) -> int:
@@ -101,7 +102,7 @@ def session_seconds_left(session: UserSession, *, idle: dt.timedelta, absolute: 
 
 def touch_session(db: Session, session: UserSession) -> None:
     """Count the session as used now (the idle limit starts again)."""
-    session.last_seen_at = utcnow()
+    session.last_seen_at = clock.now()
     db.add(session)
     db.commit()
 
@@ -125,7 +126,7 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 
 def login_throttled(db: Session, username: str, address: str) -> bool:
-    since = utcnow() - THROTTLE_WINDOW
+    since = clock.now() - THROTTLE_WINDOW
     by_user = db.exec(select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.username == username.lower(), col(LoginAttempt.at) > since)).one()
     by_address = db.exec(select(func.count()).select_from(LoginAttempt).where(

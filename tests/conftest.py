@@ -13,12 +13,16 @@ Fixtures
     logged_in(user) -> TestClient with a session cookie and `.csrf` (the session's CSRF token) and `.user`
     api_client(user) -> TestClient with `Authorization: Bearer <token>` and `.token`, `.user`
 
+    today        (autouse)  the day the test runs on (tests/days.py): the clock is moved there with time-machine
+
 Every test makes its own organisations and users with unique names, so tests never depend on each other or on order.
 The database is shared by the session (not rolled back per test); nothing may rely on a table being empty.
+No test depends on the machine's date: each runs on `today` (tests/days.py says how to choose another day).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from typing import Callable, Iterator
@@ -27,6 +31,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from tests.days import TODAY, morning
 
 PASSWORD = "riktig-hest-batteri-stift"
 
@@ -54,6 +60,20 @@ def _recreate_postgres_schema(url: str) -> None:
             conn.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "today(date): the day the test runs on, instead of tests/days.py's TODAY")
+
+
+@pytest.fixture(autouse=True)
+def today(request: pytest.FixtureRequest, time_machine) -> dt.date:
+    """The test's today: the clock (time-machine) starts at 10:00 Oslo time on it and ticks. Autouse, so it is set
+    before any other fixture of the test makes data; `@pytest.mark.today(day)` picks another day."""
+    marker = request.node.get_closest_marker("today")
+    day = marker.args[0] if marker else TODAY
+    time_machine.move_to(morning(day), tick=True)
+    return day
 
 
 @pytest.fixture(scope="session")

@@ -201,11 +201,11 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
                 errors.append(FieldError(check.field, from_texts(check.message)))
     nid = answers.get("participant.national_id")
     if nid:
-        msg = identifiers.national_id_error(nid, allow_synthetic=allow_synthetic)
+        msg = identifiers.national_id_error(nid, allow_synthetic=allow_synthetic, today=today)
         if msg:
             errors.append(FieldError("participant.national_id", msg))
         else:
-            born = identifiers.birth_date_from_national_id(nid)
+            born = identifiers.birth_date_from_national_id(nid, today=today)
             given = answers.get("participant.birth_date")
             if born and given and born.isoformat() != given:
                 errors.append(FieldError("participant.birth_date",
@@ -213,7 +213,7 @@ def _cross_checks(questionnaire: Questionnaire, answers: dict, derived: dict, to
                                             date=f"{born:%d.%m.%Y}")))
     duf = answers.get("participant.duf_number")
     if duf:
-        msg = identifiers.duf_number_error(duf)
+        msg = identifiers.duf_number_error(duf, today=today)
         if msg:
             errors.append(FieldError("participant.duf_number", msg))
     for qid in ("norwegian.test_date", "participant.permit_date", "participant.birth_date"):

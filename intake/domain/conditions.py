@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field as dc_field
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol
 
 COMPARISONS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains")
 ORDERING = ("lt", "le", "gt", "ge")

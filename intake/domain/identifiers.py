@@ -91,9 +91,8 @@ def _birth_date(number: str, today: dt.date) -> dt.date | str:
     return _BAD_DATE
 
 
-def national_id_error(value: str, *, allow_synthetic: bool, today: dt.date | None = None) -> str | None:
+def national_id_error(value: str, *, allow_synthetic: bool, today: dt.date) -> str | None:
     """None for a valid fødselsnummer or D-nummer (and, when allowed, H-nummer or synthetic test number)."""
-    today = today or dt.date.today()
     if not isinstance(value, str):
         return _NOT_DIGITS
     number = fodselsnummer.compact(value)
@@ -118,9 +117,8 @@ def national_id_error(value: str, *, allow_synthetic: bool, today: dt.date | Non
     return None
 
 
-def birth_date_from_national_id(value: str, *, today: dt.date | None = None) -> dt.date | None:
+def birth_date_from_national_id(value: str, *, today: dt.date) -> dt.date | None:
     """The birth date in a well-formed number (any kind, synthetic included); None when the number is not valid."""
-    today = today or dt.date.today()
     if national_id_error(value, allow_synthetic=True, today=today) is not None:
         return None
     born = _birth_date(fodselsnummer.compact(value), today)
@@ -137,9 +135,8 @@ def compact_duf_number(value: str) -> str:
     return "".join(value.split())
 
 
-def duf_number_error(value: str, *, today: dt.date | None = None) -> str | None:
+def duf_number_error(value: str, *, today: dt.date) -> str | None:
     """None for a plausible DUF-nummer: 12 digits, the first four the year of the first application."""
-    today = today or dt.date.today()
     if not isinstance(value, str):
         return N_("DUF-nummeret består bare av siffer.")
     number = compact_duf_number(value)

@@ -12,7 +12,9 @@ dot glyphs, and a PDF maps each glyph to one character only, so text copied or r
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import json
 import logging
 import threading
@@ -263,7 +265,16 @@ def _get_renderer() -> _Renderer:
     with _renderer_lock:
         if _renderer is None:
             _renderer = _Renderer()
+            atexit.register(_drop_renderer)
         return _renderer
+
+
+def _drop_renderer() -> None:
+    """Let the renderer go while the interpreter still stands: WeasyPrint's FontConfiguration removes its temporary
+    font folder in `__del__`, which fails with "Exception ignored … TypeError" when it runs during shutdown."""
+    global _renderer
+    _renderer = None
+    gc.collect()
 
 
 def warm_up() -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import i18n
+from .. import clock, i18n
 from ..cases import programme_history
 from ..config import get_settings
 from ..domain.answers import validate
@@ -19,11 +19,6 @@ from .api import ErrorsOut
 from .deps import CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
-
-
-def today() -> dt.date:
-    """The date a request is evaluated on (tests replace it to pin the personas' mapping date)."""
-    return dt.date.today()
 
 
 class EvaluateIn(BaseModel):
@@ -94,7 +89,7 @@ async def api_evaluate(body: EvaluateIn, user: CurrentUser):
     """What the rules propose for these answers, each with the answers that made it fire and its source, plus the
     derived values (null where the answers do not yet allow them). Partial answers are fine; answers with type,
     range or cross-field errors → 422 with an error per field. Evaluated with the parameters in force today."""
-    day = today()
+    day = clock.today()
     q = default_questionnaire()
     history = programme_history()
     result = validate(q, body.answers, programme=history.on(day), today=day, allow_synthetic=get_settings().demo)

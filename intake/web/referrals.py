@@ -5,14 +5,13 @@ sessions, complete). For administrators: which career centre serves each county.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from .. import access, i18n, referrals
+from .. import access, clock, i18n, referrals
 from ..domain.guidance import INBOX_TABS
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
@@ -53,7 +52,7 @@ def _org(db, org_id: int) -> Organisation:
 
 def _common(**context) -> dict[str, Any]:
     return {"labels": referrals.labels(), "display": display, "questionnaire": default_questionnaire(),
-            "today": dt.date.today(), "errors": [], "values": {}, **context}
+            "today": clock.today(), "errors": [], "values": {}, **context}
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -68,7 +67,7 @@ def _consent_page(request, db, case: Case, values=None, errors=(), status_code=2
     choices = referrals.consent_form_choices()
     if values is None:
         values = {"sections": [s for s, _ in choices.ordinary], "sensitive_questions": [], "given_how": "",
-                  "given_on": dt.date.today().isoformat()}
+                  "given_on": clock.today().isoformat()}
     return render_page(request, "referrals/consent.html", _common(
         case=case, centre=centre, choices=choices, values=values, errors=list(errors),
         next=request.query_params.get("next", "")), status_code=status_code)

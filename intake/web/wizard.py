@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated
 
@@ -10,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
-from .. import access, audit, plans, referrals
+from .. import access, audit, clock, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
-                     save_answers, section_status, section_version)
+                     save_answers, section_status)
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
@@ -52,7 +51,7 @@ async def case_list(request: Request, user: CurrentUser, db: SessionDep,
     db.commit()
     return render_page(request, "cases/list.html", {
         "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
-        "organisation": org, "today": dt.date.today(), "can_create": access.can(user, "case.create"),
+        "organisation": org, "today": clock.today(), "can_create": access.can(user, "case.create"),
         "referral_by_case": referrals.latest_by_case(db, [c.id for c in cases]), "referral_labels": referrals.labels()})
 
 
@@ -186,7 +185,7 @@ async def section_save(request: Request, case_id: int, section_id: str, user: Cu
         notice = N_("Svarene dine gjorde at flere spørsmål ble vist. Svar på dem før du går videre.")
     status_code = 422 if finishing and view.errors else 200
     response = _render_section(request, case, section, view, return_to=return_to, notice=notice,
-                               saved_at=dt.datetime.now(dt.timezone.utc), status_code=status_code,
+                               saved_at=clock.now(), status_code=status_code,
                                form_token=form_token)
     if status_code == 422:
         response.headers["HX-Push-Url"] = "false"

@@ -3,7 +3,9 @@
 Uses Playwright's sync API directly (not pytest-playwright's fixtures).
 
 Fixtures
-    live_server       (session)  base URL of the app, started on a free port with demo data in a temp dir
+    live_server       (session)  base URL of the app, started on a free port with demo data in a temp dir, its
+                                 clock on tests/days.py's TODAY (as the tests' own), so the dates a test types
+                                 and the server's "today" agree whatever the machine's date
     browser           (session)  headless Chromium from /usr/bin/chromium
     page              (function) a fresh context per test (bypass_csp, locale nb-NO) and one page in it
     no_js_page        (function) the same with JavaScript off (the plain HTML forms)
@@ -22,7 +24,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +32,8 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
+
+from tests.days import TODAY, main_py_argv, morning
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_TESTS_DIR = Path(__file__).resolve().parent
@@ -50,6 +53,10 @@ SCREENSHOT_DIR = REPO_ROOT / "test-results" / "browser"
 SERVER_START_TIMEOUT = 60.0  # seconds for `/login` to answer after `serve` starts
 SERVER_POLL_INTERVAL = 0.1
 DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and navigations
+
+# The server's clock starts here and ticks: the tests' day (TODAY, from 10:00), so a browser test's dates are
+# relative to the same "today" as its server's.
+SERVER_CLOCK_START = morning(TODAY)
 
 _server_log: Path | None = None  # set by live_server, read by the report hook
 
@@ -103,7 +110,7 @@ def _free_port() -> int:
 def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
     """Run `main.py ARGS` to completion; fail with its output if it does not succeed."""
     proc = subprocess.run(
-        [sys.executable, "main.py", *args],
+        main_py_argv(*args, at=SERVER_CLOCK_START),
         cwd=REPO_ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -145,7 +152,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.write(f"$ main.py serve --host 127.0.0.1 --port {port}\n")
         log.flush()
         proc = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), at=SERVER_CLOCK_START),
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

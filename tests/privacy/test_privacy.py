@@ -8,7 +8,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 from pypdf import PdfReader
@@ -17,13 +16,14 @@ from sqlmodel import col, select
 from intake.config import ROOT
 from intake.domain.questionnaire import default_questionnaire
 from intake.models import AuditEntry, Case
+from tests.days import main_py_argv
 from tests.personas import AMAL, YONAS
 
 SCRIPT_IN_NAME = "<script>alert(1)</script>"
 
 
 def main(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=dict(os.environ), capture_output=True,
+    proc = subprocess.run(main_py_argv(*args), cwd=ROOT, env=dict(os.environ), capture_output=True,
                           timeout=300)
     if check:
         assert proc.returncode == 0, proc.stderr.decode()

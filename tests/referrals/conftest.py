@@ -10,6 +10,7 @@ from typing import Any, Callable
 import pytest
 from sqlmodel import Session, select
 
+from tests.days import days_from_today
 from tests.personas import AMAL, MAPPING_DATE
 
 
@@ -71,16 +72,16 @@ ORDINARY = ["participant", "goals", "background", "recognition", "norwegian", "d
 
 
 def consent_form(client, *, sections=ORDINARY, sensitive_questions=(), given_how="orally_with_interpreter",
-                 given_on="2026-11-02", **extra) -> dict[str, Any]:
+                 given_on: str | None = None, **extra) -> dict[str, Any]:
     return {"_csrf": client.csrf, "sections": list(sections), "sensitive_questions": list(sensitive_questions),
-            "given_how": given_how, "given_on": given_on, **extra}
+            "given_how": given_how, "given_on": given_on or days_from_today(-21), **extra}
 
 
 def referral_form(client, *, action="send", purpose="Avklare veien til godkjenning som sykepleier.",
-                  questions="Hvilken utdanning trengs i tillegg?", decision_deadline="2026-12-15",
+                  questions="Hvilken utdanning trengs i tillegg?", decision_deadline: str | None = None,
                   interpreter_language="ar", **extra) -> dict[str, Any]:
     return {"_csrf": client.csrf, "_action": action, "purpose": purpose, "questions": questions,
-            "decision_deadline": decision_deadline, "interpreter_language": interpreter_language,
+            "decision_deadline": decision_deadline or days_from_today(22), "interpreter_language": interpreter_language,
             "contact_user_id": str(client.user.id), **extra}
 
 

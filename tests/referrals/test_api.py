@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import pytest
 
+from tests.days import days_from_today
 from tests.referrals.conftest import ORDINARY
 
-CONSENT = {"sections": ORDINARY, "given_how": "in_writing", "given_on": "2026-11-02"}
-REFERRAL = {"purpose": "Avklare veien til godkjenning som sykepleier.", "questions": "Hvilken utdanning trengs?",
-            "decision_deadline": "2026-12-15", "interpreter_language": "ar"}
+
+
+def consent_body() -> dict:
+    """Consent given three weeks before the test's today."""
+    return {"sections": ORDINARY, "given_how": "in_writing", "given_on": days_from_today(-21)}
+
+
+def referral_body() -> dict:
+    """A referral whose decision deadline is three weeks after the test's today."""
+    return {"purpose": "Avklare veien til godkjenning som sykepleier.", "questions": "Hvilken utdanning trengs?",
+            "decision_deadline": days_from_today(22), "interpreter_language": "ar"}
+
+
 COMPLETE = {"summary": "Sterk fagbakgrunn, klare mål.", "areas": {"me_in_context": "Trygg i rollen."},
             "recommendation": "education", "recommendation_text": "Godkjenning og norsk B2."}
 
@@ -19,9 +30,9 @@ def sent(world, make_case, api_client):
     """A referral sent through the API; returns (case, referral JSON)."""
     case = make_case(world.caseworker)
     caseworker = api_client(world.caseworker)
-    r = caseworker.post(f"/api/v1/cases/{case.id}/consents", json=CONSENT)
+    r = caseworker.post(f"/api/v1/cases/{case.id}/consents", json=consent_body())
     assert r.status_code == 201, r.text
-    r = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**REFERRAL, "send": True})
+    r = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**referral_body(), "send": True})
     assert r.status_code == 201, r.text
     return case, r.json()
 
@@ -40,14 +51,14 @@ def test_the_whole_way_through(world, sent, api_client):
     assert got["status"] == "received" and got["case_id"] is None
     assert got["allowed_transitions"] == ["accept", "decline"]
 
-    for name, body, status in [("accept", {"planned_first_session": "2026-12-01"}, "accepted"),
+    for name, body, status in [("accept", {"planned_first_session": days_from_today(8)}, "accepted"),
                                ("start", {"goal": "Finne vei til arbeid.", "frame": "Tre samtaler."}, "in_progress"),
                                ("complete", COMPLETE, "completed")]:
         r = counsellor.post(f"/api/v1/referrals/{rid}/{name}", json=body)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == status
     assert counsellor.post(f"/api/v1/referrals/{rid}/sessions",
-                           json={"held_on": "2026-11-20", "form": "video"}).status_code == 409
+                           json={"held_on": days_from_today(0), "form": "video"}).status_code == 409
 
     back = api_client(world.caseworker).get(f"/api/v1/referrals/{rid}").json()
     assert back["summary"]["recommendation"] == "education"
@@ -58,7 +69,7 @@ def test_the_whole_way_through(world, sent, api_client):
 
 
 @pytest.mark.parametrize("name,body", [
-    ("accept", {"planned_first_session": "2026-12-01"}),
+    ("accept", {"planned_first_session": days_from_today(8)}),
     ("complete", COMPLETE),
     ("start", {"goal": "g", "frame": "f"}),
 ])
@@ -76,7 +87,7 @@ def test_withdraw_after_acceptance_is_409_and_before_it_works(world, sent, api_c
     rid = referral["id"]
     caseworker, counsellor = api_client(world.caseworker), api_client(world.counsellor)
     counsellor.post(f"/api/v1/referrals/{rid}/receive")
-    counsellor.post(f"/api/v1/referrals/{rid}/accept", json={"planned_first_session": "2026-12-01"})
+    counsellor.post(f"/api/v1/referrals/{rid}/accept", json={"planned_first_session": days_from_today(8)})
     r = caseworker.post(f"/api/v1/referrals/{rid}/withdraw", json={"note": "Flyttet."})
     assert r.status_code == 409 and "Godtatt" in r.json()["detail"]
 
@@ -106,10 +117,10 @@ def test_other_organisations_get_404(world, sent, api_client):
         client = api_client(user)
         assert client.get(f"/api/v1/referrals/{rid}").status_code == 404
         assert client.post(f"/api/v1/referrals/{rid}/accept",
-                           json={"planned_first_session": "2026-12-01"}).status_code == 404
+                           json={"planned_first_session": days_from_today(8)}).status_code == 404
     other = api_client(world.other_caseworker)
-    assert other.post(f"/api/v1/cases/{case.id}/referrals", json=REFERRAL).status_code == 404
-    assert other.post(f"/api/v1/cases/{case.id}/consents", json=CONSENT).status_code == 404
+    assert other.post(f"/api/v1/cases/{case.id}/referrals", json=referral_body()).status_code == 404
+    assert other.post(f"/api/v1/cases/{case.id}/consents", json=consent_body()).status_code == 404
     assert api_client(world.other_counsellor).get("/api/v1/referrals").json() == []
 
 
@@ -120,8 +131,8 @@ def test_sensitive_answers_only_with_a_consent_naming_them(world, make_case, api
     for sections in (ORDINARY, ORDINARY + ["life"]):
         case = make_case(world.caseworker)
         assert caseworker.post(f"/api/v1/cases/{case.id}/consents",
-                               json={**CONSENT, "sections": sections}).status_code == 201
-        rid = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**REFERRAL, "send": True}).json()["id"]
+                               json={**consent_body(), "sections": sections}).status_code == 201
+        rid = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**referral_body(), "send": True}).json()["id"]
         shared[len(sections)] = counsellor.get(f"/api/v1/referrals/{rid}").json()["shared_answers"]
     assert not any(k.startswith("life.") for k in shared[len(ORDINARY)])
     assert shared[len(ORDINARY) + 1]["life.children_under_18"] == 2
@@ -141,15 +152,15 @@ def test_consent_withdrawn_through_the_api_removes_access(world, sent, api_clien
 def test_sending_without_consent_is_422_naming_the_consent(world, make_case, api_client):
     case = make_case(world.caseworker)
     caseworker = api_client(world.caseworker)
-    r = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**REFERRAL, "send": True})
+    r = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**referral_body(), "send": True})
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["consent"]
     # The draft was kept; a second draft is refused with 409.
-    assert caseworker.post(f"/api/v1/cases/{case.id}/referrals", json=REFERRAL).status_code == 409
+    assert caseworker.post(f"/api/v1/cases/{case.id}/referrals", json=referral_body()).status_code == 409
 
 
 @pytest.mark.parametrize("body", [
     {"planned_first_session": 20261201},  # a number is not a date
-    {"planned_first_session": "2026-12-01", "extra": 1},  # unknown field
+    {"planned_first_session": days_from_today(8), "extra": 1},  # unknown field
     {},  # missing
 ])
 def test_input_is_strict(world, sent, api_client, body):
@@ -164,9 +175,9 @@ def test_a_contact_person_id_must_be_an_integer_and_a_caseworker_here(world, mak
     case = make_case(world.caseworker)
     caseworker = api_client(world.caseworker)
     assert caseworker.post(f"/api/v1/cases/{case.id}/referrals",
-                           json={**REFERRAL, "contact_user_id": str(world.caseworker.id)}).status_code == 422
+                           json={**referral_body(), "contact_user_id": str(world.caseworker.id)}).status_code == 422
     r = caseworker.post(f"/api/v1/cases/{case.id}/referrals",
-                        json={**REFERRAL, "contact_user_id": world.other_caseworker.id})
+                        json={**referral_body(), "contact_user_id": world.other_caseworker.id})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "contact_user_id"
 
 

@@ -7,6 +7,7 @@ import io
 import logging
 
 from intake.cases import save_answers
+from tests.days import days_from_today
 from tests.personas import AMAL
 from tests.referrals.conftest import ORDINARY, consent_form, point_county, referral_form
 from tests.web.pages import Page
@@ -19,12 +20,12 @@ def _life_label():
 
 def _complete(client, referral_id: int, recommendation="education", text="Godkjenning av sykepleierutdanningen."):
     assert client.post(f"/inbox/{referral_id}/accept", data={"_csrf": client.csrf,
-                                                               "planned_first_session": "2026-12-01"}).status_code == 303
+                                                               "planned_first_session": days_from_today(8)}).status_code == 303
     assert client.post(f"/inbox/{referral_id}/contract", data={
         "_csrf": client.csrf, "goal": "Finne veien til arbeid som sykepleier.", "frame": "Tre samtaler med tolk.",
-        "agreed_on": "2026-11-20"}).status_code == 303
+        "agreed_on": days_from_today(0)}).status_code == 303
     assert client.post(f"/inbox/{referral_id}/sessions", data={
-        "_csrf": client.csrf, "held_on": "2026-11-20", "form": "in_person", "interpreter_used": "true"}).status_code == 303
+        "_csrf": client.csrf, "held_on": days_from_today(0), "form": "in_person", "interpreter_used": "true"}).status_code == 303
     r = client.post(f"/inbox/{referral_id}/complete", data={
         "_csrf": client.csrf, "summary": "Amal har klare mål og sterk fagbakgrunn.",
         "areas.me_in_context": "Trygg i rollen som sykepleier.", "recommendation": recommendation,
@@ -59,7 +60,7 @@ def test_a_counsellor_of_another_centre_gets_404_and_an_empty_inbox(world, make_
     for url in (f"/inbox/{rid}", f"/referrals/{rid}/print", f"/referrals/{rid}/pdf"):
         assert other.get(url).status_code == 404, url
     assert other.post(f"/inbox/{rid}/accept", data={"_csrf": other.csrf,
-                                                    "planned_first_session": "2026-12-01"}).status_code == 404
+                                                    "planned_first_session": days_from_today(8)}).status_code == 404
     assert "Amal Hassan" not in Page(other.get("/inbox")).text()
 
 
@@ -179,7 +180,7 @@ def test_consent_form_errors_are_shown_at_the_fields(world, make_case, logged_in
     case = make_case(world.caseworker)
     caseworker = logged_in(world.caseworker)
     r = caseworker.post(f"/cases/{case.id}/consent", data=consent_form(
-        caseworker, sections=["goals"], given_how="", given_on="2099-01-01"))
+        caseworker, sections=["goals"], given_how="", given_on=days_from_today(1)))
     assert r.status_code == 422
     page = Page(r)
     assert page.field_errors("f-sections") and page.field_errors("f-given_how") and page.field_errors("f-given_on")
@@ -231,7 +232,7 @@ def test_the_summary_and_recommendation_come_back_to_the_case(world, make_case, 
 
 
 def test_overdue_referrals_stand_out_in_the_inbox(world, make_case, send_referral, logged_in):
-    send_referral(world.caseworker, make_case(world.caseworker), decision_deadline="2026-01-15")
+    send_referral(world.caseworker, make_case(world.caseworker), decision_deadline=days_from_today(-30))
     page = Page(logged_in(world.counsellor).get("/inbox"))
     assert "passert" in page.text("tr.overdue")
 

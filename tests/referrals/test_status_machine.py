@@ -11,11 +11,11 @@ from intake import access, referrals
 from intake.domain.guidance import (STATUSES, TRANSITIONS, NotAllowed, check_requirements, shared_answers,
                                     shared_question_ids)
 from intake.domain.questionnaire import default_questionnaire, parse_questionnaire
+from tests.days import TODAY
 from tests.personas import AMAL
 
-TODAY = dt.date(2026, 11, 23)
 CONSENT = {"sections": ["participant", "goals", "background", "norwegian"], "given_how": "in_writing",
-           "given_on": "2026-11-02"}
+           "given_on": (TODAY - dt.timedelta(days=21)).isoformat()}
 
 
 # --- the table ------------------------------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ def test_sending_needs_a_consent_and_then_freezes_the_consented_answers(db, worl
 def test_a_transition_not_allowed_from_the_status_says_what_and_from_where(db, world, drafted):
     _, referral = drafted
     with pytest.raises(NotAllowed) as raised:
-        referrals.apply(db, world.counsellor, referral, "accept", {"planned_first_session": "2026-12-01"})
+        referrals.apply(db, world.counsellor, referral, "accept", {"planned_first_session": (TODAY + dt.timedelta(days=8)).isoformat()})
     assert "«Godta henvisningen» er ikke mulig" in str(raised.value) and "«Utkast»" in str(raised.value)
     assert "Mottatt" in str(raised.value)
 
@@ -147,7 +147,7 @@ def test_each_change_is_recorded_with_who_and_when(db, world, drafted):
     case, referral = drafted
     referrals.record_consent(db, world.caseworker, case, CONSENT, today=TODAY)
     steps = [(world.caseworker, "send", {}), (world.counsellor, "receive", {}),
-             (world.counsellor, "accept", {"planned_first_session": "2026-12-01"}),
+             (world.counsellor, "accept", {"planned_first_session": (TODAY + dt.timedelta(days=8)).isoformat()}),
              (world.counsellor, "start", {"goal": "Finne vei til godkjenning.", "frame": "Tre samtaler med tolk."}),
              (world.counsellor, "complete", {"summary": "Oppsummert.", "recommendation": "education",
                                               "recommendation_text": "Godkjenning og norsk B2."})]

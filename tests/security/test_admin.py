@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 
 from sqlmodel import select
 
 from intake.config import ROOT
 from intake.models import AuditEntry, Organisation, User
 from tests.conftest import PASSWORD, unique
+from tests.days import main_py_argv
 from tests.web.pages import Page
 
 
@@ -102,7 +102,7 @@ def test_nobody_but_an_administrator_can_change_users(logged_in, make_user, dram
 
 
 def _main(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=dict(os.environ), capture_output=True,
+    return subprocess.run(main_py_argv(*args), cwd=ROOT, env=dict(os.environ), capture_output=True,
                           text=True, timeout=300)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -14,6 +13,7 @@ from sqlmodel import col, select
 from intake.config import ROOT
 from intake.db import get_engine, new_session
 from intake.models import AuditEntry
+from tests.days import main_py_argv
 from tests.personas import AMAL, YONAS
 from tests.scratch import scratch_database
 from tests.web.pages import Page
@@ -62,7 +62,7 @@ def test_a_refused_read_of_another_organisations_case_leaves_no_trace_in_its_log
 
 def _verify(url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "main.py", "verify-audit"], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run(main_py_argv("verify-audit"), cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -120,7 +120,7 @@ def test_verify_audit_finds_an_entry_rewritten_with_a_fresh_hash():
 
 def _main(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+    return subprocess.run(main_py_argv(*args), cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
 
 

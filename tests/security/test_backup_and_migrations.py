@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,13 +17,14 @@ from intake.config import ROOT
 from intake.db import get_engine, new_session
 from intake.migrate import alembic_config, downgrade, upgrade
 from intake.models import Case, Organisation, User
+from tests.days import main_py_argv
 from tests.personas import AHMAD, AMAL, YONAS
 from tests.scratch import postgres_url, scratch_database
 
 
 def main(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1"}
-    proc = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+    proc = subprocess.run(main_py_argv(*args), cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -151,7 +151,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(database_url, tmp_path):
         junk = tmp_path / "not-a-backup.bak"
         junk.write_bytes(b"this is not a database")
         env = {**os.environ, "DATABASE_URL": url}
-        proc = subprocess.run([sys.executable, "main.py", "restore", str(junk)], cwd=ROOT, env=env,
+        proc = subprocess.run(main_py_argv("restore", str(junk)), cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 1 and "restore failed" in proc.stderr
         assert snapshot(url) == before  # nothing was touched

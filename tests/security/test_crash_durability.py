@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ import pytest
 from intake.config import ROOT
 from intake.db import get_engine, new_session
 from intake.models import Case, Organisation, User
+from tests.days import main_py_argv
 from tests.personas import AMAL
 from tests.scratch import postgres_url, scratch_database
 
@@ -45,7 +45,7 @@ def server(url: str, log: Path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1"}
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        proc = subprocess.Popen(main_py_argv("serve", "--port", str(port)), cwd=ROOT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -165,7 +165,7 @@ def _crash_and_check(url: str, tmp_path: Path) -> None:
                         lost.append(f"case {case_id}: acknowledged {w.acked[case_id]!r}, stored {stored!r}")
     assert not lost, "acknowledged saves lost in the crash:\n" + "\n".join(lost)
     env = {**os.environ, "DATABASE_URL": url}
-    verify = subprocess.run([sys.executable, "main.py", "verify-audit"], cwd=ROOT, env=env, capture_output=True,
+    verify = subprocess.run(main_py_argv("verify-audit"), cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=120)
     assert verify.returncode == 0, verify.stdout  # the crash left no half-written audit entry either
     with new_session(get_engine(url)) as db:

@@ -7,11 +7,11 @@ import copy
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.days import main_py_argv
 from tests.personas import AHMAD, AMAL, PERSONAS, YONAS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,7 +206,7 @@ def test_the_session_cookie_works_for_reading(caseworker, logged_in, make_case):
 
 
 def main_py(*args, env):
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+    return subprocess.run(main_py_argv(*args), cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
 
 
