@@ -113,6 +113,11 @@ class GuidanceSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=clock.now)
 
 
+# The career centre's own records of a referral: never read for, shown to or exported for the municipality
+# (`referrals.detail`, `privacy.export_case`; tests/referrals/test_what_each_side_sees.py walks every page).
+CENTRE_PRIVATE_TABLES = frozenset({GuidanceContract.__tablename__, GuidanceSession.__tablename__})
+
+
 class GuidanceSummary(SQLModel, table=True):
     """What the career centre sends back: a summary and a recommendation on work or education."""
 

@@ -28,6 +28,7 @@ from .domain.messages import N_
 from .domain.guidance import read_date, read_text
 from .domain.questionnaire import default_questionnaire
 from .models import Case, Organisation, User
+from .models_referrals import CENTRE_PRIVATE_TABLES
 
 CLOSED_STATUSES = ("completed", "closed")
 EXPORT_FORMAT = "kartlegging-eksport/1"
@@ -165,7 +166,10 @@ def export_case(db: Session, actor: User | None, case: Case, fmt: str = "json", 
                             "text": display(question, value), "sensitive": question.sensitive})
         sections.append({"id": section.id, "title": section.title["nb"], "sensitive": section.sensitive,
                          "answers": answers})
-    related = dependents(db.connection(), case.id).rows
+    # The municipality's records of the participant: the career centre's own (its contract and sessions) are the
+    # centre's to give access to, not the municipality's.
+    related = {table: rows for table, rows in dependents(db.connection(), case.id).rows.items()
+               if table not in CENTRE_PRIVATE_TABLES}
     data = {
         "format": EXPORT_FORMAT,
         "exported_at": clock.now().isoformat(timespec="seconds"),

@@ -478,8 +478,8 @@ class ReferralDetail:
     contact: User | None
     consent: Consent | None
     events: list[ReferralEvent]
-    contract: GuidanceContract | None
-    sessions: list[GuidanceSession]
+    contract: GuidanceContract | None  # the career centre's side only (None for the municipality)
+    sessions: list[GuidanceSession]  # the career centre's side only (empty for the municipality)
     summary: GuidanceSummary | None
     shared: list[SharedSection] | None  # None: not shown to this side now
     derived: dict[str, Any]
@@ -501,7 +501,8 @@ def _sessions(db: Session, referral: Referral) -> list[GuidanceSession]:
 
 
 def detail(db: Session, user: User, referral: Referral, *, today: dt.date | None = None) -> ReferralDetail:
-    """Everything the user's side may see of a loaded (authorised) referral."""
+    """Everything the user's side may see of a loaded (authorised) referral. The guidance contract and the sessions
+    are the career centre's own records: they are not even read for the municipality, so no page can show them."""
     today = today or clock.today()
     side = referral_side(user)
     status = STATUSES[referral.status]
@@ -522,8 +523,8 @@ def detail(db: Session, user: User, referral: Referral, *, today: dt.date | None
         contact=db.get(User, referral.contact_user_id), consent=consent,
         events=list(db.exec(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
                             .order_by(col(ReferralEvent.id)))),
-        contract=_contract(db, referral),
-        sessions=_sessions(db, referral),
+        contract=_contract(db, referral) if side == CENTRE else None,
+        sessions=_sessions(db, referral) if side == CENTRE else [],
         summary=db.exec(select(GuidanceSummary).where(GuidanceSummary.referral_id == referral.id)).first(),
         shared=shared_sections(snap) if snap else None, derived=(snap or {}).get("derived") or {},
         overdue=is_overdue(referral.status, referral.decision_deadline, today), preview=preview,

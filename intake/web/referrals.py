@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from .. import access, clock, i18n, referrals
-from ..domain.guidance import INBOX_TABS
+from ..domain.guidance import CENTRE, INBOX_TABS
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
 from ..models import Case, Organisation, User
@@ -256,6 +256,9 @@ def _centre_page(request, db, user, referral, errors=(), values=None, form=None,
 @router.get("/inbox/{referral_id}")
 async def inbox_referral(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id)
+    if access.referral_side(user) != CENTRE:
+        # The inbox is the career centre's page; the municipality reads its referral on the case.
+        return _redirect(f"/cases/{referral.case_id}/referrals/{referral.id}")
     if referral.status == "sent" and access.can(user, "referral.receive"):
         # Opening a new referral at the centre is receiving it.
         referral = access.load_referral(db, user, referral_id, "referral.receive")
