@@ -128,7 +128,7 @@ def _period(element: PlanElement) -> str:
 def _check(doc: PlanDocument) -> None:
     problems = doc.problems(element_codes=ELEMENT_CODES, languages=PLAN_LANGUAGES)
     if problems:
-        # The app checks what a caseworker can mend before it gets here (intake/plans.py fix_problems); this names
+        # The app checks what a caseworker can mend before it gets here (intake/plans/fixing.py fix_problems); this names
         # the document's fields, for the log and as the last word.
         raise PlanRenderError("; ".join(f"{p.field}: {p.message}" for p in problems))
 

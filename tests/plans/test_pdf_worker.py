@@ -14,13 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intake import plans
+from intake.plans import pdf_worker
 from intake.plan import render
 
 
 def test_a_new_pdf_worker_has_its_fonts_loaded_before_its_first_plan(monkeypatch):
-    monkeypatch.setattr(plans, "_pool", None)
+    monkeypatch.setattr(pdf_worker, "_pool", None)
     plans.warm_pdf_worker()
-    pool = plans._pool
+    pool = pdf_worker._pool
     try:
         assert pool.submit(render.renderer_ready).result(timeout=120) is True
     finally:
@@ -32,8 +33,8 @@ def test_a_warm_up_that_fails_is_logged_and_left_to_the_plan_to_report(monkeypat
         raise render.PlanRenderError("the plan's fonts are not installed")
 
     monkeypatch.setattr(render, "warm_up", broken)
-    with caplog.at_level(logging.ERROR, logger="intake.plans"):
-        plans._warm_worker()  # does not raise: a failing initializer would break the pool for every plan
+    with caplog.at_level(logging.ERROR, logger="intake.plans.pdf_worker"):
+        pdf_worker._warm_worker()  # does not raise: a failing initializer would break the pool for every plan
     assert "could not warm up" in caplog.text
 
 
@@ -54,9 +55,9 @@ def test_the_server_starts_the_pdf_worker_as_it_starts(monkeypatch, database_url
 # The server process, as uvicorn ends on SIGTERM (raising it again after its shutdown) or as a crash ends it: killed.
 KILLED_SERVER = """
 import os, signal
-from intake import plans
-plans.warm_pdf_worker()
-print(plans._pool.submit(os.getpid).result(), flush=True)
+from intake.plans import pdf_worker
+pdf_worker.warm_pdf_worker()
+print(pdf_worker._pool.submit(os.getpid).result(), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
 

@@ -117,7 +117,7 @@ def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, lo
         renders.append(doc.version)
         return await real(doc, *args, **kwargs)
 
-    monkeypatch.setattr(plans, "render_pdf", counting)
+    monkeypatch.setattr(plans.fixing, "render_pdf", counting)
     ready_plan(caseworker, amal)
     web = logged_in(caseworker)
     assert "påbegynt, men ikke fastsatt" in Page(web.get(f"/cases/{amal.id}")).text()

@@ -1,0 +1,36 @@
+"""The integration plan (integreringsplan): made from a completed mapping's proposals, shaped by the caseworker, and
+fixed ("fastsatt") as versions that are kept unchanged.
+
+- `proposals`: the rules' proposals as elements, and the values derived for the plan
+- `settings`: goals and scope, checked against what the law allows
+- `elements`: decisions on proposals, and the caseworker's own elements
+- `fixing`: what stops fixing, the printed document, the stored version
+- `pdf_worker`: the PDF, rendered in a separate process
+
+Checks give messages at the field they concern (`FieldError`): `N_` messages, said in the reader's language when
+shown. Every change is audited with the change and bumps the plan's row version; settings and fixing name the version
+they were made from, so a plan changed in another tab is never overwritten or fixed unseen.
+"""
+
+from ..cases import derived_values, programme_for
+from .common import (ACCEPTED, MAX_REASON, MAX_TITLE, PROGRESS_LABELS, PROPOSED, REJECTED, SETTINGS_FIELDS,
+                     STALE_MESSAGE, STATUS_LABELS, element_field, elements_of, parse_date)
+from .elements import add_element, decide, edit_element
+from .fixing import (Prepared, build_document, document_from_json, document_to_json, element_problems, fix_plan,
+                     fix_problems, get_version, plan_state, prepare_fix, preview_document, store_version,
+                     unprintable, versions_of)
+from .pdf_worker import render_pdf, stop_pdf_worker, warm_pdf_worker
+from .proposals import (Refreshed, career_guidance, create_plan, current_proposals, default_language, plan_derived,
+                        proposals_basis, proposals_stale, refresh_proposals)
+from .settings import SettingsSaved, save_settings, settings_form, settings_problems, settled_on
+
+__all__ = [
+    "ACCEPTED", "MAX_REASON", "MAX_TITLE", "PROGRESS_LABELS", "PROPOSED", "REJECTED", "SETTINGS_FIELDS",
+    "STALE_MESSAGE", "STATUS_LABELS", "Prepared", "Refreshed", "SettingsSaved", "add_element", "build_document",
+    "career_guidance", "create_plan", "current_proposals", "decide", "default_language", "derived_values",
+    "document_from_json", "document_to_json", "edit_element", "element_field", "element_problems", "elements_of",
+    "fix_plan", "fix_problems", "get_version", "parse_date", "plan_derived", "plan_state", "prepare_fix",
+    "preview_document", "programme_for", "proposals_basis", "proposals_stale", "refresh_proposals", "render_pdf",
+    "save_settings", "settings_form", "settings_problems", "settled_on", "stop_pdf_worker", "store_version",
+    "unprintable", "versions_of", "warm_pdf_worker",
+]

@@ -1,0 +1,132 @@
+"""The plan's elements: a decision on each proposal (accepted, or rejected with a reason), their responsible actor,
+dates, status and note, and the caseworker's own elements."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlmodel import Session, col, select
+
+from .. import audit, clock
+from ..domain.answers import FieldError
+from ..domain.messages import N_
+from ..models import User
+from ..models_plans import Plan, PlanElement
+from ..plan.document import MAX_TEXT
+from .common import (ACCEPTED, MAX_REASON, MAX_TITLE, OWN_ELEMENT_POSITION, PROGRESS_LABELS, PROPOSED, REJECTED,
+                     element_field, parse_date, too_long, touch)
+
+def _element(db: Session, plan: Plan, element_id: int) -> PlanElement | None:
+    element = db.get(PlanElement, element_id)
+    return element if element is not None and element.plan_id == plan.id else None
+
+
+def _changed(db: Session, user: User, plan: Plan, element: PlanElement, detail: str) -> None:
+    element.updated_at = clock.now()
+    db.add(element)
+    touch(db, plan)
+    audit.record(db, user, "update", "plan", plan.id, f"element={element.id} {detail}"[:2000],
+                 organisation_id=plan.organisation_id)
+    db.commit()
+    db.refresh(plan)
+
+
+def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, reason: str = "") -> list[FieldError]:
+    """Accept a proposal into the plan, or reject it with a short reason."""
+    element = _element(db, plan, element_id)
+    if element is None:
+        return [FieldError("plan", N_("Fant ikke tiltaket. Last siden på nytt."))]
+    reason = reason.strip()
+    if decision == REJECTED:
+        if not reason:
+            return [FieldError(element_field(element.id, "reason"),
+                               N_("Skriv kort hvorfor «{title}» avvises. Deltakeren kan klage på planen.",
+                                  title=element.title))]
+        if len(reason) > MAX_REASON:
+            return [too_long(element_field(element.id, "reason"), N_("Begrunnelsen"), MAX_REASON, reason)]
+    elif decision not in (ACCEPTED, PROPOSED):
+        return [FieldError("plan", N_("Ukjent valg."))]
+    element.status = decision
+    element.rejection_reason = reason if decision == REJECTED else ""
+    element.decided_at = clock.now() if decision != PROPOSED else None
+    element.decided_by_id = user.id if decision != PROPOSED else None
+    _changed(db, user, plan, element, f"decision={decision} code={element.code or '-'}")
+    return []
+
+
+def _element_values(element_id: int | None, form: Mapping[str, str], *, own: bool
+                    ) -> tuple[dict[str, Any], list[FieldError]]:
+    def name(n: str) -> str:
+        return element_field(element_id, n) if element_id is not None else f"new.{n}"
+
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    if own:
+        title = form.get("title", "").strip()
+        if not title:
+            errors.append(FieldError(name("title"), N_("Skriv hva tiltaket er.")))
+        elif len(title) > MAX_TITLE:
+            errors.append(too_long(name("title"), N_("Tittelen"), MAX_TITLE, title))
+        else:
+            values["title"] = title
+    responsible = form.get("responsible", "").strip()
+    if not responsible:
+        errors.append(FieldError(name("responsible"), N_("Skriv hvem som har ansvaret for tiltaket.")))
+    elif len(responsible) > 200:
+        errors.append(FieldError(name("responsible"), N_("Ansvarlig kan ha høyst {max} tegn (nå {n}).", max=200,
+                                                         n=len(responsible))))
+    else:
+        values["responsible"] = responsible
+    start, error = parse_date(form.get("start", ""), name("start"), N_("Startdatoen"))
+    errors += [error] if error else []
+    end, error2 = parse_date(form.get("end", ""), name("end"), N_("Sluttdatoen"))
+    errors += [error2] if error2 else []
+    if start and end and end < start:
+        errors.append(FieldError(name("end"), N_("Sluttdatoen kan ikke være før startdatoen.")))
+    if not error and not error2:
+        values["start"], values["end"] = start, end
+    note = form.get("note", "").strip()
+    if len(note) > MAX_TEXT:
+        errors.append(too_long(name("note"), N_("Merknaden"), MAX_TEXT, note))
+    else:
+        values["note"] = note
+    # Only when the form has them (a form without them leaves them as they are): the status, and the dates as months.
+    if "progress" in form:
+        if form["progress"] in PROGRESS_LABELS:
+            values["progress"] = form["progress"]
+        else:
+            errors.append(FieldError(name("progress"), N_("Velg en av statusene i listen.")))
+    if "month_only" in form:  # a hidden "0" before the checkbox's "1": the last one posted counts
+        values["month_precision"] = form["month_only"] == "1"
+    return values, errors
+
+
+def edit_element(db: Session, user: User, plan: Plan, element_id: int, form: Mapping[str, str]) -> list[FieldError]:
+    """Change the responsible actor, start, end and note (and an own element's title). Nothing is saved on an error."""
+    element = _element(db, plan, element_id)
+    if element is None:
+        return [FieldError("plan", N_("Fant ikke tiltaket. Last siden på nytt."))]
+    values, errors = _element_values(element.id, form, own=element.code is None)
+    if errors:
+        return errors
+    changed = sorted(k for k, v in values.items() if getattr(element, k) != v)
+    for key, value in values.items():
+        setattr(element, key, value)
+    if changed:
+        _changed(db, user, plan, element, f"edit fields={','.join(changed)}")
+    return []
+
+
+def add_element(db: Session, user: User, plan: Plan, form: Mapping[str, str]) -> list[FieldError]:
+    """An element of the caseworker's own, taken into the plan."""
+    values, errors = _element_values(None, form, own=True)
+    if errors:
+        return errors
+    last = db.exec(select(PlanElement.position).where(PlanElement.plan_id == plan.id)
+                   .order_by(col(PlanElement.position).desc()).limit(1)).first()
+    element = PlanElement(plan_id=plan.id, code=None, status=ACCEPTED, decided_at=clock.now(), decided_by_id=user.id,
+                          position=max(OWN_ELEMENT_POSITION, (last or 0) + 1), **values)
+    db.add(element)
+    db.flush()
+    _changed(db, user, plan, element, "add own element")
+    return []

@@ -1,0 +1,307 @@
+"""Fixing a plan ("Fastsett plan"): what stops it, the printed document built from the plan, and the version stored
+unchanged from then on with everything it was made from and its PDF, rendered once."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from .. import audit, clock
+from ..cases import programme_for
+from ..domain import derived as derived_mod
+from ..domain import identifiers
+from ..domain.answers import FieldError
+from ..domain.messages import N_
+from ..domain.rules import default_ruleset
+from ..models import Case, Organisation, User
+from ..models_plans import Plan, PlanElement, PlanVersion
+from ..plan.document import NorwegianGoal, PlanDocument
+from ..plan.document import PlanElement as DocElement
+from .common import ACCEPTED, PROPOSED, STALE_MESSAGE, element_field, elements_of, touch
+from .pdf_worker import render_pdf
+from .proposals import career_guidance, plan_derived, proposals_stale, refresh_proposals
+from .settings import settings_problems, settled_on
+
+log = logging.getLogger(__name__)
+
+def plan_state(db: Session, case: Case) -> dict[str, Any] | None:
+    """For the case page: None without a plan; else the newest fixed version's number and time (None while the plan
+    has never been fixed)."""
+    plan = db.exec(select(Plan).where(Plan.case_id == case.id)).first()
+    if plan is None:
+        return None
+    last = _last_version(db, plan)
+    return {"number": last.number if last else None, "fixed_at": last.fixed_at if last else None}
+
+
+def versions_of(db: Session, plan: Plan) -> list[dict[str, Any]]:
+    """The fixed versions, newest first, without their HTML and PDF."""
+    rows = db.exec(select(PlanVersion.number, PlanVersion.fixed_at, PlanVersion.fixed_by_id, PlanVersion.language,
+                          PlanVersion.ruleset_version)
+                   .where(PlanVersion.plan_id == plan.id).order_by(col(PlanVersion.number).desc())).all()
+    names = {u.id: u.full_name for u in db.exec(select(User).where(
+        col(User.id).in_({r.fixed_by_id for r in rows if r.fixed_by_id}))).all()} if rows else {}
+    return [{"number": r.number, "fixed_at": r.fixed_at, "fixed_by": names.get(r.fixed_by_id, ""),
+             "language": r.language, "ruleset_version": r.ruleset_version} for r in rows]
+
+
+def get_version(db: Session, plan: Plan, number: int) -> PlanVersion | None:
+    return db.exec(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == number)).first()
+
+
+def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError]:
+    errors = []
+    programme_end = _programme_end(plan)
+    for e in elements:
+        if e.status == PROPOSED and not e.no_longer_proposed:
+            errors.append(FieldError(element_field(e.id, "decision"),
+                                     N_("Ta stilling til forslaget «{title}»: ta det med i planen eller avvis det.",
+                                        title=e.title)))
+        if e.status == ACCEPTED:
+            if not e.responsible.strip():
+                errors.append(FieldError(element_field(e.id, "responsible"),
+                                         N_("Skriv hvem som har ansvaret for «{title}».", title=e.title)))
+            start = e.start or plan.start_date
+            if start and e.end and e.end < start:
+                errors.append(FieldError(element_field(e.id, "end"),
+                                         N_("«{title}» slutter før den begynner (programmet starter {date}).",
+                                            title=e.title, date=f"{start:%d.%m.%Y}")))
+            elif start and not e.end and programme_end and start > programme_end:
+                # Without an end of its own it would run to the programme's end, which comes before its start.
+                errors.append(FieldError(element_field(e.id, "start"),
+                                         N_("«{title}» begynner etter at programmet slutter ({date}). Gi tiltaket "
+                                            "en sluttdato, eller en tidligere start.",
+                                            title=e.title, date=f"{programme_end:%d.%m.%Y}")))
+    return errors
+
+
+def _element_snapshot(e: PlanElement) -> dict[str, Any]:
+    return {"code": e.code, "title": e.title, "responsible": e.responsible,
+            "start": e.start.isoformat() if e.start else None, "end": e.end.isoformat() if e.end else None,
+            "status": e.status, "progress": e.progress, "month_precision": e.month_precision,
+            "rejection_reason": e.rejection_reason, "note": e.note, "because": e.because,
+            "source": e.source, "ruleset_version": e.ruleset_version, "sensitive": e.sensitive,
+            "no_longer_proposed": e.no_longer_proposed, "position": e.position}
+
+
+def _programme_end(plan: Plan) -> dt.date | None:
+    """The programme's last day: its start plus its duration, or None while either is missing."""
+    if plan.start_date is None or not plan.duration_months:
+        return None
+    return derived_mod.add_months(plan.start_date, plan.duration_months) - dt.timedelta(days=1)
+
+
+def document_to_json(doc: PlanDocument) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(dataclasses.asdict(doc))
+
+
+def document_from_json(data: Mapping[str, Any]) -> PlanDocument:
+    def day(value: Any) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    values = dict(data)
+    for name in ("birth_date", "plan_date", "start_date", "end_date"):
+        values[name] = day(values[name])
+    values["norwegian_goal"] = NorwegianGoal(**values["norwegian_goal"])
+    values["elements"] = tuple(DocElement(**{**e, "start": day(e["start"]), "end": day(e.get("end"))})
+                               for e in values["elements"])
+    return PlanDocument(**values)
+
+
+def build_document(db: Session, case: Case, plan: Plan, user: User, number: int, today: dt.date,
+                   elements: list[PlanElement], derived: Mapping[str, Any]) -> PlanDocument:
+    """The printed plan's content. Call only when `fix_problems` found nothing (every value it needs is there)."""
+    answers = case.answers
+    programme = programme_for(case)
+    org = db.get(Organisation, case.organisation_id)
+    guidance = career_guidance(db, case.id)
+    start, end = plan.start_date, _programme_end(plan)
+    accepted = [e for e in elements if e.status == ACCEPTED]
+    return PlanDocument(
+        participant_name=answers.get("participant.name", ""),
+        birth_date=dt.date.fromisoformat(answers["participant.birth_date"]),
+        # saved before identifiers were stored as their digits, it may hold spaces
+        duf_number=identifiers.compact_duf_number(str(answers.get("participant.duf_number", ""))),
+        municipality_name=org.name if org else "",
+        caseworker_name=user.full_name, caseworker_phone=user.phone or "", caseworker_email=user.email or "",
+        plan_date=today, version=number, ruleset_version=default_ruleset().version,
+        end_goal=plan.end_goal, norwegian_goal=NorwegianGoal(**derived["norwegian_goal"]),
+        long_term_goal=plan.long_term_goal, duration_months=plan.duration_months, start_date=start,
+        end_date=end, norwegian_hours=plan.norwegian_hours,
+        # An element without dates of its own runs, as the builder says, from the start to the end of the programme.
+        elements=tuple(DocElement(code=e.code, title="" if e.code else e.title, responsible=e.responsible,
+                                  start=e.start or start, end=e.end or end, status=e.progress, note=e.note,
+                                  month_precision=e.month_precision)
+                       for e in accepted),
+        language=plan.language, hours_per_week=plan.hours_per_week, holiday_weeks=programme.scope.holiday_weeks,
+        social_studies_hours=plan.social_studies_hours,
+        career_guidance_summary=guidance[0] or None if guidance else None,
+        career_guidance_recommendation=guidance[1] or None if guidance else None,
+        extension_justification=(plan.extension_justification.strip() or None
+                                 if derived.get("duration_limits")
+                                 and plan.duration_months > derived["duration_limits"]["base_max"] else None),
+        appeal_weeks=programme.appeal.weeks, appeal_authority=programme.appeal.authority,
+    )
+
+
+def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement],
+                 derived: Mapping[str, Any]) -> list[FieldError]:
+    """Everything that stops the plan from being fixed, at its field."""
+    errors = settings_problems(plan, derived, fixing=True, settled=settled_on(case)) + element_problems(plan, elements)
+    answers = case.answers
+    if not answers.get("participant.duf_number"):
+        errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
+                                            "Fyll det ut under «Deltaker og sak».")))
+    elif identifiers.duf_number_error(answers["participant.duf_number"], today=clock.today()):
+        errors.append(FieldError("case", N_("DUF-nummeret i kartleggingen er ikke gyldig (det står på planen). "
+                                            "Rett det under «Deltaker og sak».")))
+    if not answers.get("participant.birth_date") or not answers.get("participant.name"):
+        errors.append(FieldError("case", N_("Navn og fødselsdato mangler i kartleggingen.")))
+    if not derived.get("norwegian_goal"):
+        errors.append(FieldError("case", N_("Norskmålet kan ikke beregnes før utdanningen er kartlagt.")))
+    if not (user.phone or user.email):
+        errors.append(FieldError("plan", N_("Du må ha telefon eller e-post registrert på brukeren din: deltakeren "
+                                            "skal kunne nå deg.")))
+    return errors
+
+
+@dataclass
+class Prepared:
+    """A version ready to be stored once its PDF is rendered."""
+
+    case_id: int
+    plan_id: int
+    plan_version: int
+    number: int
+    document: PlanDocument
+    html: str
+    answers: dict[str, Any]
+    elements: list[dict[str, Any]]
+    fingerprint: str
+
+
+def _fingerprint(doc: PlanDocument, answers: Mapping[str, Any], elements: list[dict[str, Any]]) -> str:
+    content = {**document_to_json(doc), "version": None, "plan_date": None}
+    text = json.dumps({"document": content, "answers": answers, "elements": elements}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def unprintable(exc: Exception) -> FieldError:
+    """The plan's text cannot be made (intake.plan's check refused the document): said at the plan as a whole."""
+    return FieldError("plan", N_("Planen kan ikke skrives ut: {error}", error=str(exc)))
+
+
+def _last_version(db: Session, plan: Plan):
+    """The newest fixed version's number, fingerprint and time, or None."""
+    return db.exec(select(PlanVersion.number, PlanVersion.fingerprint, PlanVersion.fixed_at)
+                   .where(PlanVersion.plan_id == plan.id).order_by(col(PlanVersion.number).desc()).limit(1)).first()
+
+
+def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.date | None):
+    """(the document the next version would print, the elements, the last version) or what stops the fixing."""
+    elements = elements_of(db, plan)
+    derived = plan_derived(case, plan)
+    errors = fix_problems(case, plan, user, elements, derived)
+    if errors:
+        return errors
+    last = _last_version(db, plan)
+    number = (last.number if last else 0) + 1
+    return build_document(db, case, plan, user, number, today or clock.today(), elements, derived), elements, last
+
+
+def preview_document(db: Session, user: User, case: Case, plan: Plan,
+                     today: dt.date | None = None) -> PlanDocument | list[FieldError]:
+    """The plan as it would be printed if it were fixed now (the next version's number, today's date), or what
+    stops it from being fixed. Changes nothing: proposals made stale by changed answers are left for the builder."""
+    made = _next_document(db, user, case, plan, today)
+    return made if isinstance(made, list) else made[0]
+
+
+def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
+                today: dt.date | None = None) -> Prepared | list[FieldError]:
+    """Check the plan as the caseworker saw it (`base_version`) and build the version to store."""
+    from ..plan.render import PlanRenderError, render_plan_html
+
+    if base_version is None or base_version != plan.version:
+        return [FieldError("plan", STALE_MESSAGE)]
+    if proposals_stale(case, plan):
+        refreshed = refresh_proposals(db, user, case, plan)
+        if refreshed.added:
+            return [FieldError("plan", N_("Svarene i kartleggingen er endret, og reglene foreslår nå nye tiltak. "
+                                          "Ta stilling til dem før du fastsetter planen."))]
+        if refreshed.changed:
+            return [FieldError("plan", N_("Svarene i kartleggingen er endret, og noen forslag gjelder ikke lenger. "
+                                          "Se over planen og fastsett den på nytt."))]
+    made = _next_document(db, user, case, plan, today)
+    if isinstance(made, list):
+        return made
+    doc, elements, last = made
+    snapshot = [_element_snapshot(e) for e in elements]
+    fingerprint = _fingerprint(doc, case.answers, snapshot)
+    if last and last.fingerprint == fingerprint:
+        return [FieldError("plan", N_("Planen er ikke endret siden versjon {number} ble fastsatt.",
+                                      number=last.number))]
+    try:
+        html = render_plan_html(doc, for_print=True)
+    except PlanRenderError as exc:
+        log.warning("plan %s cannot be printed: %s", plan.id, exc)
+        return [unprintable(exc)]
+    return Prepared(case.id, plan.id, plan.version, doc.version, doc, html, dict(case.answers), snapshot, fingerprint)
+
+
+def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> PlanVersion | list[FieldError]:
+    """Keep the version unchanged from now on; refused if the plan changed while its PDF was being made."""
+    plan = db.get(Plan, prepared.plan_id, populate_existing=True)
+    if plan is None or not touch(db, plan, prepared.plan_version):
+        db.rollback()
+        return [FieldError("plan", N_("Planen ble endret mens den ble fastsatt. Se over og prøv igjen."))]
+    version = PlanVersion(plan_id=plan.id, number=prepared.number, fixed_by_id=user.id,
+                          language=prepared.document.language, ruleset_version=prepared.document.ruleset_version,
+                          fingerprint=prepared.fingerprint, answers=prepared.answers, elements=prepared.elements,
+                          document=document_to_json(prepared.document), html=prepared.html, pdf=pdf)
+    db.add(version)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return [FieldError("plan", N_("Planen ble fastsatt av noen andre samtidig. Se over versjonene."))]
+    audit.record(db, user, "fix", "plan", plan.id, f"case={prepared.case_id} version={prepared.number}",
+                 organisation_id=plan.organisation_id)
+    db.commit()
+    db.refresh(version)
+    return version
+
+
+async def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
+                   today: dt.date | None = None) -> PlanVersion | list[FieldError]:
+    """ "Fastsett plan": check, render the PDF once, and store the version with everything it was made from."""
+    prepared = prepare_fix(db, user, case, plan, base_version, today)
+    if isinstance(prepared, list):
+        return prepared
+    try:
+        pdf = await render_pdf(prepared.document)
+    except asyncio.TimeoutError:
+        return [FieldError("plan", N_("Det tok for lang tid å lage PDF-en. Prøv igjen om litt."))]
+    except Exception as exc:  # a render error must reach the caseworker as a message, with nothing stored
+        log.exception("plan %s: PDF rendering failed", plan.id)
+        return [FieldError("plan", N_("PDF-en kunne ikke lages: {error}", error=str(exc)))]
+    return store_version(db, user, prepared, pdf)
