@@ -15,10 +15,10 @@ they were made from, so a plan changed in another tab is never overwritten or fi
 from ..cases import derived_values, programme_for
 from .common import (ACCEPTED, MAX_REASON, MAX_TITLE, PROGRESS_LABELS, PROPOSED, REJECTED, SETTINGS_FIELDS,
                      STALE_MESSAGE, STATUS_LABELS, element_field, elements_of, parse_date)
-from .elements import add_element, decide, edit_element
-from .fixing import (Prepared, build_document, document_from_json, document_to_json, element_problems, fix_plan,
-                     fix_problems, get_version, plan_state, prepare_fix, preview_document, store_version,
-                     unprintable, versions_of)
+from .elements import accept_required, add_element, decide, edit_element, required_content, undecided
+from .fixing import (Prepared, Readiness, build_document, decision_fingerprint, document_from_json, document_to_json, element_problems, fix_plan,
+                     fix_problems, get_version, plan_state, prepare_fix, preview_document, readiness,
+                     store_version, unchanged, unprintable, versions_of)
 from .pdf_worker import render_pdf, stop_pdf_worker, warm_pdf_worker
 from .proposals import (Refreshed, career_guidance, create_plan, current_proposals, default_language, plan_derived,
                         proposals_basis, proposals_stale, refresh_proposals)
@@ -26,11 +26,11 @@ from .settings import SettingsSaved, save_settings, settings_form, settings_prob
 
 __all__ = [
     "ACCEPTED", "MAX_REASON", "MAX_TITLE", "PROGRESS_LABELS", "PROPOSED", "REJECTED", "SETTINGS_FIELDS",
-    "STALE_MESSAGE", "STATUS_LABELS", "Prepared", "Refreshed", "SettingsSaved", "add_element", "build_document",
-    "career_guidance", "create_plan", "current_proposals", "decide", "default_language", "derived_values",
+    "STALE_MESSAGE", "STATUS_LABELS", "Prepared", "Readiness", "Refreshed", "SettingsSaved", "accept_required", "add_element", "build_document",
+    "career_guidance", "create_plan", "current_proposals", "decide", "decision_fingerprint", "default_language", "derived_values",
     "document_from_json", "document_to_json", "edit_element", "element_field", "element_problems", "elements_of",
     "fix_plan", "fix_problems", "get_version", "parse_date", "plan_derived", "plan_state", "prepare_fix",
-    "preview_document", "programme_for", "proposals_basis", "proposals_stale", "refresh_proposals", "render_pdf",
+    "preview_document", "programme_for", "readiness", "required_content", "proposals_basis", "proposals_stale", "refresh_proposals", "render_pdf",
     "save_settings", "settings_form", "settings_problems", "settled_on", "stop_pdf_worker", "store_version",
-    "unprintable", "versions_of", "warm_pdf_worker",
+    "unchanged", "undecided", "unprintable", "versions_of", "warm_pdf_worker",
 ]

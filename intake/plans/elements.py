@@ -10,11 +10,13 @@ from sqlmodel import Session, col, select
 from .. import audit, clock
 from ..domain.answers import FieldError
 from ..domain.messages import N_
+from ..domain.rules import default_ruleset
 from ..models import User
 from ..models_plans import Plan, PlanElement
 from ..plan.document import MAX_TEXT
 from .common import (ACCEPTED, MAX_REASON, MAX_TITLE, OWN_ELEMENT_POSITION, PROGRESS_LABELS, PROPOSED, REJECTED,
-                     element_field, parse_date, too_long, touch)
+                     element_field, elements_of, parse_date, too_long, touch)
+
 
 def _element(db: Session, plan: Plan, element_id: int) -> PlanElement | None:
     element = db.get(PlanElement, element_id)
@@ -52,6 +54,37 @@ def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, 
     element.decided_by_id = user.id if decision != PROPOSED else None
     _changed(db, user, plan, element, f"decision={decision} code={element.code or '-'}")
     return []
+
+
+def undecided(elements: list[PlanElement]) -> list[PlanElement]:
+    """The proposals still waiting for a decision (one the rules withdrew needs none)."""
+    return [e for e in elements if e.status == PROPOSED and not e.no_longer_proposed]
+
+
+def required_content(element: PlanElement) -> bool:
+    """Whether the law makes the element part of every programme it applies to (the rule says so)."""
+    rule = next((r for r in default_ruleset().rules if r.code == element.code), None) if element.code else None
+    return bool(rule and rule.required_content)
+
+
+def accept_required(db: Session, user: User, plan: Plan) -> list[PlanElement]:
+    """Take every undecided proposal of required content into the plan at once ("Ta med alt påkrevd innhold");
+    returns those it took. One audit entry names them all."""
+    taken = [e for e in undecided(elements_of(db, plan)) if required_content(e)]
+    if not taken:
+        return []
+    now = clock.now()
+    for element in taken:
+        element.status, element.rejection_reason = ACCEPTED, ""
+        element.decided_at, element.decided_by_id, element.updated_at = now, user.id, now
+        db.add(element)
+    touch(db, plan)
+    audit.record(db, user, "update", "plan", plan.id,
+                 f"decision=accepted required-content codes={','.join(e.code or '-' for e in taken)}"[:2000],
+                 organisation_id=plan.organisation_id)
+    db.commit()
+    db.refresh(plan)
+    return taken
 
 
 def _element_values(element_id: int | None, form: Mapping[str, str], *, own: bool

@@ -198,11 +198,35 @@ class Prepared:
     fingerprint: str
 
 
-def _fingerprint(doc: PlanDocument, answers: Mapping[str, Any], elements: list[dict[str, Any]]) -> str:
-    content = {**document_to_json(doc), "version": None, "plan_date": None}
-    text = json.dumps({"document": content, "answers": answers, "elements": elements}, sort_keys=True,
-                      ensure_ascii=False, default=str)
+# What a version decides for each element; the rest of a snapshot (why it was proposed, the rule set, its place in the
+# list) is kept with the version but decides nothing.
+DECISION_KEYS = ("code", "title", "responsible", "start", "end", "status", "progress", "month_precision",
+                 "rejection_reason", "note")
+
+
+def decision_fingerprint(document: Mapping[str, Any], elements: list[Mapping[str, Any]]) -> str:
+    """A digest of what a version decides: the plan as printed (without its number and date) and the decision on every
+    element, a rejection and its reason included. Answers that change nothing printed or decided do not count, so a
+    version the same as the last one is not made again."""
+    content = {**document, "version": None, "plan_date": None}
+    decisions = [{k: e.get(k) for k in DECISION_KEYS} for e in elements]
+    text = json.dumps({"document": content, "elements": decisions}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged_since(db: Session, plan: Plan, fingerprint: str) -> int | None:
+    """The last version's number when it decides what `fingerprint` does (worked out from what it stored, so versions
+    fixed before the digest changed compare as well); else None."""
+    last = db.exec(select(PlanVersion.number, PlanVersion.document, PlanVersion.elements)
+                   .where(PlanVersion.plan_id == plan.id).order_by(col(PlanVersion.number).desc()).limit(1)).first()
+    if last is None or decision_fingerprint(last.document, last.elements) != fingerprint:
+        return None
+    return last.number
+
+
+def unchanged(number: int) -> FieldError:
+    return FieldError("plan", N_("Planen er ikke endret siden versjon {number} ble fastsatt: en ny versjon ville blitt "
+                                 "lik den. Endre planen først, eller bruk versjon {number}.", number=number))
 
 
 def unprintable(exc: Exception) -> FieldError:
@@ -226,6 +250,23 @@ def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.da
     last = _last_version(db, plan)
     number = (last.number if last else 0) + 1
     return build_document(db, case, plan, user, number, today or clock.today(), elements, derived), elements, last
+
+
+@dataclass
+class Readiness:
+    """What the builder says before "Fastsett plan": what stops it, or that fixing now would repeat the last version."""
+
+    problems: list[FieldError]
+    unchanged_since: int | None = None
+
+
+def readiness(db: Session, user: User, case: Case, plan: Plan) -> Readiness:
+    made = _next_document(db, user, case, plan, None)
+    if isinstance(made, list):
+        return Readiness(made)
+    doc, elements, _last = made
+    snapshot = [_element_snapshot(e) for e in elements]
+    return Readiness([], _unchanged_since(db, plan, decision_fingerprint(document_to_json(doc), snapshot)))
 
 
 def preview_document(db: Session, user: User, case: Case, plan: Plan,
@@ -254,12 +295,12 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
     made = _next_document(db, user, case, plan, today)
     if isinstance(made, list):
         return made
-    doc, elements, last = made
+    doc, elements, _last = made
     snapshot = [_element_snapshot(e) for e in elements]
-    fingerprint = _fingerprint(doc, case.answers, snapshot)
-    if last and last.fingerprint == fingerprint:
-        return [FieldError("plan", N_("Planen er ikke endret siden versjon {number} ble fastsatt.",
-                                      number=last.number))]
+    fingerprint = decision_fingerprint(document_to_json(doc), snapshot)
+    same = _unchanged_since(db, plan, fingerprint)
+    if same is not None:
+        return [unchanged(same)]
     try:
         html = render_plan_html(doc, for_print=True)
     except PlanRenderError as exc:

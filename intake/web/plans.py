@@ -4,6 +4,7 @@ versions as the participant got them (HTML print view and the stored PDF). Every
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html as html_mod
 import re
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import access, i18n, plans
+from .. import access, clock, i18n, plans
 from ..domain.answers import FieldError
 from ..domain.derived import END_GOAL_NAMES, END_GOALS
 from ..domain.messages import N_
@@ -33,6 +34,7 @@ NOTICES = {
     "element": N_("Tiltaket er lagret."),
     "added": N_("Tiltaket er lagt til i planen."),
     "refreshed": N_("Forslagene er oppdatert etter svarene i kartleggingen."),
+    "required": N_("Tiltakene med påkrevd innhold er tatt med i planen."),
 }
 
 
@@ -67,9 +69,11 @@ def language_choices() -> list[tuple[str, str]]:
     return out
 
 
-def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError] = (), settings: dict | None = None,
-             posted: dict[str, Any] | None = None, notice: str | None = None, status_code: int = 200):
-    """The builder page; after a failed post, `settings`/`posted` hold what was typed so nothing is lost."""
+def _context(request: Request, db, user, case, plan, *, errors: list[FieldError] = (), settings: dict | None = None,
+             posted: dict[str, Any] | None = None, notice: str | None = None) -> dict[str, Any]:
+    """What the builder page and its parts show; after a failed post, `settings`/`posted` hold what was typed so
+    nothing is lost. `errors` are those of a post: only they go into the error summary (an alert, focused); before
+    the caseworker has tried anything, what is left is said as a status at the top of the page."""
     context: dict[str, Any] = {"case": case, "plan": plan, "errors": list(errors), "posted": posted or {},
                                "can_edit": access.can(user, "plan.update"), "can_fix": access.can(user, "plan.fix"),
                                "notice": notice or NOTICES.get(request.query_params.get("notice", "")),
@@ -77,20 +81,25 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
                                "fixed": request.query_params.get("fixed", "") if not errors else ""}
     if plan is None:
         context["derived"] = plans.derived_values(case)
-        return render_page(request, "plans/builder.html", context, status_code=status_code)
+        return context
+    if context["fixed"]:
+        # what the confirmation says about the appeal: its weeks run from the day the participant gets the plan
+        weeks = plans.programme_for(case).appeal.weeks
+        context.update(appeal_weeks=weeks, appeal_deadline=clock.today() + dt.timedelta(weeks=weeks))
     derived = plans.plan_derived(case, plan)
     elements = plans.elements_of(db, plan)
     stale = plans.proposals_stale(case, plan)
     rules = {r.code: r for r in default_ruleset().rules}
     allowed = derived.get("allowed_end_goals")
     # What the law does not allow is shown at its field at all times, not only after a post.
-    shown_errors = list(errors)
-    shown_errors += [e for e in plans.settings_problems(plan, derived, settled=plans.settled_on(case))
-                     if e.field not in {x.field for x in errors}]
+    at_fields = list(errors)
+    at_fields += [e for e in plans.settings_problems(plan, derived, settled=plans.settled_on(case))
+                  if e.field not in {x.field for x in errors}]
+    readiness = plans.readiness(db, user, case, plan)
+    undecided = plans.undecided(elements)
     context.update({
         "derived": derived, "elements": elements, "rules": rules, "versions": plans.versions_of(db, plan),
-        "settings": settings or plans.settings_form(plan), "errors": shown_errors,
-        "by_field": _by_field(shown_errors),
+        "settings": settings or plans.settings_form(plan), "by_field": _by_field(at_fields),
         "end_goal_choices": [(g, END_GOAL_NAMES[i18n.current()][g].capitalize()) for g in END_GOALS
                              if allowed is None or g in allowed or g == plan.end_goal],
         "allowed_end_goals": allowed, "language_choices": language_choices(),
@@ -102,10 +111,18 @@ def _builder(request: Request, db, user, case, plan, *, errors: list[FieldError]
         "status_labels": plans.STATUS_LABELS, "element_field": plans.element_field,
         "progress_labels": plans.PROGRESS_LABELS,
         "progress_choices": [(code, i18n.gettext(label)) for code, label in plans.PROGRESS_LABELS.items()],
-        "undecided": sum(1 for e in elements if e.status == plans.PROPOSED and not e.no_longer_proposed),
+        "undecided": undecided, "required_undecided": [e for e in undecided if plans.required_content(e)],
+        # the status at the top: what stops fixing, less the undecided proposals (summed up above it)
+        "open_problems": [e for e in readiness.problems if not e.field.endswith(".decision")],
+        "unchanged_since": readiness.unchanged_since,
         "questionnaire": default_questionnaire(),
     })
-    return render_page(request, "plans/builder.html", context, status_code=status_code)
+    return context
+
+
+def _builder(request: Request, db, user, case, plan, *, status_code: int = 200, **kwargs):
+    return render_page(request, "plans/builder.html", _context(request, db, user, case, plan, **kwargs),
+                       status_code=status_code)
 
 
 def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:
@@ -117,6 +134,22 @@ def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:
 
 def _invalid(request, db, user, case, plan, errors, **kwargs):
     response = _builder(request, db, user, case, plan, errors=errors, status_code=422, **kwargs)
+    response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+def _partial(request: Request) -> bool:
+    """An htmx request for a part of the page (not a history restore, which wants the whole page)."""
+    return bool(request.headers.get("hx-request")) and request.headers.get("hx-request-type", "partial") != "full"
+
+
+def _swap(request: Request, db, user, case, plan, *, element_id: int | None = None, announce: str = "",
+          status_code: int = 200, **kwargs):
+    """The answer to an htmx decision: the one element's card (or the whole list) and, out of band, the parts that
+    follow it (what is left to decide, the fixing section, the settings form's version) and a short announcement."""
+    context = _context(request, db, user, case, plan, **kwargs)
+    context.update({"swap_element": element_id, "announce": announce})
+    response = render_page(request, "plans/_swap.html", context, status_code=status_code)
     response.headers["HX-Push-Url"] = "false"
     return response
 
@@ -164,15 +197,53 @@ async def save_settings(request: Request, case_id: int, user: CurrentUser, db: S
     return RedirectResponse(_plan_url(case.id, "settings", "settings"), status_code=303)
 
 
+def _decided(element, decision: str) -> str:
+    """What a decision did, in words (the element's title in the UI's language)."""
+    rule = next((r for r in default_ruleset().rules if r.code == element.code), None) if element.code else None
+    title = rule.title if rule else element.title
+    if decision == plans.ACCEPTED:
+        return i18n.translate(N_("«{title}» er tatt med i planen.", title=title))
+    if decision == plans.REJECTED:
+        return i18n.translate(N_("«{title}» er avvist.", title=title))
+    return i18n.translate(N_("Valget for «{title}» er angret.", title=title))
+
+
+def _left(db, plan) -> str:
+    left = len(plans.undecided(plans.elements_of(db, plan)))
+    return (i18n.ngettext("%(n)s forslag er ikke avgjort.", "%(n)s forslag er ikke avgjort.", left) % {"n": left}
+            if left else i18n.gettext("Alle forslag er avgjort."))
+
+
 @router.post("/cases/{case_id}/plan/elements/{element_id}/decision")
 async def decide(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep):
     case, plan = _existing(db, user, case_id, "plan.update")
     form = _form(await request.form())
-    errors = plans.decide(db, user, plan, element_id, form.get("decision", ""), form.get("reason", ""))
+    decision = form.get("decision", "")
+    errors = plans.decide(db, user, plan, element_id, decision, form.get("reason", ""))
+    posted = {"element": element_id, "reason": form.get("reason", "")}
+    if _partial(request):
+        if errors:
+            return _swap(request, db, user, case, plan, element_id=element_id, errors=errors, posted=posted,
+                         status_code=422)
+        element = next(e for e in plans.elements_of(db, plan) if e.id == element_id)
+        return _swap(request, db, user, case, plan, element_id=element_id,
+                     announce=f"{_decided(element, decision)} {_left(db, plan)}")
     if errors:
-        return _invalid(request, db, user, case, plan, errors,
-                        posted={"element": element_id, "reason": form.get("reason", "")})
+        return _invalid(request, db, user, case, plan, errors, posted=posted)
     return RedirectResponse(_plan_url(case.id, anchor=f"element-{element_id}"), status_code=303)
+
+
+@router.post("/cases/{case_id}/plan/accept-required")
+async def accept_required(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    """"Ta med alt påkrevd innhold": every undecided proposal the law requires, into the plan at once."""
+    case, plan = _existing(db, user, case_id, "plan.update")
+    taken = plans.accept_required(db, user, plan)
+    said = (i18n.ngettext("%(n)s tiltak med påkrevd innhold er tatt med i planen.",
+                          "%(n)s tiltak med påkrevd innhold er tatt med i planen.", len(taken)) % {"n": len(taken)}
+            if taken else i18n.gettext("Det var ikke noe påkrevd innhold igjen å ta stilling til."))
+    if _partial(request):
+        return _swap(request, db, user, case, plan, announce=f"{said} {_left(db, plan)}")
+    return RedirectResponse(_plan_url(case.id, "required", "elements"), status_code=303)
 
 
 @router.post("/cases/{case_id}/plan/elements/{element_id}")
@@ -180,8 +251,15 @@ async def edit_element(request: Request, case_id: int, element_id: int, user: Cu
     case, plan = _existing(db, user, case_id, "plan.update")
     form = _form(await request.form())
     errors = plans.edit_element(db, user, plan, element_id, form)
+    posted = {"element": element_id, "edit": form}
+    if _partial(request):
+        if errors:
+            return _swap(request, db, user, case, plan, element_id=element_id, errors=errors, posted=posted,
+                         status_code=422)
+        return _swap(request, db, user, case, plan, element_id=element_id, notice=NOTICES["element"],
+                     announce=i18n.translate(NOTICES["element"]))
     if errors:
-        return _invalid(request, db, user, case, plan, errors, posted={"element": element_id, "edit": form})
+        return _invalid(request, db, user, case, plan, errors, posted=posted)
     return RedirectResponse(_plan_url(case.id, "element", f"element-{element_id}"), status_code=303)
 
 
@@ -204,7 +282,7 @@ async def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep)
     if isinstance(result, list):
         db.refresh(plan)
         return _invalid(request, db, user, case, plan, result)
-    return RedirectResponse(f"/cases/{case.id}/plan?fixed={result.number}#versions", status_code=303)
+    return RedirectResponse(f"/cases/{case.id}/plan?fixed={result.number}#fixed-notice", status_code=303)
 
 
 # --- fixed versions ----------------------------------------------------------------------------------------------
@@ -240,7 +318,7 @@ def print_view(version, back_url: str) -> tuple[str, str]:
     and a CSP that lets exactly that CSS in."""
     from ..app import CSP
 
-    html = _with_back_link(version.html, back_url)
+    html = _on_screen(version.html, back_url)
     try:
         style = _print_style(version.document)
     except Exception:  # an old version the current renderer cannot read still shows its stored text
@@ -249,11 +327,16 @@ def print_view(version, back_url: str) -> tuple[str, str]:
     return _with_style(html, style)
 
 
-def _with_back_link(html: str, back_url: str) -> str:
-    """A link back to the plan builder above the printed text: on screen only (plan.css hides it in print), and never
-    in the stored text or the PDF."""
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+
+def _on_screen(html: str, back_url: str) -> str:
+    """The printed text as a screen page: a viewport (so a phone shows it at its own width, not a shrunken A4 page),
+    and a link back to the plan builder above the text (plan.css hides it in print). Neither is ever in the stored
+    text or the PDF."""
     link = (f'<nav class="back-link" lang="{i18n.current()}">'
             f'<a href="{html_mod.escape(back_url)}">← {html_mod.escape(i18n.gettext(BACK_TO_PLAN))}</a></nav>')
+    html = html.replace("</head>", VIEWPORT + "\n</head>", 1) if VIEWPORT not in html else html
     return re.sub(r"<body([^>]*)>", lambda m: m.group(0) + "\n" + link, html, count=1)
 
 
@@ -281,7 +364,7 @@ async def preview(request: Request, case_id: int, user: CurrentUser, db: Session
                                 draft_notice_lang=i18n.current())
     except PlanRenderError as exc:
         return _builder(request, db, user, case, plan, errors=[plans.unprintable(exc)], notice=PREVIEW_NOT_YET)
-    html, csp = _with_style(_with_back_link(html, _plan_url(case.id, anchor="fix")),
+    html, csp = _with_style(_on_screen(html, _plan_url(case.id, anchor="fix")),
                             _print_style(plans.document_to_json(doc)))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 

@@ -3,12 +3,15 @@ typed lost, access by organisation and role, and the stored PDF served as it was
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlmodel import select
 
 from intake import plans
 from intake.models import AuditEntry
 from intake.models_plans import Plan
+from intake.web.templates import norwegian_date
 from tests.web.pages import Page
 
 
@@ -109,7 +112,7 @@ def test_the_plan_languages_are_named_in_norwegian_and_in_their_own_script(casew
 
 
 def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, logged_in, amal, ready_plan,
-                                                             monkeypatch):
+                                                             monkeypatch, today):
     renders = []
     real = plans.render_pdf
 
@@ -127,9 +130,17 @@ def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, lo
     # the case page says which version holds now
     case_page = Page(web.get(f"/cases/{amal.id}")).text()
     assert "Versjon 1 ble fastsatt" in case_page and "Lag og fastsett planen" not in case_page
-    assert r.headers["location"] == f"/cases/{amal.id}/plan?fixed=1#versions"
+    assert r.headers["location"] == f"/cases/{amal.id}/plan?fixed=1#fixed-notice"
     page = builder(web, amal)
     assert f"/cases/{amal.id}/plan/versions/1.pdf" in page.links("#versions a")
+    # The page opens at the confirmation, which says what happens next, the appeal deadline with it.
+    confirmation = Page(web.get(r.headers["location"].split("#")[0]))
+    assert confirmation.one("#fixed-notice").get("tabindex") == "-1"
+    steps = confirmation.text("#fixed-notice ol")
+    deadline = norwegian_date(today + dt.timedelta(weeks=3), long=True)  # e.g. "25. januar 2027"
+    assert "to eksemplarer" in steps and "skriver under" in steps and "Gi det ene eksemplaret til deltakeren" in steps
+    assert "klage innen 3 uker" in steps and f"er klagefristen {deadline}." in steps
+    assert f"/cases/{amal.id}/plan/versions/1.pdf" in confirmation.links("#fixed-notice a")
 
     first = web.get(f"/cases/{amal.id}/plan/versions/1.pdf")
     second = web.get(f"/cases/{amal.id}/plan/versions/1.pdf")
@@ -180,6 +191,10 @@ def test_the_draft_is_shown_as_it_will_be_printed_marked_as_a_draft(db, casework
     assert 'class="draft-notice"' not in fixed.text  # never in a version
     assert Page(fixed).links(".back-link a") == [f"/cases/{amal.id}/plan#versions"]  # on screen; not in what is stored
     assert 'class="back-link"' not in plans.get_version(db, plan, 1).html
+    # Both screen views have a viewport (a phone shows them at its width); the stored text and the PDF do not.
+    viewport = "meta[name=viewport][content='width=device-width, initial-scale=1']"
+    assert Page(fixed).has(viewport) and Page(web.get(preview)).has(viewport)
+    assert 'name="viewport"' not in plans.get_version(db, plan, 1).html
     assert "Versjon 2" in Page(web.get(preview)).text(".doc-id")  # what fixing again would make
     reads = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.action == "read",
                                              AuditEntry.detail.contains("preview"))).all()
@@ -401,3 +416,97 @@ def test_settings_and_fixing_errors_are_shown_in_nynorsk(caseworker, logged_in, 
     assert ("Fyll ut kor mange timar norskopplæring deltakaren skal ha.", "#f-norwegian_hours") in summary
     assert ("12 månader er meir enn 6 månader, og då er det ei forlenging. Skriv kvifor det er rimeleg å vente at "
             "deltakaren når sluttmålet med forlenginga.", "#f-extension_justification") in summary
+
+
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+def test_a_new_plan_says_what_is_left_as_a_status_not_an_alert(caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    page = builder(web, amal)
+    assert not page.has("#error-summary") and not page.has("[role=alert]")  # nothing to correct yet: nothing focused
+    status = page.text("#plan-status")
+    assert status.startswith("Dette gjenstår før planen kan fastsettes")
+    assert f"{len(page.all('li.plan-element'))} forslag er ikke avgjort" in status
+    assert "#f-start_date" in page.links("#plan-status a")  # what is missing, each a link to its field
+    assert page.text("#plan-status button") == "Ta med alt påkrevd innhold (4 tiltak)"
+    # Once the caseworker tries to fix the plan, the same problems are errors to correct (an alert, focused).
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
+    assert r.status_code == 422 and Page(r).one("#error-summary").get("role") == "alert"
+
+
+def test_a_decision_by_htmx_answers_with_its_card_and_what_follows_from_it(db, caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    page = builder(web, amal)
+    plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
+    element = next(e for e in plans.elements_of(db, plan) if e.code == "CHILDCARE")
+    left = len(plans.elements_of(db, plan))
+    r = web.post(f"/cases/{amal.id}/plan/elements/{element.id}/decision", headers=HTMX,
+                 data={"_csrf": web.csrf, "decision": "accepted"})
+    assert r.status_code == 200 and r.headers["hx-push-url"] == "false"
+    part = Page(r)
+    card = part.one(f"li#element-{element.id}")
+    assert "Tatt med i planen" in "".join(card.itertext()) and part.one(f"li#element-{element.id} h3").get("data-focus") == ""
+    assert len(part.all("li.plan-element")) == 1  # the one card, not the page
+    assert part.one("#plan-status").get("hx-swap-oob") == "true"
+    assert f"{left - 1} forslag er ikke avgjort" in part.text("#plan-status")
+    assert part.text("#plan-announce") == f"«Søke barnehageplass» er tatt med i planen. {left - 1} forslag er ikke avgjort."
+    # The forms elsewhere on the page get the plan's new row version, so they are not refused as stale.
+    db.refresh(plan)
+    assert part.one("#settings-version").get("value") == str(plan.version)
+    assert part.form("form#fix-form")["_version"] == [str(plan.version)]
+    data = {k: v[-1] for k, v in page.form("form#settings-form").items()} | {"_version": str(plan.version),
+                                                                             "norwegian_hours": "500"}
+    saved = Page(web.post(f"/cases/{amal.id}/plan/settings", data=data))
+    assert "endret i en annen fane" not in saved.text("#error-summary")
+    db.refresh(plan)
+    assert plan.norwegian_hours == 500
+
+
+def test_a_rejection_by_htmx_without_a_reason_answers_with_the_card_and_its_error(db, caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    plan = db.exec(select(Plan).where(Plan.case_id == amal.id)).one()
+    element = plans.elements_of(db, plan)[0]
+    r = web.post(f"/cases/{amal.id}/plan/elements/{element.id}/decision", headers=HTMX,
+                 data={"_csrf": web.csrf, "decision": "rejected", "reason": " "})
+    assert r.status_code == 422
+    part = Page(r)
+    assert part.field_errors(f"f-element-{element.id}-reason")
+    assert part.one(f"li#element-{element.id} .decision details").get("open") is not None  # the reason field is shown
+    assert not part.has("#error-summary")
+
+
+def test_all_required_content_is_taken_in_with_one_press_with_and_without_javascript(db, caseworker, logged_in, amal):
+    web = logged_in(caseworker)
+    post(web, f"/cases/{amal.id}/plan")
+    r = post(web, f"/cases/{amal.id}/plan/accept-required")
+    assert r.status_code == 303 and r.headers["location"].endswith("?notice=required#elements")
+    page = Page(web.get(r.headers["location"].split("#")[0]))
+    assert "Tiltakene med påkrevd innhold er tatt med i planen." in page.text("main > .notice")
+    assert not page.has("#plan-status button")  # nothing required is left undecided
+    required = [li for li in page.all("li.plan-element") if "Påkrevd innhold" in "".join(li.itertext())]
+    assert len(required) == 4 and all("Tatt med i planen" in "".join(li.itertext()) for li in required)
+
+    r = web.post(f"/cases/{amal.id}/plan/accept-required", headers=HTMX, data={"_csrf": web.csrf})
+    assert r.status_code == 200
+    part = Page(r)
+    assert part.has("ol#elements-list") and part.text("#plan-announce").startswith(
+        "Det var ikke noe påkrevd innhold igjen å ta stilling til.")
+
+
+def test_the_builder_says_when_fixing_again_would_repeat_the_last_version(db, caseworker, logged_in, amal,
+                                                                          ready_plan):
+    from tests.plans.helpers import fix
+
+    plan = ready_plan(caseworker, amal)
+    web = logged_in(caseworker)
+    assert not builder(web, amal).has("#unchanged")
+    assert fix(db, caseworker, amal, plan).number == 1
+    page = builder(web, amal)
+    assert "Planen er ikke endret siden versjon 1 ble fastsatt." in page.text("#unchanged")
+    assert page.text("#plan-status h2") == "Versjon 1 gjelder"
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
+    assert r.status_code == 422 and Page(r).summary()[0][0].startswith("Planen er ikke endret siden versjon 1")

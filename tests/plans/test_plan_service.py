@@ -282,3 +282,51 @@ def test_an_extension_prints_its_reasons_and_a_plan_within_the_base_period_none(
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(extended.pdf)).pages).split())
     assert "Derfor er programmet forlenget" in text
     assert "Trenger B2 i norsk for autorisasjon som sykepleier." in text
+
+
+def test_accepting_all_required_content_takes_only_what_the_law_requires_and_is_audited(db, caseworker, amal_plan):
+    from sqlmodel import select
+
+    from intake.models import AuditEntry
+
+    _case, plan = amal_plan
+    elements = plans.elements_of(db, plan)
+    career = next(e for e in elements if e.code == "CAREER-GUIDANCE")
+    taken = plans.accept_required(db, caseworker, plan)
+    assert sorted(e.code for e in taken) == ["LIFE-SKILLS", "NOR-TRAINING", "PARENTING", "SOCIAL-STUDIES"]
+    db.expire_all()
+    statuses = {e.code: e.status for e in plans.elements_of(db, plan)}
+    assert all(statuses[code] == plans.ACCEPTED for code in ("NOR-TRAINING", "SOCIAL-STUDIES", "LIFE-SKILLS",
+                                                              "PARENTING"))
+    assert statuses[career.code] == plans.PROPOSED  # not required content: still the caseworker's to decide
+    entry = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan").order_by(AuditEntry.id.desc())).first()
+    assert "required-content" in entry.detail and "PARENTING" in entry.detail
+    assert plans.accept_required(db, caseworker, plan) == []  # nothing left: nothing done
+
+
+def test_a_required_proposal_already_rejected_is_left_as_decided(db, caseworker, amal_plan):
+    _case, plan = amal_plan
+    life = next(e for e in plans.elements_of(db, plan) if e.code == "LIFE-SKILLS")
+    assert plans.decide(db, caseworker, plan, life.id, plans.REJECTED, "Har fullført kurset i en annen kommune.") == []
+    assert "LIFE-SKILLS" not in [e.code for e in plans.accept_required(db, caseworker, plan)]
+    db.refresh(life)
+    assert life.status == plans.REJECTED
+
+
+def test_a_version_the_same_as_the_last_is_not_fixed_even_when_unprinted_answers_changed(db, caseworker,
+                                                                                         completed_case, ready_plan):
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)
+    assert fix(db, caseworker, case, plan).number == 1
+    # An answer the plan neither prints nor proposes from: the plan decided is the same.
+    save_answers(db, caseworker, case.id, {"local.labour_market": "Mange ledige stillinger i eldreomsorgen."})
+    db.refresh(case)
+    assert plans.readiness(db, caseworker, case, plan).unchanged_since == 1  # the builder says so before the click
+    message = fields(fix(db, caseworker, case, plan))["plan"]
+    assert message.startswith("Planen er ikke endret siden versjon 1 ble fastsatt")
+    assert [v["number"] for v in plans.versions_of(db, plan)] == [1]
+
+    # A change to what the plan decides makes a new version.
+    plans.save_settings(db, caseworker, case, plan, {"norwegian_hours": "600"}, plan.version)
+    assert plans.readiness(db, caseworker, case, plan).unchanged_since is None
+    assert fix(db, caseworker, case, plan).number == 2
