@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .document import PlanDocument, PlanElement
+from .document import NORWEGIAN_FORMS, PlanDocument, PlanElement
 from .texts import ELEMENT_CODES, PLAN_LANGUAGES, PlanTexts, plan_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,13 +141,28 @@ def _context(doc: PlanDocument) -> dict:
         return t.fill(key, appeal_weeks=t.weeks(doc.appeal_weeks), holiday_weeks=t.weeks(doc.holiday_weeks),
                       body=doc.appeal_body, authority=doc.appeal_authority)
 
-    return {"doc": doc, "no": no, "tr": tr, "say": say, "date": _date, "period": _period, "number": no.number}
+    return {"doc": doc, "no": no, "tr": tr, "say": say, "date": _date, "period": _period, "number": no.number,
+            "party_of": _party_of}
+
+
+@lru_cache(maxsize=1)
+def _parties() -> dict[str, str]:
+    """A generic responsible party ("Kommunen", "Vaksenopplæringa") by its Norwegian name in either written form."""
+    return {text.casefold(): key for form in NORWEGIAN_FORMS
+            for key, text in plan_texts(form).texts["responsible_parties"].items()}
+
+
+def _party_of(responsible: str) -> str | None:
+    """The key of the generic party the caseworker's words name exactly (then the plan translates it), else None: a
+    named office or person ("Voksenopplæringen i Drammen") is printed as written."""
+    return _parties().get(" ".join(responsible.split()).casefold())
 
 
 @lru_cache(maxsize=1)
 def _browser_css() -> str:
-    return font_face_css(lambda f: f"{FONT_URL_PREFIX}/{f.package}/files/{f.file_name('woff2')}", "woff2") + \
-        (TEMPLATE_DIR / "plan.css").read_text(encoding="utf-8")
+    return (font_face_css(lambda f: f"{FONT_URL_PREFIX}/{f.package}/files/{f.file_name('woff2')}", "woff2")
+            + (TEMPLATE_DIR / "plan.css").read_text(encoding="utf-8")
+            + (TEMPLATE_DIR / "plan-screen.css").read_text(encoding="utf-8"))
 
 
 def render_plan_html(doc: PlanDocument, *, for_print: bool, draft_notice: str | None = None,

@@ -79,10 +79,8 @@ def test_proposals_are_decided_with_plain_forms_without_javascript(no_js_page, l
     assert left_to_decide(page) == left - 5
 
 
-def test_after_fixing_the_confirmation_has_focus_and_says_what_happens_next(page, live_server, login,
-                                                                            assert_accessible):
-    login(page, live_server, "veileder")
-    make_plan(page, live_server)
+def make_ready(page) -> None:
+    """On the builder: the settings a plan needs, and every proposal taken into it."""
     page.get_by_label("Begrunnelse for forlengelse").fill("Godkjenning som sykepleier og norsk på B2-nivå.")
     page.get_by_label("Startdato for programmet").fill("2027-01-04")
     page.get_by_label("Timer opplæring i norsk").fill("550")
@@ -92,6 +90,13 @@ def test_after_fixing_the_confirmation_has_focus_and_says_what_happens_next(page
     page.get_by_text("tiltak med påkrevd innhold er tatt med i planen", exact=False).wait_for(state="attached")
     accept_every_proposal(page)
     page.get_by_role("heading", name="Planen er klar til å fastsettes").wait_for()
+
+
+def test_after_fixing_the_confirmation_has_focus_and_says_what_happens_next(page, live_server, login,
+                                                                            assert_accessible):
+    login(page, live_server, "veileder")
+    make_plan(page, live_server)
+    make_ready(page)
     page.get_by_role("button", name="Fastsett plan").click()
     panel = page.locator("#fixed-notice")
     panel.wait_for()
@@ -101,3 +106,16 @@ def test_after_fixing_the_confirmation_has_focus_and_says_what_happens_next(page
     box = panel.bounding_box()
     assert 0 <= box["y"] < page.viewport_size["height"]  # on screen, not scrolled away to the version list
     assert_accessible(page)
+
+
+def test_the_printed_plan_reads_on_a_phone(page, live_server, login):
+    # The preview page had no viewport: a phone showed an A4 page shrunk to a third of its width.
+    login(page, live_server, "veileder")
+    plan_path = make_plan(page, live_server)
+    make_ready(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}{plan_path}/preview")
+    page.locator(".draft-notice").wait_for()
+    assert page.locator("meta[name=viewport]").count() == 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width

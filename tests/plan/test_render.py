@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from intake.plan.document import NorwegianGoal, PlanDocument, PlanElement
+from intake.plan import render
 from intake.plan.render import MissingGlyphError, PlanRenderError, render_plan_html, render_plan_pdf
 from intake.plan.texts import plan_texts
 from tests.personas import AHMAD, AMAL, YONAS
@@ -286,3 +287,75 @@ def test_nothing_runs_past_the_right_margin(language):
     # The elements table's columns add up to 100 % and the cells' padding came on top: the status and responsible
     # columns ran 12 mm past the margin, almost off an A4 sheet.
     assert _boxes_past_the_right_margin(persona_plan(LANGUAGES.get(language, "amal"), language)) == []
+
+
+def _first_text_on_each_page(doc: PlanDocument) -> list[tuple[int, str, list[str]]]:
+    """(page, its first text, the classes of the elements around that text) for every page after the first
+    (WeasyPrint's layout tree, read here only to look)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    from intake.plan import render
+
+    renderer = render._get_renderer()
+    document = HTML(string=render_plan_html(doc, for_print=True), base_url=str(render.TEMPLATE_DIR)).render(
+        stylesheets=[renderer.css], font_config=renderer.font_config)
+
+    def first(box, around):
+        if isinstance(box, boxes.TextBox) and box.text.strip():
+            return box.text, around
+        for child in getattr(box, "children", []):
+            if not isinstance(child, boxes.MarginBox):
+                found = first(child, around + [box])
+                if found:
+                    return found
+        return None
+
+    out = []
+    for number, page in enumerate(document.pages[1:], 2):
+        text, around = first(page._page_box, [])
+        classes = [c for b in around if getattr(b, "element", None) is not None for c in
+                   (b.element.get("class") or "").split()]
+        out.append((number, text, classes))
+    return out
+
+
+@pytest.mark.parametrize("repeats", [33, 34, 35])
+def test_a_note_never_starts_a_page_away_from_what_it_is_about(repeats):
+    # With a long-term goal of this length the Tigrinya note "the text written for you is in Norwegian" was the only
+    # line at the top of page 2, its text a page away.
+    doc = persona_plan("yonas", "ti", long_term_goal="Bli elektriker og jobbe i Drammen. " * repeats)
+    starts = _first_text_on_each_page(doc)
+    assert starts and not [s for s in starts if "note-lang" in s[2]], starts
+
+
+def test_an_own_element_says_in_the_participants_language_that_its_text_is_norwegian():
+    doc = persona_plan("amal", "en")  # its last element is the caseworker's own "Svømmekurs for voksne"
+    html = render_plan_html(doc, for_print=True)
+    row = html[html.rindex("<tr>"):]
+    cell = row[row.index('class="c-what-tr"'):row.index('class="c-who"')]
+    assert "Your own activity. The text is in Norwegian:" in cell
+    assert '<strong lang="nb" dir="ltr">Svømmekurs for voksne</strong>' in cell
+    assert "Other activity" not in html
+
+
+def test_a_programme_of_six_months_does_not_say_it_lasts_all_year():
+    doc = persona_plan("amal", "en", duration_months=6, end_date=dt.date(2027, 7, 3))
+    text = " ".join(pdf_text(render_plan_pdf(doc)).split())
+    assert "varer hele året" not in text and "lasts all year" not in text
+    assert "Det følger ikke skolens ferier" in text and "It does not follow the school holidays" in text
+
+
+@pytest.mark.parametrize("language, municipality, adult_education", [
+    ("en", "The municipality", "The adult education centre"), ("ti", "ምምሕዳር ከተማ (ኮሙነ)", "ማእከል ትምህርቲ ዓበይቲ")])
+def test_generic_responsible_parties_are_translated_and_named_ones_printed_as_written(language, municipality,
+                                                                                      adult_education):
+    doc = persona_plan("yonas", language)  # "Voksenopplæringen" and "Kommunen"; the own element "Bydelshuset"
+    html = render_plan_html(doc, for_print=True)
+    cells = re.findall(r'<td class="c-who">(.*?)</td>', html, re.S)
+    assert any("Kommunen" in c and municipality in c for c in cells)
+    assert any("Voksenopplæringen" in c and adult_education in c for c in cells)
+    own = next(c for c in cells if "Bydelshuset" in c)
+    assert 'class="tr"' not in own  # a named place is not a generic party: no translation is made up
+    # in Nynorsk, the parties are known by their Nynorsk names too
+    assert render._party_of("Vaksenopplæringa") == render._party_of(" voksenopplæringen ") == "adult_education"
