@@ -7,7 +7,7 @@
 Prints the first render (fonts loaded, CSS parsed), then median and p90 of N renders after a warm-up, and the page count.
 --floor renders the plan's own words in simpler shapes (the same fonts and size) beside the plan, interleaved, to show
 what WeasyPrint costs per line and per box on this machine. --first times the first plan of a new PDF worker process,
-as the app renders it (intake/plans/pdf_worker.py render_pdf): started by that plan, against started and warmed beforehand.
+as the app renders it (intake/plans/pdf_worker.py render_pdf, through intake/pdf_worker.py): started by that plan, against started and warmed beforehand.
 The results and the machine go in docs/BENCHMARKS.md, "Plan PDF rendering".
 """
 
@@ -142,23 +142,20 @@ def floor(doc: PlanDocument, n: int) -> None:
 
 def first_plan(doc: PlanDocument, rounds: int) -> None:
     """What the first "Fastsett plan" after a server start waits for its PDF."""
-    import asyncio
-
-    from intake import plans
-    from intake.plans import pdf_worker
+    from intake import pdf_worker, plans
 
     cold, warm = [], []
     for _ in range(rounds):
         pdf_worker._pool = None  # a worker started by the plan itself
         t0 = time.perf_counter()
-        asyncio.run(plans.render_pdf(doc))
+        plans.render_pdf(doc)
         cold.append((time.perf_counter() - t0) * 1000)
         pdf_worker._pool.shutdown()
         pdf_worker._pool = None  # a worker started at start-up, as the server does
-        plans.warm_pdf_worker()
+        pdf_worker.warm()
         pdf_worker._pool.submit(int).result()  # it has warmed itself: its initializer runs before any task
         t0 = time.perf_counter()
-        asyncio.run(plans.render_pdf(doc))
+        plans.render_pdf(doc)
         warm.append((time.perf_counter() - t0) * 1000)
         pdf_worker._pool.shutdown()
     print(f"first plan of a new PDF worker, n={rounds}: started by the plan median {statistics.median(cold):.0f} ms; "

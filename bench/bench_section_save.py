@@ -360,8 +360,8 @@ Run with `.venv/bin/python bench/bench_section_save.py` on {dt.date.today().isof
 Target (p50 under 20 ms, p99 under 100 ms at {args.clients} caseworkers working at once): **{verdicts[2]}**
 (with pauses). With no pause at all (the stress figure): {verdicts[1]}.
 
-Reading it: each server process does a request's database work on its event loop, so it works on one save at a
-time; {args.workers} process{'es share' if args.workers > 1 else ' takes'} the saves. With {args.clients} saves always in
+Reading it: each server process runs one request's Python at a time (its thread pool shares one interpreter), so
+it works on one save at a time; {args.workers} process{'es share' if args.workers > 1 else ' takes'} the saves. With {args.clients} saves always in
 flight each waits for the others: the p50 is about {args.clients}/{args.workers} times the time alone, and no save
 that does real work could meet the target that way (it is a stress figure, not a working day). With pauses, a save
 mostly finds a process free and takes about its time alone: the target is read against that run, the

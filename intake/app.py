@@ -14,7 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import audit_anchor, i18n
+from . import audit_anchor, i18n, pdf_worker
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
 from .domain.guidance import NotAllowed
@@ -87,12 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from .plans import stop_pdf_worker, warm_pdf_worker
-
         if settings.pdf_warmup:
-            warm_pdf_worker()
+            pdf_worker.warm()
         yield
-        stop_pdf_worker()
+        pdf_worker.stop()
         # The audit log's head, written outside the database as the server stops (intake/audit_anchor.py).
         audit_anchor.at_shutdown(app.state.engine, settings.audit_anchor_path)
 

@@ -23,8 +23,8 @@ class Settings(BaseSettings):
     # Secure cookies when served over HTTPS (set behind a TLS-terminating proxy).
     secure_cookies: bool = Field(False, validation_alias=AliasChoices("KARTLEGGING_SECURE_COOKIES"))
     max_body_bytes: int = Field(1_000_000, validation_alias=AliasChoices("KARTLEGGING_MAX_BODY_BYTES"))
-    # Server processes for `main.py serve`. A request's database work runs on its process's event loop, so one
-    # process serves one request at a time; one per CPU lets saves from several caseworkers run side by side.
+    # Server processes for `main.py serve`. A process's routes run in its thread pool, but Python runs one thread at a
+    # time: one process per CPU lets saves from several caseworkers run side by side.
     workers: int = Field(1, ge=1, le=64, validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
     # Start the PDF worker process (WeasyPrint, fonts) when the server starts, so the first "Fastsett plan" after a
     # start does not wait for it. Off in the test suite, which starts the app many times.

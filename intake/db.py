@@ -14,10 +14,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # No cap on connections (max_overflow=-1): the routes are async and run their (sync) queries on the event
-        # loop, so a checkout waiting for a full pool would block the loop, and with it the requests that would
-        # give their connections back (20 concurrent saves froze the server for the pool's 30 s timeout).
-        # SQLite connections are cheap; 20 are kept.
+        # No cap on connections (max_overflow=-1): each of the thread pool's threads (40) may hold one, and SQLite
+        # connections are cheap; 20 are kept.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
                                max_overflow=-1)
 

@@ -19,7 +19,7 @@ from sqlalchemy import select as select_rows
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from . import audit, clock, erasures
+from . import audit, clock, erasures, pdf_worker
 from .cases import derived_values
 from .config import get_settings
 from .db import database_key
@@ -187,22 +187,22 @@ def export_case(db: Session, actor: User | None, case: Case, fmt: str = "json", 
     return _jsonable(data)
 
 
-def export_document(data: dict[str, Any], fmt: str) -> bytes:
-    """The export as the file handed over: indented UTF-8 JSON, or the PDF."""
+def export_document(data: dict[str, Any], fmt: str, *, in_worker: bool = False) -> bytes:
+    """The export as the file handed over: indented UTF-8 JSON, or the PDF (made in the PDF worker process when
+    `in_worker`, as the web does, so the server's process is not held by it; the CLI makes it itself)."""
     if fmt == "pdf":
-        return export_pdf(data)
+        html = export_html(data)
+        return pdf_worker.run(pdf_worker.html_pdf, html) if in_worker else pdf_worker.html_pdf(html)
     return json.dumps(data, ensure_ascii=False, indent=2).encode() + b"\n"
 
 
-def export_pdf(data: dict[str, Any]) -> bytes:
-    """The export as a simple Norwegian PDF: every answer with its question, sensitive ones marked."""
-    from weasyprint import HTML
-
+def export_html(data: dict[str, Any]) -> str:
+    """The export as a simple Norwegian document, printed as its PDF: every answer with its question, sensitive ones
+    marked."""
     from .web.templates import templates
 
-    html = templates.env.get_template("privacy/export.html").render(data=data, status_text=STATUS_TEXT,
+    return templates.env.get_template("privacy/export.html").render(data=data, status_text=STATUS_TEXT,
                                                                      table_text=TABLE_TEXT)
-    return HTML(string=html).write_pdf(pdf_tags=True)
 
 
 # --- erasure and retention ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ and through WeasyPrint for the PDF. Norwegian only; system fonts (DejaVu) cover 
 from __future__ import annotations
 
 
-from . import clock, i18n
+from . import clock, i18n, pdf_worker
 from .config import ROOT
 from .domain.questionnaire import default_questionnaire
 from .referrals import ReferralDetail, labels
@@ -24,11 +24,5 @@ def render_print_html(d: ReferralDetail, *, stylesheet_href: str | None = None) 
 
 
 def render_pdf(d: ReferralDetail) -> bytes:
-    """A tagged PDF of the print view (WeasyPrint is imported here: it is slow to import and only needed here)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    html = HTML(string=render_print_html(d), base_url=str(ROOT))
-    return html.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), font_config=fonts)], font_config=fonts,
-                          pdf_tags=True)
+    """A tagged PDF of the print view, made in the PDF worker process (blocks: not on the event loop)."""
+    return pdf_worker.run(pdf_worker.html_pdf, render_print_html(d), str(ROOT), str(STYLESHEET))

@@ -5,7 +5,7 @@ fixed ("fastsatt") as versions that are kept unchanged.
 - `settings`: goals and scope, checked against what the law allows
 - `elements`: decisions on proposals, and the caseworker's own elements
 - `fixing`: what stops fixing, the printed document, the stored version
-- `pdf_worker`: the PDF, rendered in a separate process
+- `pdf_worker`: the PDF, rendered in the PDF worker process (intake/pdf_worker.py)
 
 Checks give messages at the field they concern (`FieldError`): `N_` messages, said in the reader's language when
 shown. Every change is audited with the change and bumps the plan's row version; settings and fixing name the version
@@ -19,7 +19,7 @@ from .elements import accept_required, add_element, decide, edit_element, requir
 from .fixing import (Prepared, Readiness, build_document, decision_fingerprint, document_from_json, document_to_json, element_problems, fix_plan,
                      fix_problems, get_version, plan_state, prepare_fix, preview_document, readiness,
                      store_version, unchanged, unprintable, versions_of)
-from .pdf_worker import render_pdf, stop_pdf_worker, warm_pdf_worker
+from .pdf_worker import render_pdf
 from .proposals import (Refreshed, career_guidance, create_plan, current_proposals, default_language, plan_derived,
                         proposals_basis, proposals_stale, refresh_proposals)
 from .settings import SettingsSaved, save_settings, settings_form, settings_problems, settled_on
@@ -31,6 +31,6 @@ __all__ = [
     "document_from_json", "document_to_json", "edit_element", "element_field", "element_problems", "elements_of",
     "fix_plan", "fix_problems", "get_version", "parse_date", "plan_derived", "plan_state", "prepare_fix",
     "preview_document", "programme_for", "readiness", "required_content", "proposals_basis", "proposals_stale", "refresh_proposals", "render_pdf",
-    "save_settings", "settings_form", "settings_problems", "settled_on", "stop_pdf_worker", "store_version",
-    "unchanged", "undecided", "unprintable", "versions_of", "warm_pdf_worker",
+    "save_settings", "settings_form", "settings_problems", "settled_on", "store_version",
+    "unchanged", "undecided", "unprintable", "versions_of",
 ]

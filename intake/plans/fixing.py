@@ -3,7 +3,6 @@ unchanged from then on with everything it was made from and its PDF, rendered on
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -332,15 +331,16 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> Pl
     return version
 
 
-async def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
-                   today: dt.date | None = None) -> PlanVersion | list[FieldError]:
-    """ "Fastsett plan": check, render the PDF once, and store the version with everything it was made from."""
+def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
+             today: dt.date | None = None) -> PlanVersion | list[FieldError]:
+    """ "Fastsett plan": check, render the PDF once (in the PDF worker process), and store the version with everything
+    it was made from. Blocks while the PDF is made: call it from a plain `def` route, not on the event loop."""
     prepared = prepare_fix(db, user, case, plan, base_version, today)
     if isinstance(prepared, list):
         return prepared
     try:
-        pdf = await render_pdf(prepared.document)
-    except asyncio.TimeoutError:
+        pdf = render_pdf(prepared.document)
+    except TimeoutError:
         return [FieldError("plan", N_("Det tok for lang tid å lage PDF-en. Prøv igjen om litt."))]
     except Exception as exc:  # a render error must reach the caseworker as a message, with nothing stored
         log.exception("plan %s: PDF rendering failed", plan.id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from .. import access
 from ..admin import MIN_PASSWORD, change_own_password
-from .admin import form_values
+from .admin import FormValues
 from .deps import CurrentUser, SessionDep
 from .templates import render_page
 
@@ -14,15 +14,14 @@ router = APIRouter(prefix="/account", include_in_schema=False)
 
 
 @router.get("/password")
-async def password_page(request: Request, user: CurrentUser):
+def password_page(request: Request, user: CurrentUser):
     access.require(user, "account.manage")
     return render_page(request, "account/password.html", {"errors": [], "done": False, "min_length": MIN_PASSWORD})
 
 
 @router.post("/password")
-async def password_change(request: Request, user: CurrentUser, db: SessionDep):
+def password_change(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
     access.require(user, "account.manage")
-    values = await form_values(request)
     session = getattr(request.state, "session", None)
     errors = change_own_password(db, user, values.get("current_password", ""), values.get("new_password", ""),
                                  values.get("repeat_password", ""), session.id if session else None)

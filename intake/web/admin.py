@@ -3,7 +3,9 @@ organisations; everything here needs the `admin.manage` permission."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
@@ -11,17 +13,19 @@ from .. import access, i18n
 from ..admin import KINDS, ROLES, NewUser, create_organisation, create_user, reset_password, set_active
 from ..domain.reference import tables
 from ..models import Organisation, User
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, PostedForm, SessionDep
 from .templates import render_page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 MAX_FIELD = 10_000  # longer posted values are cut here; the field checks then report them as too long
 
 
-async def form_values(request: Request) -> dict[str, str]:
+async def form_values(form: PostedForm) -> dict[str, str]:
     """A posted form as one string per field (the last one), for pages whose fields are all single-valued."""
-    form = await request.form()
     return {k: v[:MAX_FIELD] for k, v in form.multi_items() if isinstance(v, str) and not k.startswith("_")}
+
+
+FormValues = Annotated[dict[str, str], Depends(form_values)]
 
 
 def _orgs(db) -> list[Organisation]:
@@ -33,7 +37,7 @@ def _counties() -> list[tuple[str, str]]:
 
 
 @router.get("")
-async def admin_home(user: CurrentUser):
+def admin_home(user: CurrentUser):
     access.require(user, "admin.manage")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -45,15 +49,14 @@ def _organisations_page(request, db, values=None, errors=(), created=None, statu
 
 
 @router.get("/organisations")
-async def organisations(request: Request, user: CurrentUser, db: SessionDep):
+def organisations(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     return _organisations_page(request, db, created=request.query_params.get("created"))
 
 
 @router.post("/organisations")
-async def organisation_create(request: Request, user: CurrentUser, db: SessionDep):
+def organisation_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
     access.require(user, "admin.manage")
-    values = await form_values(request)
     org, errors = create_organisation(db, user, name=values.get("name", ""), kind=values.get("kind", ""),
                                       municipality_number=values.get("municipality_number", ""),
                                       county_code=values.get("county_code", ""))
@@ -63,7 +66,7 @@ async def organisation_create(request: Request, user: CurrentUser, db: SessionDe
 
 
 @router.get("/users")
-async def users(request: Request, user: CurrentUser, db: SessionDep):
+def users(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     rows = db.exec(select(User, Organisation).join(Organisation, col(User.organisation_id) == Organisation.id)
                    .order_by(Organisation.name, User.username)).all()
@@ -77,15 +80,14 @@ def _new_user_page(request, db, values=None, errors=(), status_code=200):
 
 
 @router.get("/users/new")
-async def user_new(request: Request, user: CurrentUser, db: SessionDep):
+def user_new(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     return _new_user_page(request, db)
 
 
 @router.post("/users/new")
-async def user_create(request: Request, user: CurrentUser, db: SessionDep):
+def user_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
     access.require(user, "admin.manage")
-    values = await form_values(request)
     org_id = values.get("organisation_id", "")
     data = NewUser(username=values.get("username", ""), full_name=values.get("full_name", ""),
                    role=values.get("role", ""), organisation_id=int(org_id) if org_id.isdigit() and len(org_id) < 10
@@ -104,7 +106,7 @@ def _target(db, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/deactivate")
-async def user_deactivate(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+def user_deactivate(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     errors = set_active(db, user, _target(db, user_id), False)
     if errors:
@@ -113,14 +115,14 @@ async def user_deactivate(request: Request, user_id: int, user: CurrentUser, db:
 
 
 @router.post("/users/{user_id}/activate")
-async def user_activate(user_id: int, user: CurrentUser, db: SessionDep):
+def user_activate(user_id: int, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     set_active(db, user, _target(db, user_id), True)
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/users/{user_id}/password")
-async def user_reset_password(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+def user_reset_password(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     target = _target(db, user_id)
     password = reset_password(db, user, target)

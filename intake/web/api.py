@@ -59,7 +59,7 @@ def _case_out(case) -> CaseOut:
 
 
 @router.post("/cases", status_code=201, response_model=CreatedOut, responses={422: {"model": ErrorsOut}})
-async def api_create_case(body: AnswersIn, user: CurrentUser, db: SessionDep):
+def api_create_case(body: AnswersIn, user: CurrentUser, db: SessionDep):
     """Create a case in your organisation. Invalid answers → 422 with an error per field."""
     access.require(user, "case.create")
     case, errors = create_case(db, user, body.answers)
@@ -69,7 +69,7 @@ async def api_create_case(body: AnswersIn, user: CurrentUser, db: SessionDep):
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses={404: {"description": "No such case in your organisation"}})
-async def api_get_case(case_id: int, user: CurrentUser, db: SessionDep):
+def api_get_case(case_id: int, user: CurrentUser, db: SessionDep):
     """Answers, derived values and status."""
     case = access.load_case(db, user, case_id)
     return _case_out(case)
@@ -77,7 +77,7 @@ async def api_get_case(case_id: int, user: CurrentUser, db: SessionDep):
 
 @router.patch("/cases/{case_id}/answers", response_model=CaseOut,
               responses={422: {"model": ErrorsOut}, 404: {"description": "No such case in your organisation"}})
-async def api_patch_answers(case_id: int, body: AnswersIn, user: CurrentUser, db: SessionDep):
+def api_patch_answers(case_id: int, body: AnswersIn, user: CurrentUser, db: SessionDep):
     """Merge answers into the case (null removes an answer). Nothing is saved when any answer is invalid, or when the
     change makes a check fail (a problem the case already had, say from a form, does not block other changes)."""
     case = access.load_case(db, user, case_id, "case.update", audit_action="open-for-update")

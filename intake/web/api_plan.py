@@ -85,7 +85,7 @@ class EvaluationOut(Out):
 
 
 @router.post("/evaluate", response_model=EvaluationOut, responses={422: {"model": ErrorsOut}})
-async def api_evaluate(body: EvaluateIn, user: CurrentUser):
+def api_evaluate(body: EvaluateIn, user: CurrentUser):
     """What the rules propose for these answers, each with the answers that made it fire and its source, plus the
     derived values (null where the answers do not yet allow them). Partial answers are fine; answers with type,
     range or cross-field errors → 422 with an error per field. Evaluated with the parameters in force today."""

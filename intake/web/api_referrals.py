@@ -245,7 +245,7 @@ INVALID = {422: {"model": ErrorsOut}}
 
 @router.post("/cases/{case_id}/consents", status_code=201, response_model=ConsentOut,
              responses={**INVALID, 404: {"model": MessageOut}})
-async def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, db: SessionDep):
+def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, db: SessionDep):
     """Record the participant's consent to share the named parts of the mapping with the county's career centre."""
     case = access.load_case(db, user, case_id, "consent.record", audit_action="open-for-consent")
     consent, errors = referrals.record_consent(db, user, case, body.model_dump(mode="json"))
@@ -256,7 +256,7 @@ async def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, d
 
 @router.post("/cases/{case_id}/consents/{consent_id}/withdraw", response_model=ConsentOut,
              responses={**INVALID, 404: {"model": MessageOut}})
-async def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user: CurrentUser, db: SessionDep):
+def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user: CurrentUser, db: SessionDep):
     """Withdraw a consent: the career centre loses access to the referrals sent under it."""
     case = access.load_case(db, user, case_id, "consent.withdraw", audit_action="open-for-consent-withdrawal")
     try:
@@ -273,7 +273,7 @@ async def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user
 
 @router.post("/cases/{case_id}/referrals", status_code=201, response_model=ReferralOut,
              responses={**INVALID, **CONFLICT, 404: {"model": MessageOut}})
-async def api_create_referral(case_id: int, body: ReferralIn, user: CurrentUser, db: SessionDep):
+def api_create_referral(case_id: int, body: ReferralIn, user: CurrentUser, db: SessionDep):
     """Create a draft referral (the next version for the case) to the county's career centre; with `send: true` it
     is sent at once. Only one draft per case at a time (409)."""
     case = access.load_case(db, user, case_id, "referral.create", audit_action="open-for-referral")
@@ -293,9 +293,9 @@ async def api_create_referral(case_id: int, body: ReferralIn, user: CurrentUser,
 
 
 @router.get("/referrals", response_model=list[ReferralListItem], responses={403: {"model": MessageOut}})
-async def api_inbox(user: CurrentUser, db: SessionDep,
-                    tab: Annotated[Tab | None,
-                                   Query(description="One tab of the inbox; all when left out.")] = None):
+def api_inbox(user: CurrentUser, db: SessionDep,
+              tab: Annotated[Tab | None,
+              Query(description="One tab of the inbox; all when left out.")] = None):
     """The inbox of the caller's career centre: referrals to that centre only, while their consent stands."""
     access.require(user, "referral.inbox")
     rows, _ = referrals.inbox(db, user, tab)
@@ -306,7 +306,7 @@ async def api_inbox(user: CurrentUser, db: SessionDep,
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut, responses=NOT_FOUND)
-async def api_get_referral(referral_id: int, user: CurrentUser, db: SessionDep):
+def api_get_referral(referral_id: int, user: CurrentUser, db: SessionDep):
     """The referral as the caller's side may see it. The career centre opening a sent referral receives it."""
     referral = access.load_referral(db, user, referral_id)
     if referral.status == "sent" and access.can(user, "referral.receive"):
@@ -340,10 +340,10 @@ TRANSITION_INPUT: dict[str, tuple[type[In] | None, str]] = {
 
 def _transition_endpoint(name: str, body_model: type[In] | None):
     if body_model is None:
-        async def endpoint(referral_id: int, user: CurrentUser, db: SessionDep):
+        def endpoint(referral_id: int, user: CurrentUser, db: SessionDep):
             return _transition(db, user, referral_id, name)
     else:
-        async def endpoint(referral_id: int, body: In, user: CurrentUser, db: SessionDep):
+        def endpoint(referral_id: int, body: In, user: CurrentUser, db: SessionDep):
             return _transition(db, user, referral_id, name, body.model_dump(mode="json"))
         endpoint.__annotations__["body"] = body_model  # this transition's own input, in the OpenAPI document
     return endpoint
@@ -364,7 +364,7 @@ _add_transition_routes()
 
 
 @router.post("/referrals/{referral_id}/sessions", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-async def api_add_session(referral_id: int, body: SessionIn, user: CurrentUser, db: SessionDep):
+def api_add_session(referral_id: int, body: SessionIn, user: CurrentUser, db: SessionDep):
     """Record a guidance session (career counsellor; accepted or in progress)."""
     referral = access.load_referral(db, user, referral_id, "referral.work", audit_action="open-for-session")
     errors = referrals.add_session(db, user, referral, body.model_dump(mode="json"))

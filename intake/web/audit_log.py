@@ -67,9 +67,9 @@ def _cases_of(db, entries: list[AuditEntry]) -> dict[tuple[str, str], int]:
 
 
 @router.get("/audit")
-async def audit_log(request: Request, user: CurrentUser, db: SessionDep,
-                    case: Annotated[str, Query(max_length=20)] = "", user_id: Annotated[str, Query(alias="user", max_length=20)] = "",
-                    page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+def audit_log(request: Request, user: CurrentUser, db: SessionDep,
+              case: Annotated[str, Query(max_length=20)] = "", user_id: Annotated[str, Query(alias="user", max_length=20)] = "",
+              page: Annotated[int, Query(ge=1, le=100_000)] = 1):
     access.require(user, "audit.read")
     errors: list[FieldError] = []
     stmt = select(AuditEntry).where(AuditEntry.organisation_id == user.organisation_id)

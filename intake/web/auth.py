@@ -28,13 +28,13 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str | None = None):
+def login_page(request: Request, next: str | None = None):
     return templates.TemplateResponse(request, "auth/login.html", {"next": safe_next(next), "errors": []})
 
 
 @router.post("/login")
-async def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=200)] = "",
-                password: Annotated[str, Form(max_length=500)] = "", next: Annotated[str, Form()] = "/cases"):
+def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=200)] = "",
+          password: Annotated[str, Form(max_length=500)] = "", next: Annotated[str, Form()] = "/cases"):
     if cross_site(request):
         raise CsrfFailed()  # a login posted from another site would log the browser in as someone else
     address = request.client.host if request.client else "unknown"
@@ -70,7 +70,7 @@ async def login(request: Request, db: SessionDep, username: Annotated[str, Form(
 
 
 @router.post("/logout")
-async def logout(request: Request, user: CurrentUser, db: SessionDep):
+def logout(request: Request, user: CurrentUser, db: SessionDep):
     end_session(db, request.state.session.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -78,7 +78,7 @@ async def logout(request: Request, user: CurrentUser, db: SessionDep):
 
 
 @router.post("/session/extend")
-async def extend_session(request: Request, user: CurrentUser, db: SessionDep):
+def extend_session(request: Request, user: CurrentUser, db: SessionDep):
     """The timeout warning's "Fortsett å jobbe" (static/app.js): the idle limit starts again. Answers how many seconds
     the session has left, which the absolute limit may keep below the idle one."""
     session = getattr(request.state, "session", None)

@@ -1,4 +1,8 @@
-"""Request dependencies declared once: the database session, the current user, CSRF."""
+"""Request dependencies declared once: the database session, the current user, CSRF, the posted form.
+
+Routes are plain `def` functions, which FastAPI runs in its thread pool: their database and PDF work blocks that thread,
+never the event loop that serves every other request of the process. What must be awaited (reading the request body)
+happens here, in `async` dependencies that do no blocking work, so a route gets its form already read."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 from sqlmodel import Session
 
 from ..config import get_settings
@@ -60,14 +65,24 @@ def _authenticate(request: Request, db: Session) -> User:
     return user
 
 
-async def current_user(request: Request, db: SessionDep) -> User:
+def authenticated_user(request: Request, db: SessionDep) -> User:
+    """The signed-in user (session cookie or API token); a plain `def`, so the lookup runs in the thread pool."""
     user = _authenticate(request, db)
     request.state.user = user
     # End the read transaction before the body is awaited, so no pooled connection is held while it arrives.
     db.commit()
+    return user
+
+
+async def current_user(request: Request, user: Annotated[User, Depends(authenticated_user)]) -> User:
     if request.method not in ("GET", "HEAD", "OPTIONS") and not request.state.via_token:
         await _check_csrf(request, request.state.session)
     return user
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop (Starlette keeps it on the request: the CSRF check's read is reused)."""
+    return await request.form()
 
 
 def cross_site(request: Request) -> bool:
@@ -92,3 +107,4 @@ async def _check_csrf(request: Request, session: UserSession) -> None:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -9,9 +9,9 @@ import hashlib
 import html as html_mod
 import re
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import access, clock, i18n, plans
@@ -22,7 +22,7 @@ from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
 from ..domain.rules import default_ruleset
 from ..plan.texts import PLAN_LANGUAGES, plan_texts
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, PostedForm, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -43,8 +43,11 @@ BACK_TO_PLAN = N_("Tilbake til planen")
 DRAFT_NOTICE = N_("UTKAST – planen er ikke fastsatt. Slik blir den skrevet ut hvis den fastsettes nå.")
 
 
-def _form(form) -> dict[str, str]:
+async def _form(form: PostedForm) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+PlanForm = Annotated[dict[str, str], Depends(_form)]
 
 
 def _version(form: dict[str, str]) -> int | None:
@@ -155,13 +158,13 @@ def _swap(request: Request, db, user, case, plan, *, element_id: int | None = No
 
 
 @router.get("/cases/{case_id}/plan")
-async def plan_page(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def plan_page(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case, plan = access.load_plan(db, user, case_id)
     return _builder(request, db, user, case, plan)
 
 
 @router.post("/cases/{case_id}/plan")
-async def create_plan(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def create_plan(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case, plan = access.load_plan(db, user, case_id, "plan.update", audit_action="open-for-update")
     if plan is not None:
         return RedirectResponse(_plan_url(case.id), status_code=303)
@@ -179,16 +182,15 @@ def _existing(db, user, case_id: int, permission: str):
 
 
 @router.post("/cases/{case_id}/plan/refresh")
-async def refresh(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def refresh(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case, plan = _existing(db, user, case_id, "plan.update")
     plans.refresh_proposals(db, user, case, plan)
     return RedirectResponse(_plan_url(case.id, "refreshed", "elements"), status_code=303)
 
 
 @router.post("/cases/{case_id}/plan/settings")
-async def save_settings(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def save_settings(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
-    form = _form(await request.form())
     posted = {k: v for k, v in form.items() if k in plans.SETTINGS_FIELDS}
     saved = plans.save_settings(db, user, case, plan, posted, _version(form))
     if saved.errors:
@@ -215,9 +217,8 @@ def _left(db, plan) -> str:
 
 
 @router.post("/cases/{case_id}/plan/elements/{element_id}/decision")
-async def decide(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep):
+def decide(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
-    form = _form(await request.form())
     decision = form.get("decision", "")
     errors = plans.decide(db, user, plan, element_id, decision, form.get("reason", ""))
     posted = {"element": element_id, "reason": form.get("reason", "")}
@@ -234,7 +235,7 @@ async def decide(request: Request, case_id: int, element_id: int, user: CurrentU
 
 
 @router.post("/cases/{case_id}/plan/accept-required")
-async def accept_required(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def accept_required(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     """"Ta med alt påkrevd innhold": every undecided proposal the law requires, into the plan at once."""
     case, plan = _existing(db, user, case_id, "plan.update")
     taken = plans.accept_required(db, user, plan)
@@ -247,9 +248,8 @@ async def accept_required(request: Request, case_id: int, user: CurrentUser, db:
 
 
 @router.post("/cases/{case_id}/plan/elements/{element_id}")
-async def edit_element(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep):
+def edit_element(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
-    form = _form(await request.form())
     errors = plans.edit_element(db, user, plan, element_id, form)
     posted = {"element": element_id, "edit": form}
     if _partial(request):
@@ -264,9 +264,8 @@ async def edit_element(request: Request, case_id: int, element_id: int, user: Cu
 
 
 @router.post("/cases/{case_id}/plan/elements")
-async def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
-    form = _form(await request.form())
     errors = plans.add_element(db, user, plan, form)
     if errors:
         return _invalid(request, db, user, case, plan, errors, posted={"new": form})
@@ -275,10 +274,9 @@ async def add_element(request: Request, case_id: int, user: CurrentUser, db: Ses
 
 
 @router.post("/cases/{case_id}/plan/fix")
-async def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.fix")
-    form = _form(await request.form())
-    result = await plans.fix_plan(db, user, case, plan, _version(form))
+    result = plans.fix_plan(db, user, case, plan, _version(form))
     if isinstance(result, list):
         db.refresh(plan)
         return _invalid(request, db, user, case, plan, result)
@@ -349,7 +347,7 @@ def _with_style(html: str, style: str) -> tuple[str, str]:
 
 
 @router.get("/cases/{case_id}/plan/preview")
-async def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     """The draft as it would be printed if it were fixed now, marked as a draft; or what stops that, at its field."""
     from ..plan.render import PlanRenderError, render_plan_html
 
@@ -370,14 +368,14 @@ async def preview(request: Request, case_id: int, user: CurrentUser, db: Session
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}.pdf")
-async def version_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+def version_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "pdf")
     return Response(version.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="integreringsplan-{case_id}-v{number}.pdf"'})
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}")
-async def version_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+def version_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "html")
     html, csp = print_view(version, _plan_url(case_id, anchor="versions"))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})

@@ -4,12 +4,11 @@ behind a confirmation page. Both use intake/privacy.py, as `main.py export-case`
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from .. import access
 from ..privacy import REASON_MAX, erase_case, erasure_request, export_case, export_document
-from .admin import form_values
+from .admin import FormValues
 from .deps import CurrentUser, SessionDep
 from .templates import render_page
 
@@ -18,12 +17,12 @@ MEDIA_TYPES = {"json": "application/json", "pdf": "application/pdf"}
 
 
 @router.get("/cases/{case_id}/export/{format}")
-async def export(case_id: int, format: str, user: CurrentUser, db: SessionDep):
+def export(case_id: int, format: str, user: CurrentUser, db: SessionDep):
     if format not in MEDIA_TYPES:
         raise access.NotFound()
     case = access.load_case(db, user, case_id, "case.export", audit_action="open-for-export")
     data = export_case(db, user, case, format, "via=web")
-    body = await run_in_threadpool(export_document, data, format)  # the PDF takes a while: off the event loop
+    body = export_document(data, format, in_worker=True)
     return Response(body, media_type=MEDIA_TYPES[format], headers={
         "Content-Disposition": f'attachment; filename="innsyn-sak-{case.id}.{format}"', "Cache-Control": "no-store"})
 
@@ -34,15 +33,14 @@ def _erase_page(request: Request, case, values: dict, errors=(), status_code: in
 
 
 @router.get("/cases/{case_id}/erase")
-async def erase_form(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def erase_form(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "case.erase", audit_action="read", detail="erasure form")
     return _erase_page(request, case, {"reason": "", "requested_on": ""})
 
 
 @router.post("/cases/{case_id}/erase")
-async def erase(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def erase(request: Request, case_id: int, user: CurrentUser, db: SessionDep, values: FormValues):
     case = access.load_case(db, user, case_id, "case.erase", audit_action="open-for-erase")
-    values = await form_values(request)
     reason, requested_on, errors = erasure_request(values)
     if errors:
         return _erase_page(request, case, values, errors, status_code=422)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from .. import access, clock, i18n, referrals
 from ..domain.guidance import CENTRE, INBOX_TABS
@@ -18,7 +18,7 @@ from ..domain.reference import languages
 from ..models import Case, Organisation, User
 from ..models_referrals import Referral
 from ..referral_pdf import render_pdf, render_print_html
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, PostedForm, SessionDep
 from .forms import display
 from .templates import render_page
 
@@ -26,10 +26,9 @@ router = APIRouter(include_in_schema=False)
 MAX_FIELD = 10_000  # longer posted values are cut here; the field checks then report them as too long
 
 
-async def _form(request: Request, *lists: str) -> dict[str, Any]:
+def _form(form: FormData, *lists: str) -> dict[str, Any]:
     """A posted form: one string per field (the last), a list for the fields named in `lists`, and the
     `areas.<code>` fields gathered into `areas`."""
-    form = await request.form()
     out: dict[str, Any] = {}
     for key, value in form.multi_items():
         if not isinstance(value, str) or key.startswith("_") and key != "_action":
@@ -44,6 +43,13 @@ async def _form(request: Request, *lists: str) -> dict[str, Any]:
     for key in lists:
         out.setdefault(key, [])
     return out
+
+
+async def _single_valued(form: PostedForm) -> dict[str, Any]:
+    return _form(form)
+
+
+ReferralForm = Annotated[dict[str, Any], Depends(_single_valued)]
 
 
 def _org(db, org_id: int) -> Organisation:
@@ -74,15 +80,15 @@ def _consent_page(request, db, case: Case, values=None, errors=(), status_code=2
 
 
 @router.get("/cases/{case_id}/consent")
-async def consent_form(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def consent_form(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "consent.record", audit_action="read", detail="consent form")
     return _consent_page(request, db, case)
 
 
 @router.post("/cases/{case_id}/consent")
-async def consent_record(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def consent_record(request: Request, case_id: int, user: CurrentUser, db: SessionDep, posted: PostedForm):
     case = access.load_case(db, user, case_id, "consent.record", audit_action="open-for-consent")
-    data = await _form(request, "sections", "sensitive_questions")
+    data = _form(posted, "sections", "sensitive_questions")
     consent, errors = referrals.record_consent(db, user, case, data)
     if errors:
         return _consent_page(request, db, case, data, errors, status_code=422)
@@ -92,7 +98,7 @@ async def consent_record(request: Request, case_id: int, user: CurrentUser, db: 
 
 
 @router.get("/cases/{case_id}/consent/{consent_id}/withdraw")
-async def consent_withdraw_page(request: Request, case_id: int, consent_id: int, user: CurrentUser, db: SessionDep):
+def consent_withdraw_page(request: Request, case_id: int, consent_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "consent.withdraw", audit_action="read", detail="consent withdrawal")
     consent = next((c for c in referrals.consents(db, case.id) if c.id == consent_id), None)
     if consent is None:
@@ -101,9 +107,9 @@ async def consent_withdraw_page(request: Request, case_id: int, consent_id: int,
 
 
 @router.post("/cases/{case_id}/consent/{consent_id}/withdraw")
-async def consent_withdraw(request: Request, case_id: int, consent_id: int, user: CurrentUser, db: SessionDep):
+def consent_withdraw(request: Request, case_id: int, consent_id: int, user: CurrentUser, db: SessionDep,
+                     data: ReferralForm):
     case = access.load_case(db, user, case_id, "consent.withdraw", audit_action="open-for-consent-withdrawal")
-    data = await _form(request)
     try:
         errors = referrals.withdraw_consent(db, user, case, consent_id, data)
     except LookupError:
@@ -146,7 +152,7 @@ def _case_and_referral(db, user, case_id: int, referral_id: int, permission: str
 
 
 @router.get("/cases/{case_id}/referrals/new")
-async def referral_new(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def referral_new(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "referral.create", audit_action="read", detail="new referral form")
     draft = referrals.draft_of(db, case.id)
     if draft is not None:
@@ -154,7 +160,7 @@ async def referral_new(request: Request, case_id: int, user: CurrentUser, db: Se
     return _draft_page(request, db, user, case, None)
 
 
-async def _send_or_show(request, db, user, case, referral, data):
+def _send_or_show(request, db, user, case, referral, data):
     """After a draft is saved: send it when asked to, else show it again."""
     if data.get("_action") != "send":
         return _redirect(f"/cases/{case.id}/referrals/{referral.id}?saved=1")
@@ -166,17 +172,16 @@ async def _send_or_show(request, db, user, case, referral, data):
 
 
 @router.post("/cases/{case_id}/referrals")
-async def referral_create(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def referral_create(request: Request, case_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
     case = access.load_case(db, user, case_id, "referral.create", audit_action="open-for-referral")
-    data = await _form(request)
     referral, errors = referrals.create_referral(db, user, case, data)
     if errors:
         return _draft_page(request, db, user, case, None, data, errors, status_code=422)
-    return await _send_or_show(request, db, user, case, referral, data)
+    return _send_or_show(request, db, user, case, referral, data)
 
 
 @router.get("/cases/{case_id}/referrals/{referral_id}")
-async def referral_page(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_page(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep):
     case, referral = _case_and_referral(db, user, case_id, referral_id)
     if referral.status == "draft" and access.can(user, "referral.update"):
         values = {"purpose": referral.purpose, "questions": referral.questions,
@@ -188,24 +193,24 @@ async def referral_page(request: Request, case_id: int, referral_id: int, user: 
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}")
-async def referral_save(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_save(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep,
+                  data: ReferralForm):
     case, referral = _case_and_referral(db, user, case_id, referral_id, "referral.update",
                                         audit_action="open-for-update")
-    data = await _form(request)
     if data.get("_action") == "delete":
         referrals.delete_draft(db, user, referral)
         return _redirect(f"/cases/{case.id}#karriereveiledning")
     errors = referrals.update_draft(db, user, referral, data)
     if errors:
         return _draft_page(request, db, user, case, referral, data, errors, status_code=422)
-    return await _send_or_show(request, db, user, case, referral, data)
+    return _send_or_show(request, db, user, case, referral, data)
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/withdraw")
-async def referral_withdraw(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_withdraw(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep,
+                      data: ReferralForm):
     case, referral = _case_and_referral(db, user, case_id, referral_id, "referral.withdraw",
                                         audit_action="open-for-withdraw")
-    data = await _form(request)
     errors = referrals.apply(db, user, referral, "withdraw", data)
     if errors:
         return render_page(request, "referrals/detail.html",
@@ -218,17 +223,17 @@ async def referral_withdraw(request: Request, case_id: int, referral_id: int, us
 
 
 @router.get("/referrals/{referral_id}/print")
-async def referral_print(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_print(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id, detail="print view")
     html = render_print_html(referrals.detail(db, user, referral), stylesheet_href="/static/referral-print.css")
     return Response(html, media_type="text/html; charset=utf-8")
 
 
 @router.get("/referrals/{referral_id}/pdf")
-async def referral_pdf(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_pdf(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id, audit_action="print", detail="pdf")
     d = referrals.detail(db, user, referral)
-    pdf = await run_in_threadpool(render_pdf, d)
+    pdf = render_pdf(d)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="henvisning-{referral.id}-v{referral.version}.pdf"'})
 
@@ -237,8 +242,8 @@ async def referral_pdf(request: Request, referral_id: int, user: CurrentUser, db
 
 
 @router.get("/inbox")
-async def inbox(request: Request, user: CurrentUser, db: SessionDep,
-                tab: Annotated[str, Query(max_length=20)] = "new"):
+def inbox(request: Request, user: CurrentUser, db: SessionDep,
+          tab: Annotated[str, Query(max_length=20)] = "new"):
     access.require(user, "referral.inbox")
     if tab not in INBOX_TABS:
         tab = "new"
@@ -254,7 +259,7 @@ def _centre_page(request, db, user, referral, errors=(), values=None, form=None,
 
 
 @router.get("/inbox/{referral_id}")
-async def inbox_referral(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
+def inbox_referral(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id)
     if access.referral_side(user) != CENTRE:
         # The inbox is the career centre's page; the municipality reads its referral on the case.
@@ -266,9 +271,9 @@ async def inbox_referral(request: Request, referral_id: int, user: CurrentUser, 
     return _centre_page(request, db, user, referral)
 
 
-async def _centre_action(request: Request, referral_id: int, user: User, db, name: str, permission: str, action):
+def _centre_action(request: Request, referral_id: int, user: User, db, data: dict[str, Any], name: str,
+                   permission: str, action):
     referral = access.load_referral(db, user, referral_id, permission, audit_action=f"open-for-{name}")
-    data = await _form(request)
     errors = action(referral, data)
     if errors:
         return _centre_page(request, db, user, referral, errors, data, form=name, status_code=422)
@@ -276,40 +281,40 @@ async def _centre_action(request: Request, referral_id: int, user: User, db, nam
 
 
 @router.post("/inbox/{referral_id}/accept")
-async def inbox_accept(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
-    return await _centre_action(request, referral_id, user, db, "accept", "referral.accept",
-                                lambda r, data: referrals.apply(db, user, r, "accept", data))
+def inbox_accept(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+    return _centre_action(request, referral_id, user, db, data, "accept", "referral.accept",
+                            lambda r, data: referrals.apply(db, user, r, "accept", data))
 
 
 @router.post("/inbox/{referral_id}/decline")
-async def inbox_decline(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
-    return await _centre_action(request, referral_id, user, db, "decline", "referral.decline",
-                                lambda r, data: referrals.apply(db, user, r, "decline", data))
+def inbox_decline(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+    return _centre_action(request, referral_id, user, db, data, "decline", "referral.decline",
+                            lambda r, data: referrals.apply(db, user, r, "decline", data))
 
 
 @router.post("/inbox/{referral_id}/contract")
-async def inbox_contract(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
-    return await _centre_action(request, referral_id, user, db, "contract", "referral.work",
-                                lambda r, data: referrals.save_contract(db, user, r, data))
+def inbox_contract(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+    return _centre_action(request, referral_id, user, db, data, "contract", "referral.work",
+                            lambda r, data: referrals.save_contract(db, user, r, data))
 
 
 @router.post("/inbox/{referral_id}/sessions")
-async def inbox_session(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
-    return await _centre_action(request, referral_id, user, db, "session", "referral.work",
-                                lambda r, data: referrals.add_session(db, user, r, data))
+def inbox_session(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+    return _centre_action(request, referral_id, user, db, data, "session", "referral.work",
+                            lambda r, data: referrals.add_session(db, user, r, data))
 
 
 @router.post("/inbox/{referral_id}/complete")
-async def inbox_complete(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
-    return await _centre_action(request, referral_id, user, db, "complete", "referral.complete",
-                                lambda r, data: referrals.apply(db, user, r, "complete", data))
+def inbox_complete(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+    return _centre_action(request, referral_id, user, db, data, "complete", "referral.complete",
+                            lambda r, data: referrals.apply(db, user, r, "complete", data))
 
 
 # --- administrator: which career centre serves each county ----------------------------------------------------------
 
 
 @router.get("/admin/counties")
-async def counties(request: Request, user: CurrentUser, db: SessionDep):
+def counties(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "county.manage")
     return render_page(request, "admin/counties.html", {"rows": referrals.county_rows(db),
                                                         "saved": request.query_params.get("saved")})
@@ -327,15 +332,14 @@ def _county_page(request, db, code, values=None, errors=(), status_code=200):
 
 
 @router.get("/admin/counties/{code}")
-async def county_edit(request: Request, code: str, user: CurrentUser, db: SessionDep):
+def county_edit(request: Request, code: str, user: CurrentUser, db: SessionDep):
     access.require(user, "county.manage")
     return _county_page(request, db, code)
 
 
 @router.post("/admin/counties/{code}")
-async def county_save(request: Request, code: str, user: CurrentUser, db: SessionDep):
+def county_save(request: Request, code: str, user: CurrentUser, db: SessionDep, data: ReferralForm):
     access.require(user, "county.manage")
-    data = await _form(request)
     try:
         errors = referrals.update_county(db, user, code, data)
     except LookupError:

@@ -15,7 +15,7 @@ from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_ca
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, PostedForm, SessionDep
 from .forms import choices_for, display, section_view
 from .templates import render_page, templates
 
@@ -32,8 +32,8 @@ DERIVED_BY_SECTION = {
 
 
 @router.get("/cases")
-async def case_list(request: Request, user: CurrentUser, db: SessionDep,
-                    q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+def case_list(request: Request, user: CurrentUser, db: SessionDep,
+              q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
     if not access.can(user, "case.read") and access.can(user, "referral.inbox"):
         return RedirectResponse("/inbox", status_code=303)  # a career counsellor's start page
     access.require(user, "case.read")
@@ -56,7 +56,7 @@ async def case_list(request: Request, user: CurrentUser, db: SessionDep,
 
 
 @router.post("/cases/new")
-async def new_case(request: Request, user: CurrentUser, db: SessionDep):
+def new_case(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "case.create")
     case, _ = create_case(db, user)
     first = default_questionnaire().sections[0].id
@@ -64,7 +64,7 @@ async def new_case(request: Request, user: CurrentUser, db: SessionDep):
 
 
 @router.post("/cases/{case_id}/discard")
-async def discard_case(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def discard_case(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     """Delete a case that was started and never saved (an empty "Uten navn" left in the list)."""
     case = access.load_case(db, user, case_id, "case.update", audited_by_caller=True)
     if not discard_untouched(db, user, case):
@@ -73,7 +73,7 @@ async def discard_case(request: Request, case_id: int, user: CurrentUser, db: Se
 
 
 @router.get("/cases/{case_id}")
-async def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id)
     q = default_questionnaire()
     result = check(case)
@@ -127,8 +127,8 @@ def _render_section(request, case, section, view, *, return_to=None, conflict=No
 
 
 @router.get("/cases/{case_id}/sections/{section_id}")
-async def section_page(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep,
-                       return_to: Annotated[str | None, Query(alias="return")] = None):
+def section_page(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep,
+                 return_to: Annotated[str | None, Query(alias="return")] = None):
     section = _section_or_404(section_id)
     # The section page is a form: only those who may change the case get it (others read the check page).
     case = access.load_case(db, user, case_id, "case.update", audit_action="read", detail=f"section={section_id}")
@@ -136,11 +136,10 @@ async def section_page(request: Request, case_id: int, section_id: str, user: Cu
 
 
 @router.post("/cases/{case_id}/sections/{section_id}")
-async def section_save(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep):
+def section_save(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep, form: PostedForm):
     """Every post saves what it can. `_action`: autosave, continue (save and next), later (save, back to the
     task list), add:<repeat id>, remove:<repeat id>:<row>."""
     section = _section_or_404(section_id)
-    form = await request.form()
     # The save below records the "update" entry (and a conflict its "read"): one audit entry per autosave.
     case = access.load_case(db, user, case_id, "case.update", audited_by_caller=True)
     posted = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
@@ -236,7 +235,7 @@ def _apply_row_action(section, posted: dict[str, list[str]], action: str) -> dic
 
 
 @router.get("/cases/{case_id}/check")
-async def check_answers(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def check_answers(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, detail="check-answers")
     return _check_page(request, db, case, [])
 
@@ -260,7 +259,7 @@ def _check_page(request, db, case, errors, status_code=200):
 
 
 @router.post("/cases/{case_id}/complete")
-async def complete(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def complete(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "case.complete", audit_action="open-for-complete")
     errors = complete_mapping(db, user, case)
     if errors:

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from intake import plans
-from intake.plans import pdf_worker
+from intake import pdf_worker
 from intake.plan import render
 
 
 def test_a_new_pdf_worker_has_its_fonts_loaded_before_its_first_plan(monkeypatch):
     monkeypatch.setattr(pdf_worker, "_pool", None)
-    plans.warm_pdf_worker()
+    pdf_worker.warm()
     pool = pdf_worker._pool
     try:
         assert pool.submit(render.renderer_ready).result(timeout=120) is True
@@ -33,7 +32,7 @@ def test_a_warm_up_that_fails_is_logged_and_left_to_the_plan_to_report(monkeypat
         raise render.PlanRenderError("the plan's fonts are not installed")
 
     monkeypatch.setattr(render, "warm_up", broken)
-    with caplog.at_level(logging.ERROR, logger="intake.plans.pdf_worker"):
+    with caplog.at_level(logging.ERROR, logger="intake.pdf_worker"):
         pdf_worker._warm_worker()  # does not raise: a failing initializer would break the pool for every plan
     assert "could not warm up" in caplog.text
 
@@ -44,8 +43,8 @@ def test_the_server_starts_the_pdf_worker_as_it_starts(monkeypatch, database_url
     from intake.config import Settings
 
     calls = []
-    monkeypatch.setattr(plans, "warm_pdf_worker", lambda: calls.append("started"))
-    monkeypatch.setattr(plans, "stop_pdf_worker", lambda: calls.append("stopped"))
+    monkeypatch.setattr(pdf_worker, "warm", lambda: calls.append("started"))
+    monkeypatch.setattr(pdf_worker, "stop", lambda: calls.append("stopped"))
     monkeypatch.setenv("KARTLEGGING_PDF_WARMUP", setting)
     with TestClient(create_app(Settings())) as client:
         assert client.get("/login").status_code == 200
@@ -55,8 +54,8 @@ def test_the_server_starts_the_pdf_worker_as_it_starts(monkeypatch, database_url
 # The server process, as uvicorn ends on SIGTERM (raising it again after its shutdown) or as a crash ends it: killed.
 KILLED_SERVER = """
 import os, signal
-from intake.plans import pdf_worker
-pdf_worker.warm_pdf_worker()
+from intake import pdf_worker
+pdf_worker.warm()
 print(pdf_worker._pool.submit(os.getpid).result(), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """

@@ -116,9 +116,9 @@ def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, lo
     renders = []
     real = plans.render_pdf
 
-    async def counting(doc, *args, **kwargs):
+    def counting(doc, *args, **kwargs):
         renders.append(doc.version)
-        return await real(doc, *args, **kwargs)
+        return real(doc, *args, **kwargs)
 
     monkeypatch.setattr(plans.fixing, "render_pdf", counting)
     ready_plan(caseworker, amal)

@@ -1,0 +1,133 @@
+"""No request holds the others: database and PDF work run off the server's event loop, so a caseworker's save is
+answered while another caseworker's large export or plan PDF is being made.
+
+The behaviour test holds the PDF in flight (the PDF worker's call waits until the save has its answer, then renders
+for real), so it does not depend on how fast this machine is: if the PDF's route held the event loop, the save could
+not be answered until the PDF was done, and the test fails. docs/BENCHMARKS.md has the save's latency under load."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from pypdf import PdfReader
+
+from intake import pdf_worker
+from intake.web.deps import SESSION_COOKIE, get_db
+from tests.personas import AMAL
+from tests.plans.conftest import completed_case, ready_plan  # noqa: F401  (shared fixtures)
+from tests.web.pages import HTMX, Page, fill
+
+HOLD_SECONDS = 30  # a PDF held longer than this is released anyway, and the test then fails
+
+
+def _async_with_database(dependant, name: str) -> list[str]:
+    """The async callables of a route (the route itself and its dependencies, at any depth) that are handed the
+    database session: FastAPI awaits them on the event loop, so their queries would run there."""
+    found = []
+    if inspect.iscoroutinefunction(dependant.call) and any(d.call is get_db for d in dependant.dependencies):
+        found.append(name)
+    for d in dependant.dependencies:
+        found += _async_with_database(d, f"{name} → {getattr(d.call, '__name__', d.call)}")
+    return found
+
+
+def test_no_route_does_database_work_on_the_event_loop(app):
+    """A route or dependency that takes the database session is a plain `def` (FastAPI runs it in its thread pool);
+    an `async def` one would hold every other request of its process while it queries."""
+    on_the_loop = [found for route in app.routes if isinstance(route, APIRoute)
+                   for found in _async_with_database(route.dependant, f"{route.methods} {route.path}")]
+    assert on_the_loop == []
+
+
+@pytest.fixture
+def held_pdfs(monkeypatch):
+    """Every PDF the app makes waits, once it is under way, for `release` before it is rendered (for real)."""
+    started, release = threading.Event(), threading.Event()
+    real_run = pdf_worker.run
+
+    def held(render, *args, **kwargs):
+        started.set()
+        release.wait(HOLD_SECONDS)
+        return real_run(render, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_worker, "run", held)
+    yield started, release
+    release.set()
+
+
+def _cookie(client) -> dict[str, str]:
+    return {"Cookie": f"{SESSION_COOKIE}={client.cookies.get(SESSION_COOKIE)}"}
+
+
+def _save_while(app, held_pdfs, pdf_request: dict, save_request: dict):
+    """Send `pdf_request`; once its PDF is under way, send `save_request`. Returns (the save's answer, whether the
+    PDF was still under way when it came, its time in ms, the PDF request's answer)."""
+    started, release = held_pdfs
+
+    async def run():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as client:
+            pdf = asyncio.create_task(client.request(**pdf_request))
+            loop = asyncio.get_running_loop()
+            assert await loop.run_in_executor(None, started.wait, HOLD_SECONDS), "the PDF was never started"
+            t0 = time.perf_counter()
+            saved = await client.request(**save_request)
+            elapsed_ms = (time.perf_counter() - t0) * 1000
+            in_flight = not pdf.done()
+            release.set()
+            return saved, in_flight, elapsed_ms, await pdf
+
+    return asyncio.run(run())
+
+
+def _section_save(web, case, values: dict[str, list[str]]) -> dict:
+    page = Page(web.get(f"/cases/{case.id}/sections/goals"))
+    return {"method": "POST", "url": f"/cases/{case.id}/sections/goals", "data": fill(page, values),
+            "headers": {**HTMX, "X-CSRF-Token": web.csrf, **_cookie(web)}}
+
+
+def test_a_save_is_answered_while_another_caseworker_exports_a_case_as_pdf(app, logged_in, make_user, drammen,
+                                                                          caseworker, make_case, stored, held_pdfs):
+    leader = make_user("leader", drammen)
+    exported = make_case(caseworker, AMAL)
+    editing = make_case(caseworker, AMAL)
+    exporting, saving = logged_in(leader), logged_in(caseworker)
+    save = _section_save(saving, editing, {"goals.short_term": ["Ta førerkort klasse B"]})
+
+    saved, in_flight, elapsed_ms, pdf = _save_while(
+        app, held_pdfs, {"method": "GET", "url": f"/cases/{exported.id}/export/pdf", "headers": _cookie(exporting)},
+        save)
+
+    assert saved.status_code == 200, saved.text
+    assert in_flight, f"the save was answered only after the export was done ({elapsed_ms:.0f} ms)"
+    assert stored(editing.id).answers["goals.short_term"] == "Ta førerkort klasse B"
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert AMAL["participant.name"] in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+
+def test_a_save_is_answered_while_another_caseworker_fixes_a_plan(app, logged_in, caseworker, make_user, drammen,
+                                                                 completed_case, ready_plan, make_case, stored,
+                                                                 held_pdfs):
+    other = make_user("caseworker", drammen)
+    case = completed_case(caseworker)
+    ready_plan(caseworker, case)
+    editing = make_case(other, AMAL)
+    fixing, saving = logged_in(caseworker), logged_in(other)
+    plan_form = Page(fixing.get(f"/cases/{case.id}/plan")).form("form#fix-form")
+    save = _section_save(saving, editing, {"goals.short_term": ["Begynne på norskkurs"]})
+
+    saved, in_flight, elapsed_ms, fixed = _save_while(
+        app, held_pdfs, {"method": "POST", "url": f"/cases/{case.id}/plan/fix", "data": plan_form,
+                         "headers": _cookie(fixing)}, save)
+
+    assert saved.status_code == 200, saved.text
+    assert in_flight, f"the save was answered only after the plan was fixed ({elapsed_ms:.0f} ms)"
+    assert stored(editing.id).answers["goals.short_term"] == "Begynne på norskkurs"
+    assert fixed.status_code == 303 and fixed.headers["location"].endswith("?fixed=1#versions")
