@@ -12,6 +12,7 @@ import inspect
 import io
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -84,7 +85,10 @@ def _save_while(app, held_pdfs, pdf_request: dict, save_request: dict):
             release.set()
             return saved, in_flight, elapsed_ms, await pdf
 
-    return asyncio.run(run())
+    # On a thread of its own: the browser tests' Playwright keeps an event loop running in the main thread, and
+    # asyncio.run() refuses to start inside one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, run()).result()
 
 
 def _section_save(web, case, values: dict[str, list[str]]) -> dict:
