@@ -134,4 +134,4 @@ def test_a_save_is_answered_while_another_caseworker_fixes_a_plan(app, logged_in
     assert saved.status_code == 200, saved.text
     assert in_flight, f"the save was answered only after the plan was fixed ({elapsed_ms:.0f} ms)"
     assert stored(editing.id).answers["goals.short_term"] == "Begynne på norskkurs"
-    assert fixed.status_code == 303 and fixed.headers["location"].endswith("?fixed=1#versions")
+    assert fixed.status_code == 303 and "fixed=1" in fixed.headers["location"]
