@@ -160,10 +160,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(language.router)
     app.include_router(wizard.router)
     app.include_router(api.router)
-    from .web import account, admin, audit_log
+    from .web import account, admin, audit_log, rules_page
     app.include_router(admin.router)
     app.include_router(account.router)
     app.include_router(audit_log.router)
+    app.include_router(rules_page.router)
     from .web import api_referrals, referrals as referral_pages
     app.include_router(referral_pages.router)
     app.include_router(api_referrals.router)

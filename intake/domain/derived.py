@@ -1,4 +1,5 @@
-"""Derived values: what follows from the answers and the programme parameters (age, goals, limits, deadline).
+"""Derived values: what follows from the answers and the programme parameters (age, target group, goals, limits,
+deadline, the content the law requires), and which answers and which rule each follows from.
 
 Works on drafts: answers may be partial or malformed, so nothing here raises; a value that cannot be computed is None.
 """
@@ -10,23 +11,17 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
+from .codes import (CEFR_LEVELS, EDUCATION_LEVELS, END_GOAL_WISHES, END_GOALS, RESIDENCE_BASES,  # noqa: F401
+                    SKILLS)
 from .messages import N_
 
-if TYPE_CHECKING:  # programme.py imports the code lists below, so only the type is imported here
-    from .programme import Programme
-
-# The orders the app compares in; the single source for both.
-CEFR_LEVELS = ("none", "A1", "A2", "B1", "B2", "C1")
-EDUCATION_LEVELS = ("primary", "lower_secondary", "upper_secondary_general", "upper_secondary_vocational",
-                    "tertiary_vocational", "bachelor", "master", "doctorate")
-END_GOALS = ("work", "upper_secondary", "higher_education_qualification", "primary_education")
-# goals.end_goal_wish's codes: the participant's own wish, which is not always an end goal of § 13.
-END_GOAL_WISHES = ("work", "upper_secondary", "higher_education", "recognition", "primary_education", "undecided")
-RESIDENCE_BASES = ("refugee", "resettlement_refugee", "humanitarian", "family_reunification", "collective_protection",
-                   "other")
-SKILLS = ("listening", "reading", "writing", "oral")
+if TYPE_CHECKING:
+    from .programme import Programme, Section
 
 _HIGHER_EDUCATION = ("bachelor", "master", "doctorate")
+# Levels whose completion may or may not give general university admission: the caseworker says which
+# (background.university_admission, from HK-dir's GSU list).
+_ADMISSION_ASKED = ("upper_secondary_general", "upper_secondary_vocational", "tertiary_vocational")
 
 # Norwegian names of the end goals, for messages (as the questionnaire's labels for assessment.proposed_end_goal).
 END_GOAL_NAMES_NB = {
@@ -59,6 +54,10 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def _code(value: Any, codes: tuple[str, ...]) -> str | None:
     return value if isinstance(value, str) and value in codes else None
 
@@ -83,6 +82,21 @@ def add_months(day: dt.date, months: int) -> dt.date | None:
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
         return None
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _three_valued(results: list[tuple[bool | None, tuple[str, ...]]]) -> tuple[bool | None, list[str]]:
+    """All of the conditions, each with the answers it read: False with the answers of those that failed, True with
+    the answers of all, None (with the answers still missing) while one is undecided and none has failed."""
+    failed = [names for ok, names in results if ok is False]
+    if failed:
+        return False, _unique(n for names in failed for n in names)
+    if any(ok is None for ok, _ in results):
+        return None, _unique(n for ok, names in results if ok is None for n in names)
+    return True, _unique(n for _, names in results for n in names)
+
+
+def _unique(names) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 # --- the pieces ---------------------------------------------------------------------------------------------------
@@ -112,21 +126,69 @@ def _foreign_higher_education(completed: list[tuple[int, Mapping]]) -> bool | No
     return False
 
 
-def _in_target_group(answers: Mapping, programme: Programme, age_at_permit: int | None,
-                     today: dt.date) -> bool | None:
-    """Three-valued: False as soon as one condition fails, None while a needed answer is missing."""
+def _university_admission(answers: Mapping, completed: list[tuple[int, Mapping]] | None) -> bool | None:
+    """Whether a completed education gives general university admission in Norway (GSU) or its equal: completed higher
+    education does; an upper secondary or tertiary vocational education does where the caseworker says so."""
+    if completed is None:
+        return None
+    levels = {row["level"] for _, row in completed}
+    if levels & set(_HIGHER_EDUCATION):
+        return True
+    if levels & set(_ADMISSION_ASKED):
+        return _bool(answers.get("background.university_admission"))
+    return False
+
+
+# The derived values derive() names the deciding answers of (its `facts`), which `because` may show.
+FACTS_FROM = ("in_target_group", "decision_deadline", "age", "age_at_permit", "chapter_6a", "has_upper_secondary",
+              "has_university_admission", "allowed_end_goals", "norwegian_goal", "norwegian_training_max_months")
+
+_NOTION_FACTS = {"upper_secondary_level": ("background.education",),
+                 "general_university_admission": ("background.education", "background.university_admission")}
+
+
+def _target_group(answers: Mapping, programme: Programme, age_at_permit: int | None,
+                  today: dt.date) -> tuple[bool | None, list[str]]:
+    """In the target group (§§ 8–9), three-valued, with the answers that decided it."""
     tg = programme.target_group
-    results: list[bool | None] = []
     basis = _code(answers.get("participant.residence_basis"), RESIDENCE_BASES)
-    results.append(None if basis is None else basis in tg.residence_bases)
-    results.append(None if age_at_permit is None
-                   else tg.min_age_at_permit <= age_at_permit <= tg.max_age_at_permit)
+    b = ("participant.residence_basis",)
+    results: list[tuple[bool | None, tuple[str, ...]]] = [(None if basis is None else basis in tg.residence_bases, b)]
+    if basis == "humanitarian" and tg.humanitarian_only_after_asylum_application:
+        names = b + ("participant.humanitarian_after_asylum",)
+        results.append((_bool(answers.get("participant.humanitarian_after_asylum")), names))
+    if basis == "family_reunification":
+        reference = _date(answers.get("participant.family_reference_settlement_date"))
+        applied = _date(answers.get("participant.family_application_date"))
+        names = b + ("participant.family_reference_settlement_date", "participant.family_application_date")
+        results.append((None if reference is None or applied is None
+                        else _years_between(reference, applied) < tg.family_reference_settled_under_years, names))
+    if basis is not None and basis in tg.residence_bases and basis not in tg.settlement_by_agreement_not_required_for:
+        results.append((_bool(answers.get("participant.settled_by_agreement")),
+                        b + ("participant.settled_by_agreement",)))
+    results.append((None if age_at_permit is None
+                    else tg.min_age_at_permit <= age_at_permit <= tg.max_age_at_permit,
+                    ("participant.birth_date", "participant.permit_date")))
     settled = _date(answers.get("participant.settlement_date"))
     resident_until = None if settled is None else add_months(settled, tg.max_months_resident)
-    results.append(None if settled is None else (resident_until is None or today < resident_until))
-    if False in results:
-        return False
-    return None if None in results else True
+    results.append((None if settled is None else (resident_until is None or today < resident_until),
+                    ("participant.settlement_date",)))
+    return _three_valued(results)
+
+
+def _deadline(answers: Mapping, programme: Programme) -> tuple[dt.date | None, list[str]]:
+    """The programme decision's deadline (§ 12): months after settlement, or after the participant's own claim where
+    that came later; with the answer it runs from."""
+    decision = programme.decision
+    settled = _date(answers.get("participant.settlement_date"))
+    claimed = _date(answers.get("participant.claim_date")) if decision.runs_from_claim else None
+    if settled is None and claimed is None:
+        return None, []
+    if claimed is not None and (settled is None or claimed > settled):
+        start, name = claimed, "participant.claim_date"
+    else:
+        start, name = settled, "participant.settlement_date"
+    return add_months(start, decision.deadline_months_after_settlement), [name]
 
 
 def _end_goal(answers: Mapping) -> str | None:
@@ -147,14 +209,31 @@ def _duration_end_goal(end_goal: str | None, allowed: tuple[str, ...] | None) ->
     return allowed[0] if len(allowed) == 1 else None
 
 
-def _norwegian_goal(programme: Programme, has_upper_secondary: bool | None,
-                    has_primary: bool | None) -> dict[str, str] | None:
-    goals = programme.norwegian_goals
-    if has_upper_secondary:
-        return goals.upper_secondary.as_dict()
-    if has_upper_secondary is None or has_primary is None:
+def _needs_b2(answers: Mapping) -> bool | None:
+    """Whether the participant must document Norwegian at B2: their regulated profession requires it
+    (reference/regulated_professions.csv, `norwegian_requirement`)."""
+    from .reference import tables  # reference reads the questionnaire's directory; imported when first needed
+
+    profession = answers.get("recognition.regulated_profession")
+    if not isinstance(profession, str) or not profession:
         return None
-    return (goals.primary_completed if has_primary else goals.primary_not_completed).as_dict()
+    row = tables()["regulated_professions"].get(profession)
+    return bool(row and row.get("norwegian_requirement") == "B2")
+
+
+def _norwegian_goal(programme: Programme, has_admission: bool | None, has_primary: bool | None,
+                    needs_b2: bool | None) -> tuple[dict[str, str] | None, str | None]:
+    """The guiding Norwegian goal (a proposal: the caseworker sets the plan's goal) and the table row it is."""
+    goals = programme.norwegian_goals
+    if needs_b2:
+        row = "upper_secondary_needs_b2"
+    elif has_admission:
+        row = "upper_secondary"
+    elif has_admission is None or has_primary is None:
+        return None, None
+    else:
+        row = "primary_completed" if has_primary else "primary_not_completed"
+    return getattr(goals, row).as_dict(), row
 
 
 def _norwegian_gap(answers: Mapping, goal: dict[str, str] | None) -> list[str] | None:
@@ -168,19 +247,31 @@ def _norwegian_gap(answers: Mapping, goal: dict[str, str] | None) -> list[str] |
             if levels[s] is not None and CEFR_LEVELS.index(levels[s]) < CEFR_LEVELS.index(goal[s])]
 
 
+def _rule(programme: Programme, name: str, section: Section) -> dict[str, Any]:
+    """A rule's provenance as the derived values carry it: where it comes from, from when, whether confirmed (its
+    value, and the entry's date where the rule changed with it)."""
+    return {**section.provenance(), "valid_from": programme.since[name].isoformat(),
+            "verified": programme.confirmed(name)}
+
+
 # --- the public functions -----------------------------------------------------------------------------------------
 
 
 def derive(answers: dict, programme: Programme, today: dt.date) -> dict:
-    """Every derived value, keyed by its name without the `derived.` prefix; None where it cannot be computed."""
+    """Every derived value, keyed by its name without the `derived.` prefix; None where it cannot be computed.
+
+    `facts` names, per derived value, the answers it was decided by; `rules` names, per rule section, its source, the
+    date it applies from and whether it is confirmed (read by `because` and shown with the plan's reasons).
+    """
     if not isinstance(answers, Mapping):
         answers = {}
 
     birth = _date(answers.get("participant.birth_date"))
     permit = _date(answers.get("participant.permit_date"))
     age_at_permit = _years_between(birth, permit) if birth and permit else None
-    # § 13's "under 25" is read at the time the end goal is set, i.e. now, not at the permit.
-    age_now = _years_between(birth, today) if birth else None
+    # "under 25" of the end-goal rule is read when the end goal is set: on the mapping date, for the end goal and
+    # for UPPER-SECONDARY alike.
+    age = _years_between(birth, today) if birth else None
 
     completed = _completed_levels(answers)
     if completed is None:
@@ -191,36 +282,96 @@ def derive(answers: dict, programme: Programme, today: dt.date) -> dict:
         has_upper = top is not None and top >= EDUCATION_LEVELS.index("upper_secondary_general")
         has_primary = top is not None
         has_foreign_he = _foreign_higher_education(completed)
+    has_admission = _university_admission(answers, completed)
+    notions = {"upper_secondary_level": has_upper, "general_university_admission": has_admission}
+
+    basis = _code(answers.get("participant.residence_basis"), RESIDENCE_BASES)
+    chapter_6a = programme.follows_chapter_6a(basis, permit)
+    in_group, group_facts = _target_group(answers, programme, age_at_permit, today)
 
     end_goal = _end_goal(answers)
-    allowed = programme.allowed_end_goals(has_upper_secondary=has_upper, age=age_now)
+    eg = programme.end_goals
+    eg_upper = notions[eg.upper_secondary_means]
+    end_goal_rule = programme.end_goal_rule(has_upper_secondary=eg_upper, age=age)
+    allowed = None if end_goal_rule is None else end_goal_rule.allowed
+    main_rule = None if end_goal_rule is None else end_goal_rule.main_rule
+    proposed = _code(answers.get("assessment.proposed_end_goal"), END_GOALS)
     duration_end_goal = _duration_end_goal(end_goal, allowed)
-    limits = programme.duration_limits(has_upper_secondary=has_upper, age=age_now, end_goal=duration_end_goal)
-    norwegian_goal = _norwegian_goal(programme, has_upper, has_primary)
+    du_upper = notions[programme.duration.upper_secondary_means]
+    limits = programme.duration_limits(has_upper_secondary=du_upper, age=age, end_goal=duration_end_goal)
 
-    settled = _date(answers.get("participant.settlement_date"))
-    deadline = add_months(settled, programme.decision.deadline_months_after_settlement) if settled else None
+    needs_b2 = _needs_b2(answers)
+    ng_upper = notions[programme.norwegian_goals.upper_secondary_means]
+    norwegian_goal, goal_row = _norwegian_goal(programme, ng_upper, has_primary, needs_b2)
 
-    training = programme.norwegian_training
+    deadline, deadline_facts = _deadline(answers, programme)
+
+    training = programme.norwegian_training_for(chapter_6a)
+    nt_upper = notions[training.upper_secondary_means]
+    content = programme.content_for(chapter_6a)
+    minimum = content.work_oriented_minimum
+    qualifies_for = duration_end_goal if duration_end_goal is not None else _code(end_goal, END_GOALS)
+    work_minimum = (minimum.as_dict() if minimum is not None and qualifies_for in minimum.end_goals else None)
+
+    prefix = "chapter_6a." if chapter_6a else ""
+    sections = {"target_group": "target_group", "decision": "decision", "end_goals": "end_goals",
+                "duration": "duration", "norwegian_goals": "norwegian_goals",
+                "norwegian_training": prefix + "norwegian_training", "content": prefix + "content",
+                "chapter_6a": "chapter_6a"}
+    if minimum is not None:
+        sections["work_oriented_minimum"] = prefix + "content.work_oriented_minimum"
+    where = dict(programme.all_sections())
+    rules = {name: _rule(programme, dotted, where[dotted]) for name, dotted in sections.items()}
+    facts = {
+        "in_target_group": group_facts,
+        "decision_deadline": deadline_facts,
+        "age": ["participant.birth_date"],
+        "age_at_permit": ["participant.birth_date", "participant.permit_date"],
+        "chapter_6a": ["participant.residence_basis", "participant.permit_date"] if chapter_6a else
+                      ["participant.residence_basis"],
+        "has_upper_secondary": list(_NOTION_FACTS["upper_secondary_level"]),
+        "has_university_admission": list(_NOTION_FACTS["general_university_admission"]),
+        "allowed_end_goals": ["participant.birth_date", *_NOTION_FACTS[eg.upper_secondary_means]],
+        "norwegian_goal": (["recognition.regulated_profession"] if needs_b2 else
+                           list(_NOTION_FACTS[programme.norwegian_goals.upper_secondary_means])),
+        "norwegian_training_max_months": list(_NOTION_FACTS[training.upper_secondary_means])
+                                         + (["participant.residence_basis"] if chapter_6a else []),
+    }
     return {
         "age_at_permit": age_at_permit,
-        "in_target_group": _in_target_group(answers, programme, age_at_permit, today),
+        "age": age,
+        "in_target_group": in_group,
+        "chapter_6a": chapter_6a,
         "highest_completed_level": highest,
         "has_upper_secondary": has_upper,
+        "has_university_admission": has_admission,
         "has_primary": has_primary,
         "has_foreign_higher_education": has_foreign_he,
         "end_goal": end_goal,
         "allowed_end_goals": None if allowed is None else list(allowed),
+        "end_goal_main_rule": main_rule,
+        # The proposed end goal departs from the main rule: lawful, with a written reason (the plan asks for it).
+        "end_goal_needs_reason": (None if allowed is None or proposed is None
+                                  else main_rule is not None and proposed != main_rule and proposed in allowed),
+        "needs_norwegian_b2": needs_b2,
         "norwegian_goal": norwegian_goal,
+        "norwegian_goal_row": goal_row,
         "norwegian_gap": _norwegian_gap(answers, norwegian_goal),
         "decision_deadline": deadline.isoformat() if deadline else None,
         "decision_overdue": None if deadline is None else today > deadline,
         "duration_limits": None if limits is None else limits.as_dict(),
+        "duration_extension_mandatory": None if limits is None else limits.extension_mandatory,
         "duration_end_goal": duration_end_goal,
-        "norwegian_training_max_months": (None if has_upper is None else
-                                          training.max_months_with_upper_secondary if has_upper
+        "norwegian_training_max_months": (None if nt_upper is None else
+                                          training.max_months_with_upper_secondary if nt_upper
                                           else training.max_months),
         "hours_per_week": programme.scope.hours_per_week,
+        "required_content": list(content.required),
+        "oriented_elements": content.oriented_elements.as_dict(),
+        "work_oriented_minimum": work_minimum,
+        "facts": facts,
+        "rules": rules,
+        "unverified_rules": sorted(name for name, rule in rules.items() if not rule["verified"]),
     }
 
 

@@ -14,35 +14,39 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from .codes import CEFR_LEVELS, EDUCATION_LEVELS, END_GOAL_WISHES, END_GOALS, SKILLS
 from .conditions import ConditionError, Context, FieldSpec, Node, compile_condition
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 LANGS = ("nb", "nn", "en")
 TYPES = ("text", "longtext", "date", "int", "number", "bool", "choice", "multi", "cefr", "country", "language",
          "municipality", "occupation", "repeat")
-CEFR = ("none", "A1", "A2", "B1", "B2", "C1")
+CEFR = CEFR_LEVELS
 DEFAULT_MAX_LENGTH = {"text": 200, "longtext": 4000, "occupation": 200}
 QUESTION_KEYS = {"id", "type", "required", "label", "help", "options", "max_length", "min", "max", "sensitive", "show_if",
                  "default", "default_from", "ordered", "fields", "min_items", "max_items", "item_label"}
 
 # Derived values the rules and conditions may read (computed in derived.py, never asked).
-_EDU = ("primary", "lower_secondary", "upper_secondary_general", "upper_secondary_vocational", "tertiary_vocational",
-        "bachelor", "master", "doctorate")
-# derived.end_goal: an end goal of § 13, or the participant's wish where none is proposed (recommendations.md).
-_GOALS = ("work", "upper_secondary", "higher_education_qualification", "primary_education", "higher_education",
-          "recognition", "undecided")
+# derived.end_goal: an end goal of §§ 13–14, or the participant's wish where none is proposed (recommendations.md).
+_GOALS = tuple(dict.fromkeys(END_GOALS + END_GOAL_WISHES))
 DERIVED_SPECS: dict[str, FieldSpec] = {
     "derived.age_at_permit": FieldSpec("int"),
+    "derived.age": FieldSpec("int"),
     "derived.in_target_group": FieldSpec("bool"),
-    "derived.highest_completed_level": FieldSpec("choice", _EDU, ordered=True),
+    "derived.chapter_6a": FieldSpec("bool"),
+    "derived.highest_completed_level": FieldSpec("choice", EDUCATION_LEVELS, ordered=True),
     "derived.has_upper_secondary": FieldSpec("bool"),
+    "derived.has_university_admission": FieldSpec("bool"),
     "derived.has_primary": FieldSpec("bool"),
     "derived.has_foreign_higher_education": FieldSpec("bool"),
     "derived.end_goal": FieldSpec("choice", _GOALS),
+    "derived.end_goal_main_rule": FieldSpec("choice", END_GOALS),
+    "derived.end_goal_needs_reason": FieldSpec("bool"),
+    "derived.needs_norwegian_b2": FieldSpec("bool"),
     "derived.decision_deadline": FieldSpec("date"),
     "derived.decision_overdue": FieldSpec("bool"),
-    **{f"derived.norwegian_goal.{s}": FieldSpec("cefr", CEFR, ordered=True)
-       for s in ("listening", "reading", "writing", "oral")},
+    "derived.norwegian_training_max_months": FieldSpec("int"),
+    **{f"derived.norwegian_goal.{s}": FieldSpec("cefr", CEFR, ordered=True) for s in SKILLS},
     **{f"derived.duration_limits.{k}": FieldSpec("int") for k in ("base_min", "base_max", "extension", "max")},
 }
 

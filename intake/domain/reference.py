@@ -11,9 +11,9 @@ from pathlib import Path
 
 from babel import Locale
 
-from .questionnaire import RULES_DIR
-
-REFERENCE_DIR = RULES_DIR / "reference"
+# Its own path, not the questionnaire's RULES_DIR: the tables do not follow a questionnaire read from elsewhere, and
+# this module imports nothing of the domain (conditions and derived read it).
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "rules" / "reference"
 
 # Languages common among participants that CLDR lacks under an ISO 639 code (Dari is prs in ISO 639-3).
 EXTRA_LANGUAGES = {"prs": {"nb": "dari", "nn": "dari", "en": "Dari"}}
@@ -31,6 +31,8 @@ def tables() -> dict[str, dict[str, dict[str, str]]]:
         "counties": read_table("counties", "code"),
         "regulated_professions": read_table("regulated_professions", "code"),
         "vocational_recognition_countries": read_table("vocational_recognition_countries", "country"),
+        "vocational_recognition_trades": read_table("vocational_recognition_trades", "code"),
+        "uvd_countries": read_table("uvd_countries", "country"),
     }
 
 

@@ -19,7 +19,7 @@ import yaml
 from . import programme as programme_mod
 from .conditions import (MISSING, All, Aggregate, Any_, Compare, ConditionError, Context, Fact, FieldSpec, Lookup, Node,
                          Not, Ref, Some, check_lookup_key, compile_condition, table_columns)
-from .derived import derive
+from .derived import FACTS_FROM, derive
 from .questionnaire import LANGS, RULES_DIR, Question, Questionnaire, default_questionnaire
 from .reference import REFERENCE_DIR, countries, languages, tables
 
@@ -29,21 +29,30 @@ DEFAULT_PATH = RULES_DIR / "recommendations.yaml"
 # (tests/domain/test_rules_properties.py checks that no other answer changes derive()'s result).
 DERIVED_INPUTS = frozenset({
     "participant.birth_date", "participant.permit_date", "participant.settlement_date", "participant.residence_basis",
-    "background.education", "background.years_of_schooling", "goals.end_goal_wish", "assessment.proposed_end_goal",
+    "participant.humanitarian_after_asylum", "participant.family_reference_settlement_date",
+    "participant.family_application_date", "participant.settled_by_agreement", "participant.claim_date",
+    "background.education", "background.years_of_schooling", "background.university_admission",
+    "goals.end_goal_wish", "assessment.proposed_end_goal", "recognition.regulated_profession",
     "norwegian.listening", "norwegian.reading", "norwegian.writing", "norwegian.oral",
 })
 
-EVIDENCE_KEYS = {"label", "codes_from", "shown_as_first_of", "explained_by"}
+# The programme's rule sections a proposal may rest on (derive()'s `rules`), shown at the end of its `because`.
+RULE_SECTIONS = ("target_group", "decision", "end_goals", "duration", "norwegian_goals", "norwegian_training",
+                 "content", "chapter_6a", "work_oriented_minimum")
+EVIDENCE_KEYS = {"label", "codes_from", "shown_as_first_of", "explained_by", "facts_from"}
 TOP_KEYS = {"version", "source", "catalogue", "evidence_labels", "rules"}
 RULE_KEYS = {"code", "title", "explanation", "responsible", "responsible_from", "source", "when", "sensitive", "due",
-             "required_content"}
+             "required_content", "rests_on"}
 REQUIRED_RULE_KEYS = ("code", "title", "explanation", "source", "when")
 CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
 # The few words "because" needs besides the questionnaire's own labels, per UI language.
 WORDS = {
-    "nb": {"none": "Ingen", "yes": "Ja", "no": "Nei", "in_total": "til sammen", "number": "antall"},
-    "nn": {"none": "Ingen", "yes": "Ja", "no": "Nei", "in_total": "til saman", "number": "talet på"},
-    "en": {"none": "None", "yes": "Yes", "no": "No", "in_total": "in total", "number": "number"},
+    "nb": {"none": "Ingen", "yes": "Ja", "no": "Nei", "in_total": "til sammen", "number": "antall", "rule": "Regel",
+           "from": "gjelder fra", "unverified": "ikke bekreftet i en primærkilde"},
+    "nn": {"none": "Ingen", "yes": "Ja", "no": "Nei", "in_total": "til saman", "number": "talet på", "rule": "Regel",
+           "from": "gjeld frå", "unverified": "ikkje stadfesta i ei primærkjelde"},
+    "en": {"none": "None", "yes": "Yes", "no": "No", "in_total": "in total", "number": "number", "rule": "Rule",
+           "from": "in force from", "unverified": "not confirmed in a primary source"},
 }
 
 
@@ -72,6 +81,7 @@ class Rule:
     sensitive: bool = False
     due: str | None = None
     required_content: bool = False  # the law requires it in every programme where it is proposed
+    rests_on: tuple[str, ...] = ()  # the programme's rule sections (RULE_SECTIONS) it follows from
 
     def names(self) -> set[str]:
         """Every question and derived name the rule reads."""
@@ -82,7 +92,8 @@ class Rule:
         """Answers its result may depend on: its questions, and derive()'s inputs if it reads a derived value."""
         names = self.names()
         asked = {n for n in names if not n.startswith("derived.")}
-        return asked | (set(DERIVED_INPUTS) if asked != names else set())
+        # a rule it rests on is read from derive() too: which section applies depends on its inputs
+        return asked | (set(DERIVED_INPUTS) if asked != names or self.rests_on else set())
 
 
 @dataclass
@@ -131,9 +142,12 @@ class RuleSet:
                 continue
             due = ctx.get(rule.due) if rule.due else None
             responsible = self._responsible(rule, ctx)
+            facts = self._explained(rule.when.evidence(ctx), ctx)
+            facts += [Fact(f"rule.{name}", ctx.derived["rules"][name]) for name in rule.rests_on
+                      if name in (ctx.derived.get("rules") or {})]
             proposals.append(Proposal(
                 code=rule.code, title=rule.title, explanation=rule.explanation, responsible=responsible,
-                because=self._because(self._explained(rule.when.evidence(ctx), ctx), lang),
+                because=self._because(facts, lang),
                 # "{responsible}" in a source names the actor found for this case (e.g. the profession's authority).
                 source=rule.source.replace("{responsible}", responsible["nb"]), sensitive=rule.sensitive,
                 due=None if due is MISSING else due,
@@ -161,8 +175,10 @@ class RuleSet:
             instead = next((name for name in entry.get("shown_as_first_of") or () if ctx.get(name) is not MISSING),
                            None)
             out.append(Fact(instead, ctx.get(instead)) if instead else fact)
-            out.extend(Fact(name, ctx.get(name)) for name in entry.get("explained_by") or ()
-                       if ctx.get(name) is not MISSING)
+            behind = list(entry.get("explained_by") or ())
+            if entry.get("facts_from"):  # the answers derive() says decided this value, for this participant
+                behind += (ctx.derived.get("facts") or {}).get(entry["facts_from"]) or []
+            out.extend(Fact(name, ctx.get(name)) for name in dict.fromkeys(behind) if ctx.get(name) is not MISSING)
         return out
 
     def _because(self, facts: list[Fact], lang: str = "nb") -> list[dict[str, Any]]:
@@ -180,6 +196,12 @@ class RuleSet:
     def _describe(self, fact: Fact, lang: str = "nb") -> tuple[str, str, Any, str]:
         name, value = fact.field, fact.value
         q = self.questionnaire
+        if name.startswith("rule.") and isinstance(value, Mapping):
+            # the law a proposal rests on, as it stands on the mapping date (its source is in Norwegian)
+            day = _format_date(value.get("valid_from"))
+            label = f"{value.get('source')} ({WORDS[lang]['from']} {day}"
+            label += f"; {WORDS[lang]['unverified']})" if not value.get("verified") else ")"
+            return name, WORDS[lang]["rule"], {k: value.get(k) for k in ("source", "valid_from", "verified")}, label
         match = re.fullmatch(r"(sum|count)\(([^.()]+\.[^.()]+)(?:\.([^.()]+))?\)", name)
         if match:
             kind, repeat, of = match.groups()
@@ -365,8 +387,13 @@ class _Loader:
                         isinstance(n, str) and n in self.q.by_id for n in names):
                     self.fail(f"{where}: '{key}' must be a non-empty list of question ids, not {names!r}")
                 shown[key] = tuple(names)
+            facts_from = entry.get("facts_from")
+            if facts_from is not None and (not str(name).startswith("derived.") or not isinstance(facts_from, str)
+                                           or facts_from not in FACTS_FROM):
+                self.fail(f"{where}: 'facts_from' must name a derived value derive() gives facts for "
+                          f"({', '.join(FACTS_FROM)}), not {facts_from!r}")
             out[name] = {"label": self.labels(entry["label"], where + " label", None), "codes_from": codes_from,
-                         **shown}
+                         "facts_from": facts_from, **shown}
         return out
 
     def rule(self, raw: Any, index: int, catalogue: tuple[str, ...], labels: Mapping) -> Rule:
@@ -407,9 +434,14 @@ class _Loader:
         unlabelled = sorted(n for n in _evidence_names(when) | ({due} if due else set()) if n not in labels)
         if unlabelled:
             self.fail(f"no entry in evidence_labels for {', '.join(unlabelled)}", name)
+        rests_on = raw.get("rests_on", [])
+        if not isinstance(rests_on, list) or not all(r in RULE_SECTIONS for r in rests_on) or \
+                len(set(rests_on)) != len(rests_on):
+            self.fail(f"'rests_on' must list the programme's rule sections ({', '.join(RULE_SECTIONS)}), each once, "
+                      f"not {rests_on!r}", name)
         return Rule(code, self.labels(raw["title"], "title", name),
                     self.labels(raw["explanation"], "explanation", name), responsible, responsible_from,
-                    raw["source"].strip(), when, sensitive, due, required)
+                    raw["source"].strip(), when, sensitive, due, required, tuple(rests_on))
 
     def responsible_from(self, raw: Any, rule: str) -> ResponsibleFrom:
         if not isinstance(raw, Mapping) or set(raw) != {"table", "key", "column"}:

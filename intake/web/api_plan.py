@@ -33,8 +33,10 @@ class Out(BaseModel):
 
 
 class BecauseOut(Out):
-    question: str = Field(description="Question id (or `derived.<name>`) whose answer made the rule fire.")
-    value: Any = Field(description="The answer, in the questionnaire's JSON form.")
+    question: str = Field(description="Question id (or `derived.<name>`) whose answer made the rule fire; "
+                                      "`rule.<name>` for a rule of the programme the proposal rests on.")
+    value: Any = Field(description="The answer, in the questionnaire's JSON form; for a rule, its source, "
+                                   "valid_from and verified.")
     label: str = Field(description="The answer in words (bokmål).")
     question_label: str = Field(description="The question in words (bokmål).")
 
@@ -64,18 +66,80 @@ class DurationLimitsOut(Out):
     max: int
 
 
+class RuleOut(Out):
+    source: str = Field(description="What the rule rests on (in Norwegian, as rules/programme.yaml has it).")
+    valid_from: dt.date = Field(description="The date the rule, as it stands, has applied from.")
+    verified: bool = Field(description="False where the value, or the date it applies from, is not confirmed in a "
+                                       "primary source; `note` says what was found.")
+    note: str | None
+
+
+class WorkMinimumOut(Out):
+    end_goals: list[str] = Field(description="The end goals of the programmes the minimum applies to.")
+    unit: str = Field(description="`hours_per_week`.")
+    hours_per_week: float | None = Field(description="The minimum; null where the requirement exists but its figure "
+                                                     "is not known (then `verified` is false).")
+    from_month: int | None = Field(description="The month of the programme it applies from.")
+    part_time_hours_per_week: float | None
+    part_time_up_to_percent: int | None
+    source: str
+    verified: bool
+    note: str | None
+
+
 class DerivedOut(Out):
     model_config = ConfigDict(extra="allow")  # every derived value; these are the documented ones
-    in_target_group: bool | None
-    norwegian_goal: NorwegianGoalOut | None
+    in_target_group: bool | None = Field(description="In the target group for the introduction programme "
+                                                     "(integreringsloven §§ 8–9); `facts.in_target_group` names the "
+                                                     "answers that decided it.")
+    chapter_6a: bool | None = Field(None, description="The programme follows the temporary rules for collective "
+                                                      "protection (chapter 6A) on the mapping date.")
+    norwegian_goal: NorwegianGoalOut | None = Field(description="The guiding Norwegian goal proposed for the "
+                                                                "participant (B2 in all four where their profession "
+                                                                "requires it); the plan holds the goal set.")
+    needs_norwegian_b2: bool | None = Field(None, description="The participant's regulated profession requires "
+                                                              "documented B2.")
     duration_limits: DurationLimitsOut | None
-    decision_deadline: dt.date | None
-    allowed_end_goals: list[str] | None
+    duration_extension_mandatory: bool | None = Field(None, description="The programme is to be extended where that "
+                                                                        "helps reach the end goal.")
+    decision_deadline: dt.date | None = Field(description="Three months after settlement, or after the participant's "
+                                                          "own claim where that came later (integreringsloven § 12).")
+    allowed_end_goals: list[str] | None = Field(description="The end goals the law allows the participant.")
+    end_goal_main_rule: str | None = Field(None, description="The end goal the law sets as the main rule (under 25 "
+                                                             "without upper secondary: upper_secondary); another "
+                                                             "allowed end goal needs a written reason.")
+    end_goal_needs_reason: bool | None = Field(None, description="The proposed end goal departs from the main rule.")
     end_goal: str | None = Field(description="The proposed end goal where answered, otherwise the participant's wish "
                                              "as it is (recommendations.md).")
     duration_end_goal: str | None = Field(None, description="The end goal the duration limits are read with (null "
                                                             "while it is open and the limits depend on it).")
     age_at_permit: int | None
+    age: int | None = Field(None, description="Age on the mapping date: what the end-goal rule and UPPER-SECONDARY "
+                                              "read.")
+    has_upper_secondary: bool | None = Field(None, description="Completed education at upper secondary level or "
+                                                               "higher, general or vocational (the programme's "
+                                                               "duration and end goals).")
+    has_university_admission: bool | None = Field(None, description="Completed education giving general university "
+                                                                    "admission in Norway or its equal (the Norwegian "
+                                                                    "goal and the right to Norwegian training).")
+    norwegian_training_max_months: int | None = Field(None, description="The right and duty to Norwegian training, "
+                                                                        "in months.")
+    required_content: list[str] | None = Field(None, description="The content the law requires in the programme: "
+                                                                 "norwegian, social_studies, life_skills, parenting, "
+                                                                 "work_or_education_oriented.")
+    oriented_elements: dict[str, Any] | None = Field(None, description="The recommendation codes that are work- "
+                                                                       "(`work_codes`) or education-oriented "
+                                                                       "(`education_codes`) elements, and how many a "
+                                                                       "programme needs at least (`min_elements`).")
+    work_oriented_minimum: WorkMinimumOut | None = Field(None, description="The minimum of work-oriented content for "
+                                                                           "this participant's programme, where one "
+                                                                           "applies.")
+    facts: dict[str, list[str]] | None = Field(None, description="Per derived value, the question ids that decided "
+                                                                 "it.")
+    rules: dict[str, RuleOut] | None = Field(None, description="Per rule of the programme the derived values rest "
+                                                               "on, its source, date and whether it is confirmed.")
+    unverified_rules: list[str] | None = Field(None, description="The rules above that are not confirmed in a "
+                                                                 "primary source: check them before deciding.")
 
 
 class EvaluationOut(Out):

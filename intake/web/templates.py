@@ -70,6 +70,7 @@ NAV_LINKS = (
     ("/cases", N_("Saker"), "case.read"),
     ("/inbox", N_("Innboks"), "referral.inbox"),
     ("/audit", N_("Revisjonslogg"), "audit.read"),
+    ("/regelverk", N_("Regelverk"), "rules.read"),
     ("/admin/users", N_("Administrasjon"), "admin.manage"),
     ("/admin/counties", N_("Fylker og karrieresentre"), "county.manage"),
     ("/account/password", N_("Endre passord"), "account.manage"),

@@ -24,10 +24,10 @@ PAGE_SIZE = 50
 
 # Derived values shown beside each section, where they help the conversation.
 DERIVED_BY_SECTION = {
-    "participant": ["age_at_permit", "in_target_group", "decision_deadline"],
-    "background": ["highest_completed_level", "has_upper_secondary"],
-    "norwegian": ["norwegian_goal", "norwegian_gap"],
-    "assessment": ["allowed_end_goals", "duration_limits", "norwegian_goal"],
+    "participant": ["age_at_permit", "in_target_group", "chapter_6a", "decision_deadline", "unverified_rules"],
+    "background": ["highest_completed_level", "has_upper_secondary", "has_university_admission"],
+    "norwegian": ["norwegian_goal", "norwegian_gap", "norwegian_training_max_months"],
+    "assessment": ["allowed_end_goals", "duration_limits", "norwegian_goal", "unverified_rules"],
 }
 
 

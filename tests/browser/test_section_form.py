@@ -68,7 +68,7 @@ def test_the_derived_values_beside_the_form_follow_each_autosave(page, live_serv
     assert "Ikke beregnet ennå" in panel.inner_text()
     a = AMAL
     page.fill("#f-participant-birth_date", a["participant.birth_date"])
-    page.check(f"#f-participant-residence_basis-{a['participant.residence_basis']}")
+    page.select_option("#f-participant-residence_basis", a['participant.residence_basis'])
     page.fill("#f-participant-permit_date", a["participant.permit_date"])
     page.fill("#f-participant-settlement_date", a["participant.settlement_date"])
     page.locator("#f-participant-name").focus()  # the last date's change event

@@ -235,11 +235,11 @@ def test_derived_values_for_the_personas():
     amal, yonas, ahmad = run(AMAL).derived, run(YONAS).derived, run(AHMAD).derived
     assert amal["age_at_permit"] == 34 and amal["in_target_group"] is True
     assert amal["decision_deadline"] == "2026-12-15"
-    assert amal["norwegian_goal"] == {"listening": "B1", "reading": "B1", "writing": "B1", "oral": "B2"}
+    assert amal["norwegian_goal"] == {"listening": "B2", "reading": "B2", "writing": "B2", "oral": "B2"}  # a nurse
     assert (amal["duration_limits"]["base_min"], amal["duration_limits"]["base_max"], amal["duration_limits"]["max"]) \
         == (3, 6, 12)
     assert yonas["norwegian_goal"] == dict.fromkeys(("listening", "reading", "writing", "oral"), "B1")
-    assert (yonas["duration_limits"]["base_max"], yonas["duration_limits"]["max"]) == (36, 48)
+    assert (yonas["duration_limits"]["base_max"], yonas["duration_limits"]["max"]) == (48, 60)  # after Prop. 81 L
     assert (ahmad["duration_limits"]["base_max"], ahmad["duration_limits"]["max"]) == (24, 36)
 
 

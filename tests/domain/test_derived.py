@@ -12,7 +12,12 @@ from intake.domain.derived import (CEFR_LEVELS, EDUCATION_LEVELS, add_months, de
 from intake.domain.programme import load_programme
 from tests.personas import AHMAD, AMAL, MAPPING_DATE, YONAS
 
-PROGRAMME = load_programme().on(MAPPING_DATE)
+HISTORY = load_programme()
+PROGRAMME = HISTORY.on(MAPPING_DATE)
+# Prop. 81 L (2024–2025) applies, in rules/programme.yaml, from 2026-01-01 (a date not confirmed): the same
+# participant mapped the day before gets the law before the amendment.
+BEFORE, AFTER = dt.date(2025, 12, 31), dt.date(2026, 1, 1)
+OLD = HISTORY.on(BEFORE)
 
 B1 = {"listening": "B1", "reading": "B1", "writing": "B1", "oral": "B1"}
 
@@ -38,16 +43,31 @@ def test_orders():
 
 
 def test_amal():
-    assert d(AMAL) == {
+    derived = d(AMAL)
+    assert {k: derived[k] for k in ("age_at_permit", "age", "in_target_group", "chapter_6a", "highest_completed_level",
+                                    "has_upper_secondary", "has_university_admission", "has_primary",
+                                    "has_foreign_higher_education", "end_goal", "allowed_end_goals",
+                                    "end_goal_main_rule", "end_goal_needs_reason", "needs_norwegian_b2",
+                                    "norwegian_goal", "norwegian_goal_row", "norwegian_gap", "decision_deadline",
+                                    "decision_overdue", "duration_limits", "duration_end_goal",
+                                    "norwegian_training_max_months", "hours_per_week")} == {
         "age_at_permit": 34,
+        "age": 34,
         "in_target_group": True,
+        "chapter_6a": False,
         "highest_completed_level": "bachelor",
         "has_upper_secondary": True,
+        "has_university_admission": True,  # completed higher education
         "has_primary": True,
         "has_foreign_higher_education": True,
         "end_goal": "work",
         "allowed_end_goals": ["work", "higher_education_qualification"],
-        "norwegian_goal": {"listening": "B1", "reading": "B1", "writing": "B1", "oral": "B2"},
+        "end_goal_main_rule": None,
+        "end_goal_needs_reason": False,
+        # a nurse must document B2 (regulated_professions.csv): B2 in all four is proposed as her Norwegian goal
+        "needs_norwegian_b2": True,
+        "norwegian_goal": {"listening": "B2", "reading": "B2", "writing": "B2", "oral": "B2"},
+        "norwegian_goal_row": "upper_secondary_needs_b2",
         "norwegian_gap": ["listening", "reading", "writing", "oral"],
         "decision_deadline": "2026-12-15",
         "decision_overdue": False,
@@ -56,6 +76,17 @@ def test_amal():
         "norwegian_training_max_months": 18,
         "hours_per_week": 37.5,
     }
+    assert derived["facts"]["in_target_group"] == ["participant.residence_basis", "participant.settled_by_agreement",
+                                                   "participant.birth_date", "participant.permit_date",
+                                                   "participant.settlement_date"]
+    assert derived["facts"]["norwegian_goal"] == ["recognition.regulated_profession"]
+
+
+def test_a_profession_without_a_b2_requirement_keeps_the_table_row():
+    derived = d(changed(AMAL, recognition__regulated_profession="teacher"))  # close miss: regulated, no B2 rule
+    assert derived["needs_norwegian_b2"] is False and derived["norwegian_goal_row"] == "upper_secondary"
+    assert derived["norwegian_goal"] == {"listening": "B1", "reading": "B1", "writing": "B1", "oral": "B2"}
+    assert d(changed(AMAL, recognition__regulated_profession=None))["needs_norwegian_b2"] is None
 
 
 def test_yonas():
@@ -66,12 +97,37 @@ def test_yonas():
     assert (derived["has_upper_secondary"], derived["has_primary"], derived["has_foreign_higher_education"]) == (
         False, True, False)
     assert derived["end_goal"] == "upper_secondary"
-    assert derived["allowed_end_goals"] == ["upper_secondary"]
+    # under 25 without upper secondary: upper secondary is the main rule; the others are lawful with a reason
+    assert derived["allowed_end_goals"] == ["upper_secondary", "work", "primary_education"]
+    assert derived["end_goal_main_rule"] == "upper_secondary" and derived["end_goal_needs_reason"] is False
     assert derived["norwegian_goal"] == B1
     assert derived["norwegian_gap"] == ["listening", "reading", "writing", "oral"]
-    assert derived["duration_limits"] == {"base_min": 3, "base_max": 36, "extension": 12, "max": 48}
+    # after Prop. 81 L: the longer programme where it contains upper secondary (figures not confirmed)
+    assert derived["duration_limits"] == {"base_min": 3, "base_max": 48, "extension": 12, "max": 60}
+    assert derived["duration_extension_mandatory"] is True
+    assert derived["rules"]["duration"]["verified"] is False and "duration" in derived["unverified_rules"]
     assert derived["decision_deadline"] == "2026-11-20" and derived["decision_overdue"] is False
     assert derived["norwegian_training_max_months"] == 36
+
+
+def test_yonas_either_side_of_the_amendment():
+    before, after = derive(YONAS, OLD, BEFORE), derive(YONAS, HISTORY.on(AFTER), AFTER)
+    assert before["duration_limits"] == {"base_min": 3, "base_max": 36, "extension": 12, "max": 48}
+    assert after["duration_limits"] == {"base_min": 3, "base_max": 48, "extension": 12, "max": 60}
+    assert before["rules"]["duration"]["valid_from"] == "2021-01-01" and before["rules"]["duration"]["verified"]
+    assert after["rules"]["duration"]["valid_from"] == "2026-01-01" and not after["rules"]["duration"]["verified"]
+    assert "Prop. 81 L (2024–2025) kapittel 7.2" in after["rules"]["duration"]["source"]
+    assert "kapittel 7.2" not in before["rules"]["duration"]["source"]
+
+
+def test_a_goal_other_than_the_main_rule_needs_a_reason():
+    work = changed(YONAS, assessment__proposed_end_goal="work")
+    assert d(work)["end_goal_needs_reason"] is True and end_goal_error(work, d(work)) is None
+    assert d(work)["duration_limits"]["max"] == 36  # read with the end goal he has
+    # close miss: 25 on the mapping date, there is no main rule to depart from
+    older = changed(work, participant__birth_date="2001-10-31")
+    assert d(older)["end_goal_main_rule"] is None and d(older)["end_goal_needs_reason"] is False
+    assert d(changed(YONAS, assessment__proposed_end_goal=None))["end_goal_needs_reason"] is None
 
 
 def test_ahmad():
@@ -100,12 +156,63 @@ def test_personas_propose_an_allowed_end_goal_and_duration(persona):
 def test_target_group_edges():
     assert d(changed(AMAL, participant__residence_basis="other"))["in_target_group"] is False
     assert d(changed(AMAL, participant__residence_basis="collective_protection"))["in_target_group"] is True
-    # age at permit 18–55, inclusive
-    assert d(changed(AMAL, participant__birth_date="1970-06-03"))["age_at_permit"] == 55  # 56 the next day
-    assert d(changed(AMAL, participant__birth_date="1970-06-03"))["in_target_group"] is True
-    assert d(changed(AMAL, participant__birth_date="1970-06-02"))["in_target_group"] is False
+    # age at permit 18–55 before the amendment, inclusive
+    at_55 = changed(AMAL, participant__birth_date="1970-06-03")
+    assert derive(at_55, OLD, BEFORE)["age_at_permit"] == 55  # 56 the next day
+    assert derive(at_55, OLD, BEFORE)["in_target_group"] is True
+    assert derive(changed(AMAL, participant__birth_date="1970-06-02"), OLD, BEFORE)["in_target_group"] is False
     assert d(changed(AMAL, participant__birth_date="2008-06-02"))["in_target_group"] is True
     assert d(changed(AMAL, participant__birth_date="2008-06-03"))["in_target_group"] is False
+
+
+def test_the_age_group_either_side_of_the_amendment():
+    # 58 when the permit was granted: outside the group before Prop. 81 L, inside after (18 up to and including 60)
+    at_58 = changed(AMAL, participant__birth_date="1968-06-02", participant__permit_date="2026-06-02")
+    before, after = derive(at_58, OLD, BEFORE), derive(at_58, HISTORY.on(AFTER), AFTER)
+    assert before["age_at_permit"] == 58 and before["in_target_group"] is False
+    assert before["facts"]["in_target_group"] == ["participant.birth_date", "participant.permit_date"]
+    assert before["rules"]["target_group"]["valid_from"] == "2021-01-01"
+    assert after["in_target_group"] is True
+    assert after["rules"]["target_group"]["valid_from"] == "2026-01-01"
+    assert "til og med 60 år" in after["rules"]["target_group"]["source"]
+    assert after["rules"]["target_group"]["verified"] is False
+    # the limit is inclusive: 60 is in, 61 is out (a close miss)
+    assert d(changed(AMAL, participant__birth_date="1966-06-02"))["in_target_group"] is True
+    assert d(changed(AMAL, participant__birth_date="1965-06-02"))["in_target_group"] is False
+
+
+def test_humanitarian_grounds_count_only_after_an_asylum_application():
+    humanitarian = changed(AMAL, participant__residence_basis="humanitarian", participant__humanitarian_after_asylum=True)
+    assert d(humanitarian)["in_target_group"] is True
+    assert "participant.humanitarian_after_asylum" in d(humanitarian)["facts"]["in_target_group"]
+    without = changed(humanitarian, participant__humanitarian_after_asylum=False)
+    assert d(without)["in_target_group"] is False
+    assert d(without)["facts"]["in_target_group"] == ["participant.residence_basis",
+                                                      "participant.humanitarian_after_asylum"]
+    assert d(changed(humanitarian, participant__humanitarian_after_asylum=None))["in_target_group"] is None
+
+
+def test_family_members_count_where_the_reference_person_was_settled_under_five_years_before_they_applied():
+    family = changed(AMAL, participant__residence_basis="family_reunification", participant__settled_by_agreement=None,
+                     participant__family_reference_settlement_date="2021-06-02",
+                     participant__family_application_date="2026-06-01")
+    assert d(family)["in_target_group"] is True  # a day short of five years; no agreement needed
+    five = changed(family, participant__family_application_date="2026-06-02")
+    assert d(five)["in_target_group"] is False  # close miss: five years to the day
+    assert d(five)["facts"]["in_target_group"] == ["participant.residence_basis",
+                                                   "participant.family_reference_settlement_date",
+                                                   "participant.family_application_date"]
+    assert d(changed(family, participant__family_application_date=None))["in_target_group"] is None
+
+
+def test_settlement_by_agreement_with_imdi():
+    assert d(changed(AMAL, participant__settled_by_agreement=False))["in_target_group"] is False
+    assert d(changed(AMAL, participant__settled_by_agreement=False))["facts"]["in_target_group"] == [
+        "participant.residence_basis", "participant.settled_by_agreement"]
+    assert d(changed(AMAL, participant__settled_by_agreement=None))["in_target_group"] is None
+    independent = changed(AMAL, participant__residence_basis="independent_after_abuse",
+                          participant__settled_by_agreement=None)
+    assert d(independent)["in_target_group"] is True
     # resident under 24 months
     assert d(AMAL, today=dt.date(2028, 9, 14))["in_target_group"] is True
     assert d(AMAL, today=dt.date(2028, 9, 15))["in_target_group"] is False
@@ -143,7 +250,7 @@ def test_higher_education_from_norway_is_not_foreign():
 
 
 def test_malformed_education_gives_none():
-    derived = d(changed(AMAL, background__education="bachelor"))
+    derived = d(changed(AMAL, background__education="bachelor", recognition__regulated_profession="none"))
     assert derived["has_upper_secondary"] is None
     assert derived["duration_limits"] is None and derived["norwegian_goal"] is None
     assert derived["norwegian_training_max_months"] is None
@@ -170,7 +277,8 @@ def test_the_duration_limits_follow_the_end_goal():
     # Ahmad (29, no upper secondary) may have several end goals: the limits follow the one proposed or wished for,
     # and are not guessed while it is undecided.
     upper = changed(AHMAD, goals__end_goal_wish="upper_secondary", assessment__proposed_end_goal=None)
-    assert d(upper)["duration_limits"]["max"] == 48 and d(upper)["duration_end_goal"] == "upper_secondary"
+    assert d(upper)["duration_limits"]["max"] == 60 and d(upper)["duration_end_goal"] == "upper_secondary"
+    assert derive(upper, OLD, BEFORE)["duration_limits"]["max"] == 48
     work = changed(AHMAD, goals__end_goal_wish="upper_secondary", assessment__proposed_end_goal="work")
     assert d(work)["duration_limits"]["max"] == 36
     for wish in ("undecided", "higher_education", "recognition"):
@@ -179,12 +287,16 @@ def test_the_duration_limits_follow_the_end_goal():
 
 
 def test_the_duration_limits_of_the_only_end_goal_allowed():
-    # Yonas (21, no upper secondary) may only have upper secondary as his end goal (§ 13's main rule), so its limits
-    # apply whatever he wishes, also before an end goal is proposed.
-    for wish in ("work", "undecided", "recognition"):
+    # Amal (higher education) may have work or qualification for higher education: the limits are the same for both,
+    # so they do not wait for the end goal; Yonas (21, no upper secondary) may have several, so they follow his wish
+    # where he may have it and wait while it is open.
+    assert d(changed(AMAL, goals__end_goal_wish="undecided", assessment__proposed_end_goal=None))[
+        "duration_limits"]["max"] == 12
+    wish_work = changed(YONAS, goals__end_goal_wish="work", assessment__proposed_end_goal=None)
+    assert d(wish_work)["duration_limits"]["max"] == 36 and d(wish_work)["duration_end_goal"] == "work"
+    for wish in ("undecided", "recognition"):
         answers = changed(YONAS, goals__end_goal_wish=wish, assessment__proposed_end_goal=None)
-        assert d(answers)["duration_limits"] == {"base_min": 3, "base_max": 36, "extension": 12, "max": 48}, wish
-        assert d(answers)["duration_end_goal"] == "upper_secondary"
+        assert d(answers)["duration_limits"] is None and d(answers)["duration_end_goal"] is None, wish
 
 
 def test_the_duration_limits_with_upper_secondary_do_not_wait_for_the_end_goal():
@@ -192,12 +304,12 @@ def test_the_duration_limits_with_upper_secondary_do_not_wait_for_the_end_goal()
     assert d(answers)["duration_limits"]["max"] == 12
 
 
-def test_allowed_end_goals_read_age_on_the_day_of_assessment():
+def test_the_main_rule_reads_age_on_the_day_of_assessment():
     # born 2001-12-01: 24 at the permit, 24 on the mapping date, 25 a month later
     answers = changed(AHMAD, participant__birth_date="2001-12-01")
-    assert d(answers)["allowed_end_goals"] == ["upper_secondary"]
-    assert d(answers, today=dt.date(2026, 12, 1))["allowed_end_goals"] == ["work", "upper_secondary",
-                                                                           "primary_education"]
+    assert d(answers)["end_goal_main_rule"] == "upper_secondary" and d(answers)["age"] == 24
+    assert d(answers)["end_goal_needs_reason"] is True  # Ahmad's proposed end goal is work
+    assert d(answers, today=dt.date(2026, 12, 1))["end_goal_main_rule"] is None
 
 
 def test_end_goal_not_allowed_for_amal():
@@ -228,6 +340,9 @@ def test_duration_18_for_amal_names_the_limit():
 def test_duration_limits_are_inclusive():
     for months, ok in ((2, False), (3, True), (48, True), (49, False)):
         answers = changed(YONAS, assessment__proposed_duration_months=months)
+        assert (duration_error(answers, derive(answers, OLD, BEFORE)) is None) is ok
+    for months, ok in ((60, True), (61, False)):
+        answers = changed(YONAS, assessment__proposed_duration_months=months)
         assert (duration_error(answers, d(answers)) is None) is ok
     answers = changed(YONAS, assessment__proposed_duration_months=2)
     assert "minst 3 måneder" in duration_error(answers, d(answers))
@@ -244,10 +359,20 @@ def test_norwegian_gap_lists_only_known_skills_below_the_goal():
                       norwegian__oral=None)
     assert d(answers)["norwegian_gap"] == []
     answers = changed(AMAL, norwegian__listening="C1", norwegian__reading="B1", norwegian__writing="B1",
-                      norwegian__oral="B1")
+                      norwegian__oral="B1", recognition__regulated_profession="none")
     assert d(answers)["norwegian_gap"] == ["oral"]
     none_answered = changed(AMAL, **{f"norwegian__{s}": None for s in ("listening", "reading", "writing", "oral")})
     assert d(none_answered)["norwegian_gap"] is None
+
+
+def test_the_decision_deadline_runs_from_a_later_claim():
+    claimed = changed(AMAL, participant__claim_date="2026-10-20")
+    assert d(claimed)["decision_deadline"] == "2027-01-20"
+    assert d(claimed)["facts"]["decision_deadline"] == ["participant.claim_date"]
+    # close miss: a claim before the settlement leaves the deadline at three months after settling
+    early = changed(AMAL, participant__claim_date="2026-09-14")
+    assert d(early)["decision_deadline"] == "2026-12-15"
+    assert d(early)["facts"]["decision_deadline"] == ["participant.settlement_date"]
 
 
 def test_decision_deadline_clamps_to_month_end_and_turns_overdue():

@@ -253,3 +253,44 @@ def test_a_broken_questionnaire_stops_the_app_from_starting(tmp_path, monkeypatc
             create_app()
     finally:
         default_questionnaire.cache_clear()
+
+
+# --- the questions the law turns on, kept in step with the rules that read them --------------------------------------
+
+
+def test_settlement_by_agreement_is_asked_exactly_where_the_target_group_needs_it():
+    from intake.domain.programme import load_programme
+
+    q = default_questionnaire()
+    shown_for = set(q.by_id["participant.settled_by_agreement"].show_if.value)
+    for programme in load_programme().entries:
+        tg = programme.target_group
+        assert shown_for == set(tg.residence_bases) - set(tg.settlement_by_agreement_not_required_for)
+
+
+def test_the_residence_bases_and_the_trades_are_the_codes_the_rules_know():
+    from intake.domain.codes import RESIDENCE_BASES
+    from intake.domain.reference import tables
+
+    q = default_questionnaire()
+    assert q.by_id["participant.residence_basis"].codes == RESIDENCE_BASES
+    trade = next(f for f in q.by_id["background.education"].fields if f.id == "trade")
+    assert set(trade.codes) == set(tables()["vocational_recognition_trades"]) | {"other"}
+    assert len(tables()["vocational_recognition_trades"]) == 24  # HK-dir, 6 June 2024: 24 trades
+
+
+def test_a_completed_vocational_education_names_its_trade():
+    from intake.domain.answers import validate
+    from intake.domain.programme import load_programme
+    from tests.personas import AHMAD, MAPPING_DATE
+
+    q = default_questionnaire()
+    row = {"level": "upper_secondary_vocational", "country": "PL", "completed": True}
+    answers = dict(AHMAD) | {"background.education": [row]}
+    errors = validate(q, answers, programme=load_programme().on(MAPPING_DATE), today=MAPPING_DATE,
+                      allow_synthetic=True, require=q.sections).errors
+    assert any(e.field == "background.education" and "lærefaget" in e.message for e in errors)
+    answers["background.education"] = [row | {"trade": "other"}]
+    errors = validate(q, answers, programme=load_programme().on(MAPPING_DATE), today=MAPPING_DATE,
+                      allow_synthetic=True, require=q.sections).errors
+    assert not any(e.field == "background.education" for e in errors)

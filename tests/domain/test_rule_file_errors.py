@@ -44,7 +44,7 @@ def rule_changed(raw, which, **changes):
 
 def test_the_real_file_loads(tmp_path, raw):
     rules = load_rules(default_questionnaire(), write(tmp_path, raw))
-    assert len(rules.rules) == 22
+    assert len(rules.rules) == 24
 
 
 @pytest.mark.parametrize("code, changes, problem", [

@@ -50,8 +50,8 @@ def test_create_and_read_a_case(caseworker, api_client):
 
 
 @pytest.mark.parametrize("name, age, goal, limits", [
-    ("amal", 34, {"listening": "B1", "reading": "B1", "writing": "B1", "oral": "B2"}, (3, 6, 12)),
-    ("yonas", 21, dict.fromkeys(("listening", "reading", "writing", "oral"), "B1"), (3, 36, 48)),
+    ("amal", 34, dict.fromkeys(("listening", "reading", "writing", "oral"), "B2"), (3, 6, 12)),  # a nurse
+    ("yonas", 21, dict.fromkeys(("listening", "reading", "writing", "oral"), "B1"), (3, 48, 60)),
     ("ahmad", 28, dict.fromkeys(("listening", "reading", "writing", "oral"), "B1"), (3, 24, 36)),
 ])
 def test_a_persona_created_through_the_api_gets_the_right_derived_values(caseworker, api_client, name, age, goal,
@@ -137,10 +137,18 @@ def test_patch_changes_derived_values(caseworker, api_client):
     case_id = create(api, AHMAD)
     edu = [{"level": "upper_secondary_general", "country": "AF", "completed": True}]
     r = api.patch(f"/api/v1/cases/{case_id}/answers", json={"answers": {"background.education": edu,
+                                                                         "background.university_admission": True,
                                                                          "assessment.proposed_duration_months": 12}})
     assert r.status_code == 200
     assert r.json()["derived"]["has_upper_secondary"] is True
     assert r.json()["derived"]["norwegian_goal"]["oral"] == "B2"
+    # an upper secondary education that does not give general university admission: the Norwegian goal and the
+    # right to Norwegian training follow the notion their rule uses, the programme's duration the other
+    r = api.patch(f"/api/v1/cases/{case_id}/answers", json={"answers": {"background.university_admission": False}})
+    assert r.json()["derived"]["has_university_admission"] is False
+    assert r.json()["derived"]["norwegian_goal"]["oral"] == "B1"
+    assert r.json()["derived"]["norwegian_training_max_months"] == 36
+    assert r.json()["derived"]["duration_limits"]["max"] == 12
 
 
 def test_patch_replaces_a_draft_from_the_form(caseworker, api_client, logged_in, make_case, stored):

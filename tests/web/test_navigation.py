@@ -9,8 +9,8 @@ from tests.web.pages import Page
 ORG_KIND = {"caseworker": "municipality", "leader": "municipality", "counsellor": "career_centre",
             "admin": "municipality"}
 MENU = {  # what each role should find in the menu
-    "caseworker": ["Saker", "Endre passord"],
-    "leader": ["Saker", "Revisjonslogg", "Endre passord"],
+    "caseworker": ["Saker", "Regelverk", "Endre passord"],
+    "leader": ["Saker", "Revisjonslogg", "Regelverk", "Endre passord"],
     "counsellor": ["Innboks", "Endre passord"],
     "admin": ["Administrasjon", "Fylker og karrieresentre", "Endre passord"],
 }

@@ -375,6 +375,9 @@ def test_an_autosave_sends_the_derived_values_of_the_answers_just_saved(casework
         "participant.permit_date": [AMAL["participant.permit_date"]],
         "participant.residence_basis": [AMAL["participant.residence_basis"]],
         "participant.settlement_date": [AMAL["participant.settlement_date"]]}), htmx=True)
+    # settlement by agreement with IMDi is asked once the residence basis is one that needs it
+    assert "Ikke beregnet ennå" in Page(r).text("aside#derived-panel")
+    r = post(c, case, "participant", fill(Page(r), {"participant.settled_by_agreement": ["true"]}), htmx=True)
     assert r.status_code == 200
     aside = Page(r).one("aside#derived-panel")
     assert aside.get("hx-swap-oob") == "true"  # htmx puts it in place of the page's panel
