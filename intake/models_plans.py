@@ -1,5 +1,5 @@
 """Stored data for the integration plan (integreringsplan): the plan being shaped, its elements, and its fixed versions.
-The schema comes from `migrations/versions/0003_plans.py`."""
+The schema comes from `migrations/versions/` (0003_plans and later)."""
 
 from __future__ import annotations
 
@@ -84,4 +84,8 @@ class PlanVersion(SQLModel, table=True):
     document: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     html: str = Field(sa_column=Column(Text, nullable=False))  # the HTML the PDF was made from
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The integration contract (integreringsloven § 16), printed from the same document beside the plan; None in a
+    # version fixed before the contract was printed (migrations/versions/0005_integration_contract.py).
+    contract_html: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    contract_pdf: Optional[bytes] = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: dt.datetime = Field(default_factory=clock.now)

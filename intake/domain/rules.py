@@ -166,6 +166,14 @@ class RuleSet:
 
     # --- "because": the answers behind a proposal, with labels in a UI language ------------------------------------
 
+    def describe(self, names: list[str], answers: Mapping[str, Any], derived: Mapping[str, Any] | None,
+                 lang: str = "nb") -> list[dict[str, Any]]:
+        """`because` for facts the caller names (questions and derived values; one not answered is left out), in the
+        same words as a proposal's: the reasons the printed plan gives for its end goal, duration and Norwegian goal."""
+        ctx = Context(answers, derived or {}, self.tables)
+        facts = [Fact(name, ctx.get(name)) for name in names if ctx.get(name) is not MISSING]
+        return self._because(self._explained(facts, ctx), lang)
+
     def _explained(self, facts: list[Fact], ctx: Context) -> list[Fact]:
         """A derived value as the answers behind it (evidence_labels' `shown_as_first_of` and `explained_by`): the
         caseworker sees what was answered, not only what the app worked out from it."""

@@ -30,6 +30,38 @@ Problem = FieldError
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A fact from the mapping that a decision rests on, in Norwegian as the mapping recorded it ("Lovregulert yrke":
+    "Sykepleier"): the `because` of a proposal, or the facts the end goal, duration and Norwegian goal turn on."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Reasons:
+    """Why a part of the plan is as it is (forvaltningsloven §§ 24–25): the facts, the rule it rests on (its source),
+    and the caseworker's own words where the law asks for them (Norwegian, printed as written)."""
+
+    facts: tuple[Fact, ...] = ()
+    source: str = ""
+    justification: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", tuple(self.facts))
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A proposal the caseworker did not take into the plan, and why: part of the decision, so the participant may
+    appeal it."""
+
+    code: str
+    reason: str
+    required: bool = False  # the law makes it part of every programme it applies to
+
+
+@dataclass(frozen=True)
 class PlanElement:
     """One element (tiltak) of the plan: a proposal the caseworker accepted, or one of their own (`code` None)."""
 
@@ -41,6 +73,9 @@ class PlanElement:
     status: str = "planned"
     note: str = ""  # the caseworker's note, Norwegian
     month_precision: bool = False  # print start and end as month.year (the plan may give months, not days)
+    # why: the facts that made the rule propose it and its source; none for an own element
+    reasons: Reasons = Reasons()
+    required: bool = False  # the law makes it part of every programme it applies to
 
 
 @dataclass(frozen=True)
@@ -83,9 +118,24 @@ class PlanDocument:
     appeal_weeks: int = 3
     appeal_body: str = ""  # empty: the municipality
     appeal_authority: str = "Statsforvalteren"  # decides the appeal if the municipality does not change its decision
+    # the decision's reasons (forvaltningsloven § 25), built from the rules and the mapping's facts
+    allowed_end_goals: tuple[str, ...] = ()  # what the rules allow the participant; () when not recorded
+    end_goal_reasons: Reasons = Reasons()
+    duration_limits: tuple[int, int, int, int] | None = None  # base_min, base_max, extension, max (months)
+    duration_reasons: Reasons = Reasons()
+    guiding_norwegian_goal: NorwegianGoal | None = None  # the guiding minimum levels the goal starts from
+    norwegian_goal_reasons: Reasons = Reasons()
+    rejected: tuple[Rejected, ...] = ()
+    # fixed after the decision deadline, or before career guidance took place: when, and the caseworker's reason
+    decision_deadline: dt.date | None = None
+    late_reason: str | None = None
+    before_guidance_reason: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "elements", tuple(self.elements))
+        for name in ("elements", "allowed_end_goals", "rejected"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.duration_limits is not None:
+            object.__setattr__(self, "duration_limits", tuple(self.duration_limits))
         if not self.appeal_body:
             object.__setattr__(self, "appeal_body", self.municipality_name)
 
@@ -107,7 +157,7 @@ class PlanDocument:
             need(bool(getattr(self, name).strip()), name, "mangler")
         for name in ("participant_name", "municipality_name", "caseworker_name", "caseworker_phone",
                      "caseworker_email", "long_term_goal", "career_guidance_summary", "extension_justification",
-                     "career_guidance_recommendation"):
+                     "career_guidance_recommendation", "late_reason", "before_guidance_reason"):
             value = getattr(self, name) or ""
             need(len(value) <= MAX_TEXT, name, f"er lengre enn {MAX_TEXT} tegn")
         need(bool(self.caseworker_phone.strip() or self.caseworker_email.strip()), "caseworker_phone",
@@ -135,7 +185,16 @@ class PlanDocument:
             need(bool(element.responsible.strip()), f"{at}.responsible", "mangler")
             need(element.end is None or element.start <= element.end, f"{at}.end", "slutter før den begynner")
             need(len(element.title) <= 200 and len(element.note) <= MAX_TEXT, f"{at}", "teksten er for lang")
+        for goal in self.allowed_end_goals:
+            need(goal in END_GOALS, "allowed_end_goals", f"ukjent sluttmål {goal!r}")
+        for i, rejected in enumerate(self.rejected):
+            if element_codes is not None:
+                need(rejected.code in element_codes, f"rejected[{i}].code", f"ukjent tiltak {rejected.code!r}")
+            need(bool(rejected.reason.strip()), f"rejected[{i}].reason", "en avvisning har en begrunnelse")
+        for name in ("end_goal_reasons", "duration_reasons", "norwegian_goal_reasons"):
+            need(len(getattr(self, name).justification) <= MAX_TEXT, name, f"er lengre enn {MAX_TEXT} tegn")
         return out
 
 
-__all__ = ["ELEMENT_STATUSES", "HOURS_PER_WEEK", "NorwegianGoal", "PlanDocument", "PlanElement", "Problem"]
+__all__ = ["ELEMENT_STATUSES", "HOURS_PER_WEEK", "Fact", "NorwegianGoal", "PlanDocument", "PlanElement", "Problem",
+           "Reasons", "Rejected"]

@@ -1,4 +1,5 @@
-"""Renders a PlanDocument as HTML (the browser's print view) and as a tagged PDF/UA-1 with WeasyPrint.
+"""Renders a PlanDocument's documents (the plan, and the integration contract beside it) as HTML (the browser's print
+view) and as tagged PDF/UA-1 with WeasyPrint.
 
 Fonts come from npm (`@fontsource/*` in package.json, installed by scripts/setup): Noto Sans for Latin and Cyrillic,
 Vazirmatn for Arabic script (Arabic, Dari), Noto Sans Ethiopic for Tigrinya. A glyph missing from them fails the render
@@ -137,12 +138,23 @@ def _context(doc: PlanDocument) -> dict:
     no = plan_texts(doc.norwegian_form)
     tr = None if doc.language == doc.norwegian_form else plan_texts(doc.language)
 
-    def say(t: PlanTexts, key: str) -> str:
+    def say(t: PlanTexts, key: str, **values) -> str:
+        """A text in `t`'s language with its placeholders filled; a value may be a function of the language."""
         return t.fill(key, appeal_weeks=t.weeks(doc.appeal_weeks), holiday_weeks=t.weeks(doc.holiday_weeks),
-                      body=doc.appeal_body, authority=doc.appeal_authority)
+                      body=doc.appeal_body, authority=doc.appeal_authority,
+                      **{k: v(t) if callable(v) else v for k, v in values.items()})
+
+    def allowed_goals(t: PlanTexts) -> str:
+        return t.either([t[f"end_goals.{g}.title"].lower() for g in doc.allowed_end_goals])
+
+    def guiding_levels(t: PlanTexts) -> str:
+        goal = doc.guiding_norwegian_goal
+        return ", ".join(f"{t[f'skills.{skill}'].lower()} {level}" for skill, level in goal.items()) if goal else ""
 
     return {"doc": doc, "no": no, "tr": tr, "say": say, "date": _date, "period": _period, "number": no.number,
-            "party_of": _party_of}
+            "party_of": _party_of,
+            "allowed_goals": allowed_goals, "guiding_levels": guiding_levels,
+            "duty_keys": lambda name: list(no.texts["contract"][name])}
 
 
 @lru_cache(maxsize=1)
@@ -165,17 +177,30 @@ def _browser_css() -> str:
             + (TEMPLATE_DIR / "plan-screen.css").read_text(encoding="utf-8"))
 
 
-def render_plan_html(doc: PlanDocument, *, for_print: bool, draft_notice: str | None = None,
-                     draft_notice_lang: str = "nb") -> str:
-    """The plan as one HTML page. for_print: the markup WeasyPrint renders (its CSS is passed separately); otherwise
-    a page for the browser, with the print CSS inline and fonts served from FONT_URL_PREFIX. draft_notice: a line
-    above the plan, in draft_notice_lang, saying that this is a draft, not the decision (the draft view; never in a
-    fixed version)."""
+# The documents printed from one fixed version: the plan, and the integration contract beside it (§ 16).
+DOCUMENTS = {"plan": "plan.html", "contract": "contract.html"}
+
+
+def render_html(doc: PlanDocument, document: str = "plan", *, for_print: bool, draft_notice: str | None = None,
+                draft_notice_lang: str = "nb") -> str:
+    """One of the version's documents (`DOCUMENTS`) as one HTML page. for_print: the markup WeasyPrint renders (its
+    CSS is passed separately); otherwise a page for the browser, with the print CSS inline and fonts served from
+    FONT_URL_PREFIX. draft_notice: a line above it, in draft_notice_lang, saying that this is a draft, not the
+    decision (the draft view; never in a fixed version)."""
     _check(doc)
     # The CSS is our own file, not user input: inserted as it is (autoescaping would break its quotes).
     inline_css = None if for_print else Markup(_browser_css())
-    return _env.get_template("plan.html").render(**_context(doc), inline_css=inline_css,
-                                                 draft_notice=draft_notice, draft_notice_lang=draft_notice_lang)
+    return _env.get_template(DOCUMENTS[document]).render(**_context(doc), inline_css=inline_css,
+                                                         draft_notice=draft_notice,
+                                                         draft_notice_lang=draft_notice_lang)
+
+
+def render_plan_html(doc: PlanDocument, **options) -> str:
+    return render_html(doc, "plan", **options)
+
+
+def render_contract_html(doc: PlanDocument, **options) -> str:
+    return render_html(doc, "contract", **options)
 
 
 # --- PDF --------------------------------------------------------------------------------------------------------------
@@ -305,7 +330,20 @@ def renderer_ready() -> bool:
     return _renderer is not None
 
 
+def render_pdf(doc: PlanDocument, document: str = "plan") -> bytes:
+    """One of the version's documents as a tagged PDF/UA-1 in Norwegian and the participant's language. Raises
+    PlanRenderError."""
+    return _get_renderer().pdf(render_html(doc, document, for_print=True))
+
+
 def render_plan_pdf(doc: PlanDocument) -> bytes:
-    """The plan as a tagged PDF/UA-1 in Norwegian and the participant's language. Raises PlanRenderError."""
-    html = render_plan_html(doc, for_print=True)
-    return _get_renderer().pdf(html)
+    return render_pdf(doc, "plan")
+
+
+def render_contract_pdf(doc: PlanDocument) -> bytes:
+    return render_pdf(doc, "contract")
+
+
+def render_documents(doc: PlanDocument) -> dict[str, bytes]:
+    """Every document of a version as a PDF, by its name in `DOCUMENTS` (one task for the PDF worker)."""
+    return {document: render_pdf(doc, document) for document in DOCUMENTS}

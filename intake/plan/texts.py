@@ -60,6 +60,12 @@ class PlanTexts:
             raise KeyError(f"{self.language}: no phrase for {n} weeks under `weeks`")
         return phrase
 
+    def either(self, words: list[str]) -> str:
+        """"a, b or c" in this language."""
+        if len(words) < 2:
+            return "".join(words)
+        return f"{', '.join(words[:-1])} {self.texts['format']['or']} {words[-1]}"
+
     def number(self, value: float) -> str:
         text = f"{value:g}"
         return text.replace(".", self.texts["format"]["decimal_separator"])

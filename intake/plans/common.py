@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from .. import clock
+from ..domain import derived as derived_mod
 from ..domain.answers import FieldError
 from ..domain.messages import N_, Message
 from ..models_plans import Plan, PlanElement
@@ -75,3 +76,10 @@ def parse_date(raw: str, name: str, label: Message) -> tuple[dt.date | None, Fie
 
 def element_field(element_id: int, name: str) -> str:
     return f"element-{element_id}.{name}"
+
+
+def programme_end(plan: Plan) -> dt.date | None:
+    """The programme's last day: its start plus its duration, or None while either is missing."""
+    if plan.start_date is None or not plan.duration_months:
+        return None
+    return derived_mod.add_months(plan.start_date, plan.duration_months) - dt.timedelta(days=1)

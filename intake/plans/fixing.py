@@ -1,5 +1,6 @@
-"""Fixing a plan ("Fastsett plan"): what stops it, the printed document built from the plan, and the version stored
-unchanged from then on with everything it was made from and its PDF, rendered once."""
+"""Fixing a plan ("Fastsett plan"): what stops it, what needs a reason first (after the decision deadline, before
+career guidance), and the version stored unchanged from then on with everything it was made from and its PDF,
+rendered once. The printed document itself is built in `printed`."""
 
 from __future__ import annotations
 
@@ -15,22 +16,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from .. import audit, clock
-from ..cases import programme_for
-from ..domain import derived as derived_mod
 from ..domain import identifiers
 from ..domain.answers import FieldError
-from ..domain.messages import N_
-from ..domain.rules import default_ruleset
-from ..models import Case, Organisation, User
+from ..domain.messages import N_, Message
+from ..models import Case, User
 from ..models_plans import Plan, PlanElement, PlanVersion
-from ..plan.document import NorwegianGoal, PlanDocument
-from ..plan.document import PlanElement as DocElement
-from .common import ACCEPTED, PROPOSED, STALE_MESSAGE, element_field, elements_of, touch
-from .pdf_worker import render_pdf
+from ..plan.document import PlanDocument
+from .common import (ACCEPTED, PROPOSED, REJECTED, STALE_MESSAGE, element_field, elements_of, programme_end, too_long,
+                     touch)
+from . import pdf_worker
+from .printed import BEFORE_GUIDANCE, LATE, build_document, document_to_json
 from .proposals import career_guidance, plan_derived, proposals_stale, refresh_proposals
 from .settings import settings_problems, settled_on
 
 log = logging.getLogger(__name__)
+
 
 def plan_state(db: Session, case: Case) -> dict[str, Any] | None:
     """For the case page: None without a plan; else the newest fixed version's number and time (None while the plan
@@ -43,14 +43,15 @@ def plan_state(db: Session, case: Case) -> dict[str, Any] | None:
 
 
 def versions_of(db: Session, plan: Plan) -> list[dict[str, Any]]:
-    """The fixed versions, newest first, without their HTML and PDF."""
+    """The fixed versions, newest first, without their HTML and PDFs (whether it has a contract beside it)."""
     rows = db.exec(select(PlanVersion.number, PlanVersion.fixed_at, PlanVersion.fixed_by_id, PlanVersion.language,
-                          PlanVersion.ruleset_version)
+                          PlanVersion.ruleset_version, col(PlanVersion.contract_pdf).is_not(None).label("has_contract"))
                    .where(PlanVersion.plan_id == plan.id).order_by(col(PlanVersion.number).desc())).all()
     names = {u.id: u.full_name for u in db.exec(select(User).where(
         col(User.id).in_({r.fixed_by_id for r in rows if r.fixed_by_id}))).all()} if rows else {}
     return [{"number": r.number, "fixed_at": r.fixed_at, "fixed_by": names.get(r.fixed_by_id, ""),
-             "language": r.language, "ruleset_version": r.ruleset_version} for r in rows]
+             "language": r.language, "ruleset_version": r.ruleset_version, "has_contract": bool(r.has_contract)}
+            for r in rows]
 
 
 def get_version(db: Session, plan: Plan, number: int) -> PlanVersion | None:
@@ -59,7 +60,7 @@ def get_version(db: Session, plan: Plan, number: int) -> PlanVersion | None:
 
 def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError]:
     errors = []
-    programme_end = _programme_end(plan)
+    last_day = programme_end(plan)
     for e in elements:
         if e.status == PROPOSED and not e.no_longer_proposed:
             errors.append(FieldError(element_field(e.id, "decision"),
@@ -74,12 +75,12 @@ def element_problems(plan: Plan, elements: list[PlanElement]) -> list[FieldError
                 errors.append(FieldError(element_field(e.id, "end"),
                                          N_("«{title}» slutter før den begynner (programmet starter {date}).",
                                             title=e.title, date=f"{start:%d.%m.%Y}")))
-            elif start and not e.end and programme_end and start > programme_end:
+            elif start and not e.end and last_day and start > last_day:
                 # Without an end of its own it would run to the programme's end, which comes before its start.
                 errors.append(FieldError(element_field(e.id, "start"),
                                          N_("«{title}» begynner etter at programmet slutter ({date}). Gi tiltaket "
                                             "en sluttdato, eller en tidligere start.",
-                                            title=e.title, date=f"{programme_end:%d.%m.%Y}")))
+                                            title=e.title, date=f"{last_day:%d.%m.%Y}")))
     return errors
 
 
@@ -90,75 +91,6 @@ def _element_snapshot(e: PlanElement) -> dict[str, Any]:
             "rejection_reason": e.rejection_reason, "note": e.note, "because": e.because,
             "source": e.source, "ruleset_version": e.ruleset_version, "sensitive": e.sensitive,
             "no_longer_proposed": e.no_longer_proposed, "position": e.position}
-
-
-def _programme_end(plan: Plan) -> dt.date | None:
-    """The programme's last day: its start plus its duration, or None while either is missing."""
-    if plan.start_date is None or not plan.duration_months:
-        return None
-    return derived_mod.add_months(plan.start_date, plan.duration_months) - dt.timedelta(days=1)
-
-
-def document_to_json(doc: PlanDocument) -> dict[str, Any]:
-    def plain(value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    return plain(dataclasses.asdict(doc))
-
-
-def document_from_json(data: Mapping[str, Any]) -> PlanDocument:
-    def day(value: Any) -> dt.date | None:
-        return dt.date.fromisoformat(value) if value else None
-
-    values = dict(data)
-    for name in ("birth_date", "plan_date", "start_date", "end_date"):
-        values[name] = day(values[name])
-    values["norwegian_goal"] = NorwegianGoal(**values["norwegian_goal"])
-    values["elements"] = tuple(DocElement(**{**e, "start": day(e["start"]), "end": day(e.get("end"))})
-                               for e in values["elements"])
-    return PlanDocument(**values)
-
-
-def build_document(db: Session, case: Case, plan: Plan, user: User, number: int, today: dt.date,
-                   elements: list[PlanElement], derived: Mapping[str, Any]) -> PlanDocument:
-    """The printed plan's content. Call only when `fix_problems` found nothing (every value it needs is there)."""
-    answers = case.answers
-    programme = programme_for(case)
-    org = db.get(Organisation, case.organisation_id)
-    guidance = career_guidance(db, case.id)
-    start, end = plan.start_date, _programme_end(plan)
-    accepted = [e for e in elements if e.status == ACCEPTED]
-    return PlanDocument(
-        participant_name=answers.get("participant.name", ""),
-        birth_date=dt.date.fromisoformat(answers["participant.birth_date"]),
-        # saved before identifiers were stored as their digits, it may hold spaces
-        duf_number=identifiers.compact_duf_number(str(answers.get("participant.duf_number", ""))),
-        municipality_name=org.name if org else "",
-        caseworker_name=user.full_name, caseworker_phone=user.phone or "", caseworker_email=user.email or "",
-        plan_date=today, version=number, ruleset_version=default_ruleset().version,
-        end_goal=plan.end_goal, norwegian_goal=NorwegianGoal(**derived["norwegian_goal"]),
-        long_term_goal=plan.long_term_goal, duration_months=plan.duration_months, start_date=start,
-        end_date=end, norwegian_hours=plan.norwegian_hours,
-        # An element without dates of its own runs, as the builder says, from the start to the end of the programme.
-        elements=tuple(DocElement(code=e.code, title="" if e.code else e.title, responsible=e.responsible,
-                                  start=e.start or start, end=e.end or end, status=e.progress, note=e.note,
-                                  month_precision=e.month_precision)
-                       for e in accepted),
-        language=plan.language, hours_per_week=plan.hours_per_week, holiday_weeks=programme.scope.holiday_weeks,
-        social_studies_hours=plan.social_studies_hours,
-        career_guidance_summary=guidance[0] or None if guidance else None,
-        career_guidance_recommendation=guidance[1] or None if guidance else None,
-        extension_justification=(plan.extension_justification.strip() or None
-                                 if derived.get("duration_limits")
-                                 and plan.duration_months > derived["duration_limits"]["base_max"] else None),
-        appeal_weeks=programme.appeal.weeks, appeal_authority=programme.appeal.authority,
-    )
 
 
 def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement],
@@ -182,9 +114,47 @@ def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement]
     return errors
 
 
+MAX_FIX_REASON = 2000
+
+
+def fix_warnings(elements: list[PlanElement], derived: Mapping[str, Any], guidance: tuple[str, str] | None,
+                 today: dt.date) -> dict[str, Message]:
+    """What the caseworker is told before "Fastsett plan" and must give a reason for (the reason is recorded with the
+    version and printed among the plan's reasons): a plan fixed after the decision deadline (integreringsloven § 12),
+    or before the career guidance the plan holds has taken place (§ 11: before the decision)."""
+    out: dict[str, Message] = {}
+    deadline = derived.get("decision_deadline")
+    if deadline and today > dt.date.fromisoformat(deadline):
+        out[LATE] = N_("Fristen for vedtak om program gikk ut {date}. Du kan fastsette planen likevel: skriv hvorfor "
+                       "vedtaket kommer etter fristen. Begrunnelsen lagres med versjonen og står i planen.",
+                       date=f"{dt.date.fromisoformat(deadline):%d.%m.%Y}")
+    career = [e for e in elements if e.code == "CAREER-GUIDANCE" and e.status != REJECTED and not e.no_longer_proposed]
+    if career and guidance is None:
+        out[BEFORE_GUIDANCE] = N_("Karriereveiledningen er ikke gjennomført: karrieresenteret har ikke sendt "
+                                  "oppsummeringen ennå, og veiledningen bør skje før vedtaket. Du kan fastsette planen "
+                                  "likevel: skriv hvorfor det ikke kan vente. Begrunnelsen lagres med versjonen og "
+                                  "står i planen.")
+    return out
+
+
+MISSING_FIX_REASON = {LATE: N_("Skriv hvorfor planen fastsettes etter fristen for vedtak."),
+                      BEFORE_GUIDANCE: N_("Skriv hvorfor planen fastsettes før karriereveiledningen er gjennomført.")}
+
+
+def fix_reason_problems(warnings: Mapping[str, Any], reasons: Mapping[str, str]) -> list[FieldError]:
+    errors = []
+    for name in warnings:
+        text = (reasons.get(name) or "").strip()
+        if not text:
+            errors.append(FieldError(name, MISSING_FIX_REASON[name]))
+        elif len(text) > MAX_FIX_REASON:
+            errors.append(too_long(name, N_("Begrunnelsen"), MAX_FIX_REASON, text))
+    return errors
+
+
 @dataclass
 class Prepared:
-    """A version ready to be stored once its PDF is rendered."""
+    """A version ready to be stored once its PDFs are rendered."""
 
     case_id: int
     plan_id: int
@@ -195,6 +165,7 @@ class Prepared:
     answers: dict[str, Any]
     elements: list[dict[str, Any]]
     fingerprint: str
+    contract_html: str  # the integration contract printed beside it
 
 
 # What a version decides for each element; the rest of a snapshot (why it was proposed, the rule set, its place in the
@@ -207,7 +178,9 @@ def decision_fingerprint(document: Mapping[str, Any], elements: list[Mapping[str
     """A digest of what a version decides: the plan as printed (without its number and date) and the decision on every
     element, a rejection and its reason included. Answers that change nothing printed or decided do not count, so a
     version the same as the last one is not made again."""
-    content = {**document, "version": None, "plan_date": None}
+    # what a fixing adds (its number and date, and why it was fixed late or before guidance) decides nothing new
+    content = {**document, "version": None, "plan_date": None, "decision_deadline": None, "late_reason": None,
+               "before_guidance_reason": None}
     decisions = [{k: e.get(k) for k in DECISION_KEYS} for e in elements]
     text = json.dumps({"document": content, "elements": decisions}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -239,33 +212,56 @@ def _last_version(db: Session, plan: Plan):
                    .where(PlanVersion.plan_id == plan.id).order_by(col(PlanVersion.number).desc()).limit(1)).first()
 
 
-def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.date | None):
-    """(the document the next version would print, the elements, the last version) or what stops the fixing."""
+@dataclass
+class Next:
+    """The version fixing would make now: its document, the elements it was made from, and the warnings the
+    caseworker must answer with a reason (`fix_warnings`)."""
+
+    document: PlanDocument
+    elements: list[PlanElement]
+    warnings: dict[str, Message]
+
+
+def _next_document(db: Session, user: User, case: Case, plan: Plan, today: dt.date | None,
+                   fix_reasons: Mapping[str, str] | None = None) -> Next | list[FieldError]:
+    """The version fixing would make now, or what stops it; with `fix_reasons` (fixing), a warning without its reason
+    stops it too."""
+    today = today or clock.today()
     elements = elements_of(db, plan)
     derived = plan_derived(case, plan)
+    guidance = career_guidance(db, case.id)
     errors = fix_problems(case, plan, user, elements, derived)
+    warnings = fix_warnings(elements, derived, guidance, today)
+    if fix_reasons is not None:
+        errors += fix_reason_problems(warnings, fix_reasons)
+        fix_reasons = {k: v for k, v in fix_reasons.items() if k in warnings}
     if errors:
         return errors
     last = _last_version(db, plan)
     number = (last.number if last else 0) + 1
-    return build_document(db, case, plan, user, number, today or clock.today(), elements, derived), elements, last
+    doc = build_document(db, case, plan, user, number, today, elements, derived, guidance=guidance,
+                         fix_reasons=fix_reasons)
+    return Next(doc, elements, warnings)
 
 
 @dataclass
 class Readiness:
-    """What the builder says before "Fastsett plan": what stops it, or that fixing now would repeat the last version."""
+    """What the builder says before "Fastsett plan": what stops it, the warnings that need a reason, or that fixing
+    now would repeat the last version."""
 
     problems: list[FieldError]
     unchanged_since: int | None = None
+    warnings: dict[str, Message] = dataclasses.field(default_factory=dict)
 
 
 def readiness(db: Session, user: User, case: Case, plan: Plan) -> Readiness:
     made = _next_document(db, user, case, plan, None)
     if isinstance(made, list):
-        return Readiness(made)
-    doc, elements, _last = made
-    snapshot = [_element_snapshot(e) for e in elements]
-    return Readiness([], _unchanged_since(db, plan, decision_fingerprint(document_to_json(doc), snapshot)))
+        return Readiness(made, warnings=fix_warnings(elements_of(db, plan), plan_derived(case, plan),
+                                                     career_guidance(db, case.id), clock.today()))
+    snapshot = [_element_snapshot(e) for e in made.elements]
+    return Readiness([], _unchanged_since(db, plan, decision_fingerprint(document_to_json(made.document), snapshot)),
+                     made.warnings)
 
 
 def preview_document(db: Session, user: User, case: Case, plan: Plan,
@@ -273,13 +269,15 @@ def preview_document(db: Session, user: User, case: Case, plan: Plan,
     """The plan as it would be printed if it were fixed now (the next version's number, today's date), or what
     stops it from being fixed. Changes nothing: proposals made stale by changed answers are left for the builder."""
     made = _next_document(db, user, case, plan, today)
-    return made if isinstance(made, list) else made[0]
+    return made if isinstance(made, list) else made.document
 
 
 def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
-                today: dt.date | None = None) -> Prepared | list[FieldError]:
-    """Check the plan as the caseworker saw it (`base_version`) and build the version to store."""
-    from ..plan.render import PlanRenderError, render_plan_html
+                today: dt.date | None = None, fix_reasons: Mapping[str, str] | None = None
+                ) -> Prepared | list[FieldError]:
+    """Check the plan as the caseworker saw it (`base_version`) and build the version to store; `fix_reasons` answer
+    the warnings (`fix_warnings`)."""
+    from ..plan.render import PlanRenderError, render_contract_html, render_plan_html
 
     if base_version is None or base_version != plan.version:
         return [FieldError("plan", STALE_MESSAGE)]
@@ -291,24 +289,26 @@ def prepare_fix(db: Session, user: User, case: Case, plan: Plan, base_version: i
         if refreshed.changed:
             return [FieldError("plan", N_("Svarene i kartleggingen er endret, og noen forslag gjelder ikke lenger. "
                                           "Se over planen og fastsett den på nytt."))]
-    made = _next_document(db, user, case, plan, today)
+    made = _next_document(db, user, case, plan, today, fix_reasons or {})
     if isinstance(made, list):
         return made
-    doc, elements, _last = made
-    snapshot = [_element_snapshot(e) for e in elements]
+    doc = made.document
+    snapshot = [_element_snapshot(e) for e in made.elements]
     fingerprint = decision_fingerprint(document_to_json(doc), snapshot)
     same = _unchanged_since(db, plan, fingerprint)
     if same is not None:
         return [unchanged(same)]
     try:
-        html = render_plan_html(doc, for_print=True)
+        html, contract = render_plan_html(doc, for_print=True), render_contract_html(doc, for_print=True)
     except PlanRenderError as exc:
         log.warning("plan %s cannot be printed: %s", plan.id, exc)
         return [unprintable(exc)]
-    return Prepared(case.id, plan.id, plan.version, doc.version, doc, html, dict(case.answers), snapshot, fingerprint)
+    return Prepared(case.id, plan.id, plan.version, doc.version, doc, html, dict(case.answers), snapshot, fingerprint,
+                    contract)
 
 
-def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> PlanVersion | list[FieldError]:
+def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes,
+                  contract_pdf: bytes | None = None) -> PlanVersion | list[FieldError]:
     """Keep the version unchanged from now on; refused if the plan changed while its PDF was being made."""
     plan = db.get(Plan, prepared.plan_id, populate_existing=True)
     if plan is None or not touch(db, plan, prepared.plan_version):
@@ -317,14 +317,18 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> Pl
     version = PlanVersion(plan_id=plan.id, number=prepared.number, fixed_by_id=user.id,
                           language=prepared.document.language, ruleset_version=prepared.document.ruleset_version,
                           fingerprint=prepared.fingerprint, answers=prepared.answers, elements=prepared.elements,
-                          document=document_to_json(prepared.document), html=prepared.html, pdf=pdf)
+                          document=document_to_json(prepared.document), html=prepared.html, pdf=pdf,
+                          contract_html=prepared.contract_html if contract_pdf is not None else None,
+                          contract_pdf=contract_pdf)
     db.add(version)
     try:
         db.flush()
     except IntegrityError:
         db.rollback()
         return [FieldError("plan", N_("Planen ble fastsatt av noen andre samtidig. Se over versjonene."))]
-    audit.record(db, user, "fix", "plan", plan.id, f"case={prepared.case_id} version={prepared.number}",
+    doc = prepared.document
+    flags = (" after-deadline" if doc.late_reason else "") + (" before-guidance" if doc.before_guidance_reason else "")
+    audit.record(db, user, "fix", "plan", plan.id, f"case={prepared.case_id} version={prepared.number}{flags}",
                  organisation_id=plan.organisation_id)
     db.commit()
     db.refresh(version)
@@ -332,17 +336,19 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes) -> Pl
 
 
 def fix_plan(db: Session, user: User, case: Case, plan: Plan, base_version: int | None,
-             today: dt.date | None = None) -> PlanVersion | list[FieldError]:
-    """ "Fastsett plan": check, render the PDF once (in the PDF worker process), and store the version with everything
-    it was made from. Blocks while the PDF is made: call it from a plain `def` route, not on the event loop."""
-    prepared = prepare_fix(db, user, case, plan, base_version, today)
+             today: dt.date | None = None, fix_reasons: Mapping[str, str] | None = None
+             ) -> PlanVersion | list[FieldError]:
+    """ "Fastsett plan": check, render the plan's and the contract's PDFs once (in the PDF worker process), and store
+    the version with everything it was made from. Blocks while the PDFs are made: call it from a plain `def` route,
+    not on the event loop."""
+    prepared = prepare_fix(db, user, case, plan, base_version, today, fix_reasons)
     if isinstance(prepared, list):
         return prepared
     try:
-        pdf = render_pdf(prepared.document)
+        pdfs = pdf_worker.render_documents(prepared.document)
     except TimeoutError:
         return [FieldError("plan", N_("Det tok for lang tid å lage PDF-en. Prøv igjen om litt."))]
     except Exception as exc:  # a render error must reach the caseworker as a message, with nothing stored
         log.exception("plan %s: PDF rendering failed", plan.id)
         return [FieldError("plan", N_("PDF-en kunne ikke lages: {error}", error=str(exc)))]
-    return store_version(db, user, prepared, pdf)
+    return store_version(db, user, prepared, pdfs["plan"], pdfs["contract"])

@@ -117,7 +117,7 @@ def _context(request: Request, db, user, case, plan, *, errors: list[FieldError]
         "undecided": undecided, "required_undecided": [e for e in undecided if plans.required_content(e)],
         # the status at the top: what stops fixing, less the undecided proposals (summed up above it)
         "open_problems": [e for e in readiness.problems if not e.field.endswith(".decision")],
-        "unchanged_since": readiness.unchanged_since,
+        "unchanged_since": readiness.unchanged_since, "fix_warnings": readiness.warnings,
         "questionnaire": default_questionnaire(),
     })
     return context
@@ -276,10 +276,11 @@ def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDe
 @router.post("/cases/{case_id}/plan/fix")
 def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.fix")
-    result = plans.fix_plan(db, user, case, plan, _version(form))
+    reasons = {name: form.get(name, "") for name in (plans.LATE, plans.BEFORE_GUIDANCE)}
+    result = plans.fix_plan(db, user, case, plan, _version(form), fix_reasons=reasons)
     if isinstance(result, list):
         db.refresh(plan)
-        return _invalid(request, db, user, case, plan, result)
+        return _invalid(request, db, user, case, plan, result, posted={"fix": reasons})
     return RedirectResponse(f"/cases/{case.id}/plan?fixed={result.number}#fixed-notice", status_code=303)
 
 
@@ -311,12 +312,12 @@ def _print_style(document: dict) -> str:
     return _browser_style
 
 
-def print_view(version, back_url: str) -> tuple[str, str]:
-    """The text as printed (stored), with the print CSS for the browser and a way back to the plan (on screen only);
-    and a CSP that lets exactly that CSS in."""
+def print_view(version, back_url: str, document: str = "plan") -> tuple[str, str]:
+    """The text of one of the version's documents as printed (stored), with the print CSS for the browser and a way
+    back to the plan (on screen only); and a CSP that lets exactly that CSS in."""
     from ..app import CSP
 
-    html = _on_screen(version.html, back_url)
+    html = _on_screen(version.contract_html if document == "contract" else version.html, back_url)
     try:
         style = _print_style(version.document)
     except Exception:  # an old version the current renderer cannot read still shows its stored text
@@ -346,20 +347,20 @@ def _with_style(html: str, style: str) -> tuple[str, str]:
     return html, CSP.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
 
 
-@router.get("/cases/{case_id}/plan/preview")
-def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
-    """The draft as it would be printed if it were fixed now, marked as a draft; or what stops that, at its field."""
-    from ..plan.render import PlanRenderError, render_plan_html
+def _preview(request: Request, db, user, case_id: int, document: str):
+    """The draft of one of the documents as it would be printed if the plan were fixed now, marked as a draft; or what
+    stops that, at its field."""
+    from ..plan.render import PlanRenderError, render_html
 
-    case, plan = access.load_plan(db, user, case_id, detail="preview")
+    case, plan = access.load_plan(db, user, case_id, detail="preview" if document == "plan" else f"preview {document}")
     if plan is None:
         raise access.NotFound()
     doc = plans.preview_document(db, user, case, plan)
     if isinstance(doc, list):
         return _builder(request, db, user, case, plan, errors=doc, notice=PREVIEW_NOT_YET)
     try:
-        html = render_plan_html(doc, for_print=True, draft_notice=i18n.gettext(DRAFT_NOTICE),
-                                draft_notice_lang=i18n.current())
+        html = render_html(doc, document, for_print=True, draft_notice=i18n.gettext(DRAFT_NOTICE),
+                           draft_notice_lang=i18n.current())
     except PlanRenderError as exc:
         return _builder(request, db, user, case, plan, errors=[plans.unprintable(exc)], notice=PREVIEW_NOT_YET)
     html, csp = _with_style(_on_screen(html, _plan_url(case.id, anchor="fix")),
@@ -367,15 +368,47 @@ def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
     return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 
+@router.get("/cases/{case_id}/plan/preview")
+def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    return _preview(request, db, user, case_id, "plan")
+
+
+@router.get("/cases/{case_id}/plan/preview/contract")
+def preview_contract(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+    """The integration contract (§ 16) as it would be printed beside the plan if it were fixed now."""
+    return _preview(request, db, user, case_id, "contract")
+
+
+def _pdf(content: bytes | None, name: str) -> Response:
+    if content is None:  # a version fixed before the contract was printed has none
+        raise access.NotFound()
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
 @router.get("/cases/{case_id}/plan/versions/{number:int}.pdf")
 def version_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "pdf")
-    return Response(version.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="integreringsplan-{case_id}-v{number}.pdf"'})
+    return _pdf(version.pdf, f"integreringsplan-{case_id}-v{number}")
+
+
+@router.get("/cases/{case_id}/plan/versions/{number:int}/contract.pdf")
+def contract_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+    version = _stored(db, user, case_id, number, "contract pdf")
+    return _pdf(version.contract_pdf, f"integreringskontrakt-{case_id}-v{number}")
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}")
 def version_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "html")
     html, csp = print_view(version, _plan_url(case_id, anchor="versions"))
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+
+@router.get("/cases/{case_id}/plan/versions/{number:int}/contract")
+def contract_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+    version = _stored(db, user, case_id, number, "contract html")
+    if version.contract_html is None:
+        raise access.NotFound()
+    html, csp = print_view(version, _plan_url(case_id, anchor="versions"), "contract")
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})

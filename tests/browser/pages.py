@@ -38,6 +38,16 @@ def completed_case(page, base_url: str, answers: dict) -> str:
     return case_path
 
 
+def answer_fix_warnings(page) -> None:
+    """On the plan builder: a reason for each warning shown before "Fastsett plan" (before career guidance, after the
+    decision deadline), as the caseworker writes it."""
+    for name, reason in (("before_guidance_reason", "Ventetid på karrieresenteret; planen justeres etterpå."),
+                         ("late_reason", "Deltakeren var syk i flere uker.")):
+        field = page.locator(f"#f-{name}")
+        if field.count():
+            field.fill(reason)
+
+
 def left_to_decide(page) -> int:
     """How many proposals the plan builder's status at the top says are not decided."""
     found = re.search(r"(\d+) forslag er ikke avgjort", page.locator("#plan-status").inner_text())

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser.conftest import axe_violations, format_violations, login
-from tests.browser.pages import accept_every_proposal
+from tests.browser.pages import accept_every_proposal, answer_fix_warnings
 
 # Not pages of the role: logging in and out, switching language (a redirect), and downloads (PDF, JSON).
 NOT_A_PAGE = re.compile(r"^/(login|logout|language/)|\.(pdf|json)$|/pdf$|/export/")
@@ -84,6 +84,7 @@ def amal_plan(browser, live_server) -> str:
             page.get_by_role("button", name="Lagre mål og omfang").click()
             page.wait_for_url(re.compile(r"notice=settings"))
             accept_every_proposal(page)
+            answer_fix_warnings(page)
             page.get_by_role("button", name="Fastsett plan").click()
             page.get_by_text("Versjon 1 er fastsatt").wait_for()
         pdf = page.request.get(f"{live_server}{plan_path}/versions/1.pdf")

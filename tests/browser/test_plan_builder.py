@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.pages import accept_every_proposal, completed_case, left_to_decide
+from tests.browser.pages import accept_every_proposal, answer_fix_warnings, completed_case, left_to_decide
 from tests.personas import AMAL
 
 
@@ -36,7 +36,8 @@ def test_proposals_are_decided_on_one_page_without_reloading_it(page, live_serve
         state="attached")
 
     # A rejection without a reason: the card shows the error at its field, and focus goes there.
-    card = page.locator("li.plan-element", has=page.get_by_role("heading", name="Ta Norskprøven for å dokumentere nivået"))
+    heading = page.get_by_role("heading", name="Ta Norskprøven for å dokumentere nivået")
+    card = page.locator("li.plan-element", has=heading)
     card.locator("summary", has_text="Avvis").click()
     card.get_by_role("button", name="Avvis forslaget").click()
     card.locator(".error-message").first.wait_for()
@@ -97,6 +98,9 @@ def test_after_fixing_the_confirmation_has_focus_and_says_what_happens_next(page
     login(page, live_server, "veileder")
     make_plan(page, live_server)
     make_ready(page)
+    # Career guidance is in the plan and has not taken place: the page says so before the caseworker confirms.
+    assert "Karriereveiledningen er ikke gjennomført" in page.locator("#fix .fix-warning").inner_text()
+    answer_fix_warnings(page)
     page.get_by_role("button", name="Fastsett plan").click()
     panel = page.locator("#fixed-notice")
     panel.wait_for()

@@ -332,7 +332,9 @@ def test_a_note_never_starts_a_page_away_from_what_it_is_about(repeats):
 def test_an_own_element_says_in_the_participants_language_that_its_text_is_norwegian():
     doc = persona_plan("amal", "en")  # its last element is the caseworker's own "Svømmekurs for voksne"
     html = render_plan_html(doc, for_print=True)
-    row = html[html.rindex("<tr>"):]
+    table = html[html.index('<table class="elements'):]
+    table = table[:table.index("</table>")]
+    row = table[table.rindex("<tr>"):]
     cell = row[row.index('class="c-what-tr"'):row.index('class="c-who"')]
     assert "Your own activity. The text is in Norwegian:" in cell
     assert '<strong lang="nb" dir="ltr">Svømmekurs for voksne</strong>' in cell
@@ -353,9 +355,39 @@ def test_generic_responsible_parties_are_translated_and_named_ones_printed_as_wr
     doc = persona_plan("yonas", language)  # "Voksenopplæringen" and "Kommunen"; the own element "Bydelshuset"
     html = render_plan_html(doc, for_print=True)
     cells = re.findall(r'<td class="c-who">(.*?)</td>', html, re.S)
+    assert cells
     assert any("Kommunen" in c and municipality in c for c in cells)
     assert any("Voksenopplæringen" in c and adult_education in c for c in cells)
     own = next(c for c in cells if "Bydelshuset" in c)
     assert 'class="tr"' not in own  # a named place is not a generic party: no translation is made up
     # in Nynorsk, the parties are known by their Nynorsk names too
     assert render._party_of("Vaksenopplæringa") == render._party_of(" voksenopplæringen ") == "adult_education"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_integration_contract_holds_the_mutual_duties_and_the_long_term_goal_in_both_languages(language):
+    from intake.plan.render import render_contract_pdf
+
+    doc = persona_plan(LANGUAGES[language], language)
+    pdf = render_contract_pdf(doc)
+    text = pdf_text(pdf)
+    words = tokens(text)
+    no, tr = plan_texts("nb"), plan_texts(language)
+
+    def has(phrase: str) -> bool:
+        return tokens(phrase) <= words
+
+    for t in (no, tr):
+        assert has(t["contract.title"]) and has(t["contract.municipality_heading"])
+        assert has(t["contract.participant_heading"])
+        for group in ("municipality_duties", "participant_duties"):
+            for key in t.texts["contract"][group]:
+                assert has(t[f"contract.{group}.{key}"]), (language, group, key)
+    assert has(doc.long_term_goal) and has(doc.participant_name) and has(doc.duf_number)
+    assert "§ 16" in text or "16" in words
+    # the same version and date as the plan it belongs to
+    assert has(no.fill("contract.plan_ref", version="1", date="20.11.2026"))
+    # tagged PDF/UA, its title the contract's
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part" in xmp and "Integreringskontrakt".encode() in xmp

@@ -134,3 +134,18 @@ def test_all_problems_are_reported_together(texts_dir):
         load_plan_texts(texts_dir)
     assert any("en.yaml" in p and "texts.signatures.signature" in p for p in error.value.problems)
     assert any("nn.yaml" in p and "`translator`" in p for p in error.value.problems)
+
+
+@pytest.mark.parametrize("language", PLAN_LANGUAGES)
+def test_the_appeal_cites_the_section_on_appeals_beside_the_list_of_decisions(language):
+    # integreringsloven § 46 lists the individual decisions; § 47 is the appeal to Statsforvalteren (integrerings-
+    # forskriften § 70 cites it). The plan cited § 46 alone.
+    law = plan_texts(language)["appeal.law"]
+    assert "46" in law and "47" in law
+
+
+@pytest.mark.parametrize("language", PLAN_LANGUAGES)
+def test_a_list_of_choices_reads_as_either_in_every_language(language):
+    texts = plan_texts(language)
+    said = texts.either(["a", "b", "c"])
+    assert said == f"a, b {texts.texts['format']['or']} c" and texts.either(["a"]) == "a"

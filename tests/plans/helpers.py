@@ -9,9 +9,22 @@ from sqlmodel import Session
 PLAN_START = dt.date(2027, 1, 4)
 
 
-def fix(db: Session, user, case, plan):
-    """ "Fastsett plan" as the page does it, with the version the caseworker saw."""
+# What a caseworker writes when the builder warns before "Fastsett plan" (after the deadline, before guidance).
+FIX_REASONS = {"late_reason": "Deltakeren var syk i hele oktober.",
+               "before_guidance_reason": "Karrieresenteret har ventetid; planen justeres etter veiledningen."}
+
+
+def fix(db: Session, user, case, plan, reasons: dict | None = FIX_REASONS):
+    """ "Fastsett plan" as the page does it, with the version the caseworker saw, giving a reason for each warning
+    (`reasons`; None or {} gives none)."""
     from intake import plans
 
     db.refresh(plan)
-    return plans.fix_plan(db, user, case, plan, plan.version)
+    return plans.fix_plan(db, user, case, plan, plan.version, fix_reasons=reasons or {})
+
+
+def fix_form(page) -> dict[str, list[str]]:
+    """The builder's fixing form (a tests.web.pages.Page) as the caseworker sends it: a reason typed for each warning
+    it shows."""
+    data = page.form("form#fix-form")
+    return data | {name: [FIX_REASONS[name]] for name in data if name in FIX_REASONS}

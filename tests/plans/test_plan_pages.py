@@ -12,6 +12,7 @@ from intake import plans
 from intake.models import AuditEntry
 from intake.models_plans import Plan
 from intake.web.templates import norwegian_date
+from tests.plans.helpers import fix_form
 from tests.web.pages import Page
 
 
@@ -114,18 +115,18 @@ def test_the_plan_languages_are_named_in_norwegian_and_in_their_own_script(casew
 def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, logged_in, amal, ready_plan,
                                                              monkeypatch, today):
     renders = []
-    real = plans.render_pdf
+    real = plans.pdf_worker.render_documents
 
     def counting(doc, *args, **kwargs):
         renders.append(doc.version)
         return real(doc, *args, **kwargs)
 
-    monkeypatch.setattr(plans.fixing, "render_pdf", counting)
+    monkeypatch.setattr(plans.pdf_worker, "render_documents", counting)
     ready_plan(caseworker, amal)
     web = logged_in(caseworker)
     assert "påbegynt, men ikke fastsatt" in Page(web.get(f"/cases/{amal.id}")).text()
     page = builder(web, amal)
-    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=fix_form(page))
     assert r.status_code == 303, Page(r).summary() if r.status_code == 422 else r.text
     # the case page says which version holds now
     case_page = Page(web.get(f"/cases/{amal.id}")).text()
@@ -138,7 +139,7 @@ def test_fixing_stores_the_pdf_once_and_serves_the_same_bytes(db, caseworker, lo
     assert confirmation.one("#fixed-notice").get("tabindex") == "-1"
     steps = confirmation.text("#fixed-notice ol")
     deadline = norwegian_date(today + dt.timedelta(weeks=3), long=True)  # e.g. "25. januar 2027"
-    assert "to eksemplarer" in steps and "skriver under" in steps and "Gi det ene eksemplaret til deltakeren" in steps
+    assert "to eksemplarer" in steps and "skriver under" in steps and "Gi deltakeren det ene eksemplaret av hver" in steps
     assert "klage innen 3 uker" in steps and f"er klagefristen {deadline}." in steps
     assert f"/cases/{amal.id}/plan/versions/1.pdf" in confirmation.links("#fixed-notice a")
 
@@ -209,7 +210,7 @@ def test_a_draft_that_cannot_be_printed_says_why_instead_of_failing(caseworker, 
         raise render.PlanRenderError("the plan cannot be printed: elements[0].code: ukjent tiltak")
 
     ready_plan(caseworker, amal)
-    monkeypatch.setattr(render, "render_plan_html", refuse)
+    monkeypatch.setattr(render, "render_html", refuse)
     r = logged_in(caseworker).get(f"/cases/{amal.id}/plan/preview")
     assert r.status_code == 200
     assert [m for m, _href in Page(r).summary()] == [
@@ -448,11 +449,13 @@ def test_a_decision_by_htmx_answers_with_its_card_and_what_follows_from_it(db, c
     assert r.status_code == 200 and r.headers["hx-push-url"] == "false"
     part = Page(r)
     card = part.one(f"li#element-{element.id}")
-    assert "Tatt med i planen" in "".join(card.itertext()) and part.one(f"li#element-{element.id} h3").get("data-focus") == ""
+    assert "Tatt med i planen" in "".join(card.itertext())
+    assert part.one(f"li#element-{element.id} h3").get("data-focus") == ""  # focus goes to the card's heading
     assert len(part.all("li.plan-element")) == 1  # the one card, not the page
     assert part.one("#plan-status").get("hx-swap-oob") == "true"
     assert f"{left - 1} forslag er ikke avgjort" in part.text("#plan-status")
-    assert part.text("#plan-announce") == f"«Søke barnehageplass» er tatt med i planen. {left - 1} forslag er ikke avgjort."
+    said = f"«Søke barnehageplass» er tatt med i planen. {left - 1} forslag er ikke avgjort."
+    assert part.text("#plan-announce") == said
     # The forms elsewhere on the page get the plan's new row version, so they are not refused as stale.
     db.refresh(plan)
     assert part.one("#settings-version").get("value") == str(plan.version)
@@ -508,5 +511,52 @@ def test_the_builder_says_when_fixing_again_would_repeat_the_last_version(db, ca
     page = builder(web, amal)
     assert "Planen er ikke endret siden versjon 1 ble fastsatt." in page.text("#unchanged")
     assert page.text("#plan-status h2") == "Versjon 1 gjelder"
-    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form"))
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=fix_form(page))
     assert r.status_code == 422 and Page(r).summary()[0][0].startswith("Planen er ikke endret siden versjon 1")
+
+
+def test_the_warning_before_fixing_is_on_the_page_and_a_missing_reason_is_shown_at_its_field(db, caseworker,
+                                                                                             logged_in, amal,
+                                                                                             ready_plan):
+    ready_plan(caseworker, amal)  # career guidance is in the plan, and the career centre has sent nothing yet
+    web = logged_in(caseworker)
+    page = builder(web, amal)
+    assert "Karriereveiledningen er ikke gjennomført" in page.text("#fix-form .fix-warning")
+    assert page.has("#fix-form textarea#f-before_guidance_reason")
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=page.form("form#fix-form") | {"late_reason": ["ignored"]})
+    assert r.status_code == 422
+    page = Page(r)
+    assert ("Skriv hvorfor planen fastsettes før karriereveiledningen er gjennomført.",
+            "#f-before_guidance_reason") in page.summary()
+    assert page.field_errors("f-before_guidance_reason")
+    r = web.post(f"/cases/{amal.id}/plan/fix", data=fix_form(page))
+    assert r.status_code == 303
+
+
+def test_the_integration_contract_is_fixed_with_the_plan_and_served_beside_it(db, caseworker, logged_in, amal,
+                                                                               ready_plan):
+    from tests.plans.helpers import fix
+
+    plan = ready_plan(caseworker, amal)
+    web = logged_in(caseworker)
+    draft = Page(web.get(f"/cases/{amal.id}/plan/preview/contract"))
+    assert draft.text(".draft-notice").startswith("UTKAST") and "Integreringskontrakt" in draft.text("h1")
+    assert "Arbeide som sykepleier i Norge." in draft.text("main")  # the long-term goal, as written
+
+    version = fix(db, caseworker, amal, plan)
+    assert version.contract_pdf.startswith(b"%PDF") and "Integreringskontrakt" in version.contract_html
+    r = web.get(f"/cases/{amal.id}/plan/versions/1/contract.pdf")
+    assert r.status_code == 200 and r.content == version.contract_pdf
+    assert 'filename="integreringskontrakt-' in r.headers["content-disposition"]
+    view = Page(web.get(f"/cases/{amal.id}/plan/versions/1/contract"))
+    assert view.has("meta[name=viewport]") and view.links(".back-link a") == [f"/cases/{amal.id}/plan#versions"]
+    assert "Kommunen skal" in view.text("main") and "Du skal" in view.text("main")
+    assert f"/cases/{amal.id}/plan/versions/1/contract.pdf" in builder(web, amal).links("#versions a")
+
+    # A version fixed before the contract was printed has none: no link, and nothing served.
+    version.contract_pdf, version.contract_html = None, None
+    db.add(version)
+    db.commit()
+    assert f"/cases/{amal.id}/plan/versions/1/contract.pdf" not in builder(web, amal).links("#versions a")
+    assert web.get(f"/cases/{amal.id}/plan/versions/1/contract.pdf").status_code == 404
+    assert web.get(f"/cases/{amal.id}/plan/versions/1/contract").status_code == 404

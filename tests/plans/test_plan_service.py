@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 
@@ -299,7 +300,8 @@ def test_accepting_all_required_content_takes_only_what_the_law_requires_and_is_
     assert all(statuses[code] == plans.ACCEPTED for code in ("NOR-TRAINING", "SOCIAL-STUDIES", "LIFE-SKILLS",
                                                               "PARENTING"))
     assert statuses[career.code] == plans.PROPOSED  # not required content: still the caseworker's to decide
-    entry = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan").order_by(AuditEntry.id.desc())).first()
+    entry = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.object_id == str(plan.id))
+                    .order_by(AuditEntry.id.desc())).first()
     assert "required-content" in entry.detail and "PARENTING" in entry.detail
     assert plans.accept_required(db, caseworker, plan) == []  # nothing left: nothing done
 
@@ -330,3 +332,108 @@ def test_a_version_the_same_as_the_last_is_not_fixed_even_when_unprinted_answers
     plans.save_settings(db, caseworker, case, plan, {"norwegian_hours": "600"}, plan.version)
     assert plans.readiness(db, caseworker, case, plan).unchanged_since is None
     assert fix(db, caseworker, case, plan).number == 2
+
+
+def test_the_printed_plan_gives_the_reasons_for_each_part_of_the_decision(db, caseworker, completed_case, ready_plan):
+    import io
+
+    from pypdf import PdfReader
+
+    from intake.plan.document import Fact, Rejected
+
+    case = completed_case(caseworker)  # Amal: a nurse with a bachelor's degree from Syria
+    plan = ready_plan(caseworker, case)
+    electronic_id = next(e for e in plans.elements_of(db, plan) if e.code == "ELECTRONIC-ID")
+    assert plans.decide(db, caseworker, plan, electronic_id.id, plans.REJECTED, "Har BankID fra banken sin.") == []
+    version = fix(db, caseworker, case, plan)
+    assert isinstance(version, PlanVersion), version
+    doc = plans.document_from_json(version.document)
+
+    # The end goal: what the rules allow her, and the facts the rule turns on, with its source.
+    assert doc.allowed_end_goals == ("work", "higher_education_qualification")
+    assert Fact("Har fullført utdanning på videregående nivå eller høyere", "Ja") in doc.end_goal_reasons.facts
+    assert Fact("Høyeste fullførte utdanning", "Bachelorgrad") in doc.end_goal_reasons.facts
+    assert doc.end_goal_reasons.source == plans.programme_for(case).end_goals.source
+    # The duration's limits, and the Norwegian goal's guiding levels, each with its facts and source.
+    assert doc.duration_limits == (3, 6, 6, 12)
+    assert Fact("Sluttmål i planen", "arbeid") in doc.duration_reasons.facts
+    # (a nurse must document B2 for her authorisation: B2 in all four skills is proposed)
+    assert doc.guiding_norwegian_goal.as_dict() == {"listening": "B2", "reading": "B2", "writing": "B2", "oral": "B2"}
+    assert doc.norwegian_goal_reasons.source == plans.programme_for(case).norwegian_goals.source
+    # Each element: the answers that made its rule propose it (its `because`) and its source; required content marked.
+    by_code = {e.code: e for e in doc.elements}
+    assert Fact("Lovregulert yrke", "Sykepleier") in by_code["AUTHORISATION"].reasons.facts
+    assert by_code["NOR-TRAINING"].required and not by_code["AUTHORISATION"].required
+    # A rejected proposal is part of the decision too, with the caseworker's reason.
+    assert doc.rejected == (Rejected("ELECTRONIC-ID", "Har BankID fra banken sin.", False),)
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(version.pdf)).pages).split())
+    for said in ("Derfor er planen slik",
+                 "Etter reglene kan sluttmålet ditt være arbeid eller kvalifisering til høyere utdanning.",
+                 "For deg kan programmet vare fra 3 til 6 måneder. Det kan forlenges med inntil 6 måneder, til "
+                 "sammen høyst 12 måneder. Planen din er på 12 måneder.",
+                 "lytte B2, lese B2, skrive B2, snakke B2", "Lovregulert yrke", "Sykepleier",
+                 "Forslag som ikke er tatt med", "Har BankID fra banken sin.",
+                 "Dette står i integreringsloven §§ 46 og 47"):
+        assert said in text, said
+    assert "القاعدة" in text  # "Regel", in Arabic beside it
+
+
+def test_a_version_fixed_before_the_reasons_existed_still_reads(db, caseworker, completed_case, ready_plan):
+    case = completed_case(caseworker)
+    version = fix(db, caseworker, case, ready_plan(caseworker, case))
+    old = {k: v for k, v in version.document.items()
+           if k not in {"allowed_end_goals", "end_goal_reasons", "duration_limits", "duration_reasons",
+                        "guiding_norwegian_goal", "norwegian_goal_reasons", "rejected", "decision_deadline",
+                        "late_reason", "before_guidance_reason"}}
+    old["elements"] = [{k: v for k, v in e.items() if k not in {"reasons", "required"}} for e in old["elements"]]
+    doc = plans.document_from_json(old)
+    assert doc.rejected == () and doc.end_goal_reasons.facts == () and doc.elements[0].reasons.facts == ()
+
+
+def test_no_warning_before_fixing_while_the_deadline_holds_and_guidance_is_not_in_the_plan(db, caseworker,
+                                                                                          completed_case, ready_plan):
+    case = completed_case(caseworker)
+    plan = ready_plan(caseworker, case)
+    assert set(plans.readiness(db, caseworker, case, plan).warnings) == {plans.BEFORE_GUIDANCE}
+    career = next(e for e in plans.elements_of(db, plan) if e.code == "CAREER-GUIDANCE")
+    plans.decide(db, caseworker, plan, career.id, plans.REJECTED, "Har fått karriereveiledning i mottaket.")
+    assert plans.readiness(db, caseworker, case, plan).warnings == {}
+    version = fix(db, caseworker, case, plan, reasons=None)  # nothing to give a reason for
+    assert isinstance(version, PlanVersion), version
+    assert version.document["late_reason"] is None and version.document["before_guidance_reason"] is None
+
+
+@pytest.mark.today(dt.date(2027, 1, 20))
+def test_fixing_after_the_deadline_and_before_guidance_is_allowed_with_reasons_that_are_recorded(
+        db, caseworker, completed_case, ready_plan):
+    import io
+
+    from pypdf import PdfReader
+    from sqlmodel import select
+
+    from intake.models import AuditEntry
+
+    case = completed_case(caseworker)  # Amal settled 15.09.2026: the decision was due 15.12.2026
+    plan = ready_plan(caseworker, case)
+    warnings = plans.readiness(db, caseworker, case, plan).warnings
+    assert set(warnings) == {plans.LATE, plans.BEFORE_GUIDANCE}
+    assert "15.12.2026" in warnings[plans.LATE]
+
+    errors = fields(fix(db, caseworker, case, plan, reasons={plans.LATE: "  "}))
+    assert errors == {plans.LATE: "Skriv hvorfor planen fastsettes etter fristen for vedtak.",
+                      plans.BEFORE_GUIDANCE: "Skriv hvorfor planen fastsettes før karriereveiledningen er gjennomført."}
+    assert plans.versions_of(db, plan) == []
+
+    version = fix(db, caseworker, case, plan, reasons={plans.LATE: "Tolken var syk i tre uker.",
+                                                        plans.BEFORE_GUIDANCE: "Ventetid på karrieresenteret."})
+    assert isinstance(version, PlanVersion), version
+    doc = plans.document_from_json(version.document)
+    assert (doc.decision_deadline, doc.late_reason) == (dt.date(2026, 12, 15), "Tolken var syk i tre uker.")
+    assert doc.before_guidance_reason == "Ventetid på karrieresenteret."
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(version.pdf)).pages).split())
+    assert "Vedtaket er gjort etter fristen, som var 15.12.2026." in text and "Tolken var syk i tre uker." in text
+    assert "Planen er fastsatt før karriereveiledningen er gjennomført." in text
+    entry = db.exec(select(AuditEntry).where(AuditEntry.action == "fix", AuditEntry.object_type == "plan",
+                                             AuditEntry.object_id == str(plan.id))).one()
+    assert entry.detail.endswith("after-deadline before-guidance")

@@ -52,6 +52,7 @@ ROUTES = [
     "/api/v1/cases/{case_id}",
     "/cases/{case_id}/plan",
     "/cases/{case_id}/plan/preview",
+    "/cases/{case_id}/plan/preview/contract",
     "/cases/{case_id}/export/json",
     "/cases/{case_id}/export/pdf",
     "/audit",

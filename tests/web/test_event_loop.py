@@ -23,6 +23,7 @@ from intake import pdf_worker
 from intake.web.deps import SESSION_COOKIE, get_db
 from tests.personas import AMAL
 from tests.plans.conftest import completed_case, ready_plan  # noqa: F401  (shared fixtures)
+from tests.plans.helpers import fix_form
 from tests.web.pages import HTMX, Page, fill
 
 HOLD_SECONDS = 30  # a PDF held longer than this is released anyway, and the test then fails
@@ -124,7 +125,7 @@ def test_a_save_is_answered_while_another_caseworker_fixes_a_plan(app, logged_in
     ready_plan(caseworker, case)
     editing = make_case(other, AMAL)
     fixing, saving = logged_in(caseworker), logged_in(other)
-    plan_form = Page(fixing.get(f"/cases/{case.id}/plan")).form("form#fix-form")
+    plan_form = fix_form(Page(fixing.get(f"/cases/{case.id}/plan")))  # a reason for fixing before career guidance
     save = _section_save(saving, editing, {"goals.short_term": ["Begynne på norskkurs"]})
 
     saved, in_flight, elapsed_ms, fixed = _save_while(
