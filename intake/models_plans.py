@@ -26,6 +26,13 @@ class Plan(SQLModel, table=True):
     social_studies_hours: Optional[int] = None
     long_term_goal: str = Field(default="", sa_column=Column(Text, nullable=False))
     extension_justification: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Why the end goal is not the one the law sets as its main rule (integreringsloven § 13: under 25 without upper
+    # secondary); printed among the plan's reasons. Empty where the main rule is followed or there is none.
+    end_goal_reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The participant's Norwegian goal per skill as the caseworker set it ({"listening": "B1", …}); None: not set, the
+    # guiding goal derived from the mapping is the plan's. A skill below the guiding level needs `norwegian_goal_reason`.
+    norwegian_goal: Optional[dict[str, str]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    norwegian_goal_reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     language: str = Field(default="nb", max_length=10)  # the participant's language on the print (PLAN_LANGUAGES)
     # What the current proposals were computed from: a digest of the answers and the rule set's version.
     proposals_basis: str = Field(default="", max_length=64)
@@ -57,6 +64,9 @@ class PlanElement(SQLModel, table=True):
     source: str = Field(default="", max_length=500)
     ruleset_version: str = Field(default="", max_length=20)
     sensitive: bool = False
+    # An own element the caseworker marks as work- or education-oriented ("work" | "education"; None: neither). A
+    # proposal is oriented by its code (programme.yaml's `oriented_elements`).
+    oriented: Optional[str] = Field(default=None, max_length=20)
     no_longer_proposed: bool = False  # the rules stopped proposing it after the answers changed
     position: int = 0
     created_at: dt.datetime = Field(default_factory=clock.now)

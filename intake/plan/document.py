@@ -120,6 +120,9 @@ class PlanDocument:
     appeal_authority: str = "Statsforvalteren"  # decides the appeal if the municipality does not change its decision
     # the decision's reasons (forvaltningsloven § 25), built from the rules and the mapping's facts
     allowed_end_goals: tuple[str, ...] = ()  # what the rules allow the participant; () when not recorded
+    # the end goal the law sets as its main rule, where the plan has another (its reason: end_goal_reasons'
+    # justification); None where the plan follows it or there is none
+    end_goal_main_rule: str | None = None
     end_goal_reasons: Reasons = Reasons()
     duration_limits: tuple[int, int, int, int] | None = None  # base_min, base_max, extension, max (months)
     duration_reasons: Reasons = Reasons()
@@ -130,6 +133,8 @@ class PlanDocument:
     decision_deadline: dt.date | None = None
     late_reason: str | None = None
     before_guidance_reason: str | None = None
+    # fixed without work-oriented elements where a minimum that is not confirmed asks for them: the caseworker's reason
+    work_minimum_reason: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("elements", "allowed_end_goals", "rejected"):
@@ -157,7 +162,8 @@ class PlanDocument:
             need(bool(getattr(self, name).strip()), name, "mangler")
         for name in ("participant_name", "municipality_name", "caseworker_name", "caseworker_phone",
                      "caseworker_email", "long_term_goal", "career_guidance_summary", "extension_justification",
-                     "career_guidance_recommendation", "late_reason", "before_guidance_reason"):
+                     "career_guidance_recommendation", "late_reason", "before_guidance_reason",
+                     "work_minimum_reason"):
             value = getattr(self, name) or ""
             need(len(value) <= MAX_TEXT, name, f"er lengre enn {MAX_TEXT} tegn")
         need(bool(self.caseworker_phone.strip() or self.caseworker_email.strip()), "caseworker_phone",
@@ -187,6 +193,11 @@ class PlanDocument:
             need(len(element.title) <= 200 and len(element.note) <= MAX_TEXT, f"{at}", "teksten er for lang")
         for goal in self.allowed_end_goals:
             need(goal in END_GOALS, "allowed_end_goals", f"ukjent sluttmål {goal!r}")
+        if self.end_goal_main_rule is not None:
+            need(self.end_goal_main_rule in END_GOALS, "end_goal_main_rule",
+                 f"ukjent sluttmål {self.end_goal_main_rule!r}")
+            need(bool(self.end_goal_reasons.justification.strip()), "end_goal_reasons",
+                 "et annet sluttmål enn hovedregelen trenger en begrunnelse")
         for i, rejected in enumerate(self.rejected):
             if element_codes is not None:
                 need(rejected.code in element_codes, f"rejected[{i}].code", f"ukjent tiltak {rejected.code!r}")

@@ -147,13 +147,16 @@ def _context(doc: PlanDocument) -> dict:
     def allowed_goals(t: PlanTexts) -> str:
         return t.either([t[f"end_goals.{g}.title"].lower() for g in doc.allowed_end_goals])
 
+    def main_rule_goal(t: PlanTexts) -> str:
+        return t[f"end_goals.{doc.end_goal_main_rule}.title"].lower() if doc.end_goal_main_rule else ""
+
     def guiding_levels(t: PlanTexts) -> str:
         goal = doc.guiding_norwegian_goal
         return ", ".join(f"{t[f'skills.{skill}'].lower()} {level}" for skill, level in goal.items()) if goal else ""
 
     return {"doc": doc, "no": no, "tr": tr, "say": say, "date": _date, "period": _period, "number": no.number,
             "party_of": _party_of,
-            "allowed_goals": allowed_goals, "guiding_levels": guiding_levels,
+            "allowed_goals": allowed_goals, "guiding_levels": guiding_levels, "main_rule_goal": main_rule_goal,
             "duty_keys": lambda name: list(no.texts["contract"][name])}
 
 

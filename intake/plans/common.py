@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from .. import clock
 from ..domain import derived as derived_mod
+from ..domain.codes import SKILLS
 from ..domain.answers import FieldError
 from ..domain.messages import N_, Message
 from ..models_plans import Plan, PlanElement
@@ -21,7 +22,10 @@ STATUS_LABELS = {PROPOSED: N_("Ikke avgjort"), ACCEPTED: N_("Tatt med i planen")
 PROGRESS_LABELS = {"planned": N_("Planlagt"), "ongoing": N_("I gang"), "completed": N_("Fullført"),
                    "cancelled": N_("Avbrutt")}
 SETTINGS_FIELDS = ("end_goal", "duration_months", "start_date", "hours_per_week", "norwegian_hours",
-                   "social_studies_hours", "long_term_goal", "language", "extension_justification")
+                   "social_studies_hours", "long_term_goal", "language", "extension_justification", "end_goal_reason",
+                   "norwegian_goal_reason")
+# The Norwegian goal's fields in the settings form, one per skill (`norwegian_goal_listening`, …): the plan's goal.
+GOAL_FIELDS = tuple(f"norwegian_goal_{skill}" for skill in SKILLS)
 OWN_ELEMENT_POSITION = 1000  # own elements are listed after the rules' proposals
 MAX_REASON = 500
 MAX_TITLE = 200

@@ -14,6 +14,7 @@ from ..domain.rules import default_ruleset
 from ..models import User
 from ..models_plans import Plan, PlanElement
 from ..plan.document import MAX_TEXT
+from .content import ORIENTED_CHOICES
 from .common import (ACCEPTED, MAX_REASON, MAX_TITLE, OWN_ELEMENT_POSITION, PROGRESS_LABELS, PROPOSED, REJECTED,
                      element_field, elements_of, parse_date, too_long, touch)
 
@@ -102,6 +103,12 @@ def _element_values(element_id: int | None, form: Mapping[str, str], *, own: boo
             errors.append(too_long(name("title"), N_("Tittelen"), MAX_TITLE, title))
         else:
             values["title"] = title
+        if "oriented" in form:  # whether it counts as the work- or education-oriented content the law requires
+            kind = form["oriented"].strip()
+            if kind and kind not in ORIENTED_CHOICES:
+                errors.append(FieldError(name("oriented"), N_("Velg et av valgene i listen.")))
+            else:
+                values["oriented"] = kind or None
     responsible = form.get("responsible", "").strip()
     if not responsible:
         errors.append(FieldError(name("responsible"), N_("Skriv hvem som har ansvaret for tiltaket.")))

@@ -25,6 +25,7 @@ from ..plan.document import PlanDocument
 from .common import (ACCEPTED, PROPOSED, REJECTED, STALE_MESSAGE, element_field, elements_of, programme_end, too_long,
                      touch)
 from . import pdf_worker
+from .content import WORK_MINIMUM, content_notes, content_problems, work_minimum_warning
 from .printed import BEFORE_GUIDANCE, LATE, build_document, document_to_json
 from .proposals import career_guidance, plan_derived, proposals_stale, refresh_proposals
 from .settings import settings_problems, settled_on
@@ -90,13 +91,15 @@ def _element_snapshot(e: PlanElement) -> dict[str, Any]:
             "status": e.status, "progress": e.progress, "month_precision": e.month_precision,
             "rejection_reason": e.rejection_reason, "note": e.note, "because": e.because,
             "source": e.source, "ruleset_version": e.ruleset_version, "sensitive": e.sensitive,
+            "oriented": e.oriented,
             "no_longer_proposed": e.no_longer_proposed, "position": e.position}
 
 
 def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement],
                  derived: Mapping[str, Any]) -> list[FieldError]:
     """Everything that stops the plan from being fixed, at its field."""
-    errors = settings_problems(plan, derived, fixing=True, settled=settled_on(case)) + element_problems(plan, elements)
+    errors = (settings_problems(plan, derived, fixing=True, settled=settled_on(case)) + element_problems(plan, elements)
+              + content_problems(elements, derived))
     answers = case.answers
     if not answers.get("participant.duf_number"):
         errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
@@ -121,8 +124,12 @@ def fix_warnings(elements: list[PlanElement], derived: Mapping[str, Any], guidan
                  today: dt.date) -> dict[str, Message]:
     """What the caseworker is told before "Fastsett plan" and must give a reason for (the reason is recorded with the
     version and printed among the plan's reasons): a plan fixed after the decision deadline (integreringsloven § 12),
-    or before the career guidance the plan holds has taken place (§ 11: before the decision)."""
+    or before the career guidance the plan holds has taken place (§ 11: before the decision), or without the
+    work-oriented elements a minimum that is not confirmed asks for (`content`)."""
     out: dict[str, Message] = {}
+    work_minimum = work_minimum_warning(elements, derived)
+    if work_minimum:
+        out[WORK_MINIMUM] = work_minimum
     deadline = derived.get("decision_deadline")
     if deadline and today > dt.date.fromisoformat(deadline):
         out[LATE] = N_("Fristen for vedtak om program gikk ut {date}. Du kan fastsette planen likevel: skriv hvorfor "
@@ -137,7 +144,8 @@ def fix_warnings(elements: list[PlanElement], derived: Mapping[str, Any], guidan
     return out
 
 
-MISSING_FIX_REASON = {LATE: N_("Skriv hvorfor planen fastsettes etter fristen for vedtak."),
+MISSING_FIX_REASON = {WORK_MINIMUM: N_("Skriv hvorfor deltakeren ikke skal ha arbeidsrettede tiltak."),
+                      LATE: N_("Skriv hvorfor planen fastsettes etter fristen for vedtak."),
                       BEFORE_GUIDANCE: N_("Skriv hvorfor planen fastsettes før karriereveiledningen er gjennomført.")}
 
 
@@ -171,7 +179,7 @@ class Prepared:
 # What a version decides for each element; the rest of a snapshot (why it was proposed, the rule set, its place in the
 # list) is kept with the version but decides nothing.
 DECISION_KEYS = ("code", "title", "responsible", "start", "end", "status", "progress", "month_precision",
-                 "rejection_reason", "note")
+                 "rejection_reason", "note", "oriented")
 
 
 def decision_fingerprint(document: Mapping[str, Any], elements: list[Mapping[str, Any]]) -> str:
@@ -180,7 +188,7 @@ def decision_fingerprint(document: Mapping[str, Any], elements: list[Mapping[str
     version the same as the last one is not made again."""
     # what a fixing adds (its number and date, and why it was fixed late or before guidance) decides nothing new
     content = {**document, "version": None, "plan_date": None, "decision_deadline": None, "late_reason": None,
-               "before_guidance_reason": None}
+               "before_guidance_reason": None, "work_minimum_reason": None}
     decisions = [{k: e.get(k) for k in DECISION_KEYS} for e in elements]
     text = json.dumps({"document": content, "elements": decisions}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -252,16 +260,19 @@ class Readiness:
     problems: list[FieldError]
     unchanged_since: int | None = None
     warnings: dict[str, Message] = dataclasses.field(default_factory=dict)
+    notes: list[Message] = dataclasses.field(default_factory=list)  # what the caseworker checks (content_notes)
 
 
 def readiness(db: Session, user: User, case: Case, plan: Plan) -> Readiness:
     made = _next_document(db, user, case, plan, None)
+    elements, derived = elements_of(db, plan), plan_derived(case, plan)
+    notes = content_notes(elements, derived)
     if isinstance(made, list):
-        return Readiness(made, warnings=fix_warnings(elements_of(db, plan), plan_derived(case, plan),
-                                                     career_guidance(db, case.id), clock.today()))
+        return Readiness(made, warnings=fix_warnings(elements, derived, career_guidance(db, case.id), clock.today()),
+                         notes=notes)
     snapshot = [_element_snapshot(e) for e in made.elements]
     return Readiness([], _unchanged_since(db, plan, decision_fingerprint(document_to_json(made.document), snapshot)),
-                     made.warnings)
+                     made.warnings, notes)
 
 
 def preview_document(db: Session, user: User, case: Case, plan: Plan,
@@ -327,7 +338,8 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes,
         db.rollback()
         return [FieldError("plan", N_("Planen ble fastsatt av noen andre samtidig. Se over versjonene."))]
     doc = prepared.document
-    flags = (" after-deadline" if doc.late_reason else "") + (" before-guidance" if doc.before_guidance_reason else "")
+    flags = ((" after-deadline" if doc.late_reason else "") + (" before-guidance" if doc.before_guidance_reason else "")
+             + (" without-work-minimum" if doc.work_minimum_reason else ""))
     audit.record(db, user, "fix", "plan", plan.id, f"case={prepared.case_id} version={prepared.number}{flags}",
                  organisation_id=plan.organisation_id)
     db.commit()

@@ -20,9 +20,12 @@ from ..models_plans import Plan, PlanElement
 from ..plan.document import Fact, NorwegianGoal, PlanDocument, Reasons, Rejected
 from ..plan.document import PlanElement as DocElement
 from .common import ACCEPTED, REJECTED, programme_end
+from .content import WORK_MINIMUM
 from .elements import required_content
+from .settings import below_guiding, departs_from_main_rule, plan_norwegian_goal
 
 LATE, BEFORE_GUIDANCE = "late_reason", "before_guidance_reason"  # why a version was fixed late, or before guidance
+FIX_REASONS = (LATE, BEFORE_GUIDANCE, WORK_MINIMUM)  # every reason "Fastsett plan" may ask for (fixing.fix_warnings)
 
 
 def document_to_json(doc: PlanDocument) -> dict[str, Any]:
@@ -74,7 +77,9 @@ def _facts(because: list[Mapping[str, Any]]) -> tuple[Fact, ...]:
 # The facts each of the plan's own decisions turns on (programme.yaml's rules read them), in `because`'s words.
 END_GOAL_FACTS = ["participant.birth_date", "derived.has_upper_secondary", "derived.highest_completed_level",
                   "goals.end_goal_wish"]
-NORWEGIAN_GOAL_FACTS = ["derived.has_upper_secondary", "derived.highest_completed_level"]
+# The guiding goal reads "upper secondary" as general university admission (programme.yaml's norwegian_goals), and
+# B2 where the participant's profession requires it.
+NORWEGIAN_GOAL_FACTS = ["derived.has_university_admission", "derived.highest_completed_level"]
 
 
 def decision_reasons(case: Case, plan: Plan, derived: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,10 +90,13 @@ def decision_reasons(case: Case, plan: Plan, derived: Mapping[str, Any]) -> dict
     ruleset = default_ruleset()
     limits = derived.get("duration_limits")
     end_goal_fact = Fact("Sluttmål i planen", derived_mod.END_GOAL_NAMES_NB.get(plan.end_goal or "", ""))
+    main_rule = departs_from_main_rule(plan, derived)
     return {
         "allowed_end_goals": tuple(derived.get("allowed_end_goals") or ()),
+        "end_goal_main_rule": main_rule,
+        # the caseworker's reason for another end goal than the main rule, printed as written
         "end_goal_reasons": Reasons(_facts(ruleset.describe(END_GOAL_FACTS, answers, derived)),
-                                    programme.end_goals.source),
+                                    programme.end_goals.source, plan.end_goal_reason.strip() if main_rule else ""),
         "duration_limits": (None if not limits else
                             (limits["base_min"], limits["base_max"], limits["extension"], limits["max"])),
         # (an extension's justification is the document's own `extension_justification`)
@@ -96,8 +104,12 @@ def decision_reasons(case: Case, plan: Plan, derived: Mapping[str, Any]) -> dict
             _facts(ruleset.describe(["derived.has_upper_secondary"], answers, derived)) + (end_goal_fact,),
             programme.duration.source),
         "guiding_norwegian_goal": NorwegianGoal(**derived["norwegian_goal"]) if derived.get("norwegian_goal") else None,
-        "norwegian_goal_reasons": Reasons(_facts(ruleset.describe(NORWEGIAN_GOAL_FACTS, answers, derived)),
-                                          programme.norwegian_goals.source),
+        # and for a goal below the guiding levels
+        "norwegian_goal_reasons": Reasons(_facts(ruleset.describe(
+            NORWEGIAN_GOAL_FACTS + (["recognition.regulated_profession"] if derived.get("needs_norwegian_b2") else []),
+            answers, derived)),
+                                          programme.norwegian_goals.source,
+                                          plan.norwegian_goal_reason.strip() if below_guiding(plan, derived) else ""),
     }
 
 
@@ -121,7 +133,7 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
         municipality_name=org.name if org else "",
         caseworker_name=user.full_name, caseworker_phone=user.phone or "", caseworker_email=user.email or "",
         plan_date=today, version=number, ruleset_version=default_ruleset().version,
-        end_goal=plan.end_goal, norwegian_goal=NorwegianGoal(**derived["norwegian_goal"]),
+        end_goal=plan.end_goal, norwegian_goal=NorwegianGoal(**plan_norwegian_goal(plan, derived)),
         long_term_goal=plan.long_term_goal, duration_months=plan.duration_months, start_date=start,
         end_date=end, norwegian_hours=plan.norwegian_hours,
         # An element without dates of its own runs, as the builder says, from the start to the end of the programme.
@@ -144,4 +156,5 @@ def build_document(db: Session, case: Case, plan: Plan, user: User, number: int,
         appeal_weeks=programme.appeal.weeks, appeal_authority=programme.appeal.authority,
         decision_deadline=dt.date.fromisoformat(derived["decision_deadline"]) if LATE in fix_reasons else None,
         late_reason=fix_reasons.get(LATE), before_guidance_reason=fix_reasons.get(BEFORE_GUIDANCE),
+        work_minimum_reason=fix_reasons.get(WORK_MINIMUM),
     )

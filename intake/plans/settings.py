@@ -17,11 +17,66 @@ from ..models import Case, User
 from ..models_plans import Plan
 from ..plan.document import HOURS_PER_WEEK, MAX_TEXT
 from ..plan.texts import PLAN_LANGUAGES
-from .common import MAX_HOURS, SETTINGS_FIELDS, STALE_MESSAGE, parse_date, parse_int, too_long, touch
+from ..domain.codes import CEFR_LEVELS, SKILLS
+from ..plan.document import GOAL_LEVELS
+from .common import (GOAL_FIELDS, MAX_HOURS, SETTINGS_FIELDS, STALE_MESSAGE, parse_date, parse_int, too_long,
+                     touch)
 from .proposals import plan_derived
 
-def settings_form(plan: Plan) -> dict[str, str]:
-    """The stored settings as the form shows them."""
+# The skills' names in the UI's languages, for the messages that name them.
+SKILL_NAMES = {
+    "nb": {"listening": "lytting", "reading": "lesing", "writing": "skriving", "oral": "muntlig"},
+    "nn": {"listening": "lytting", "reading": "lesing", "writing": "skriving", "oral": "munnleg"},
+    "en": {"listening": "listening", "reading": "reading", "writing": "writing", "oral": "oral"},
+}
+
+def _and_list(words: list[str], lang: str) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + (" and " if lang == "en" else " og ") + words[-1]
+
+
+def plan_norwegian_goal(plan: Plan, derived: Mapping[str, Any]) -> dict[str, str] | None:
+    """The plan's Norwegian goal: as the caseworker set it, else the guiding goal the mapping gives (a proposal)."""
+    return dict(plan.norwegian_goal) if plan.norwegian_goal else derived.get("norwegian_goal")
+
+
+def below_guiding(plan: Plan, derived: Mapping[str, Any]) -> list[str]:
+    """The skills where the plan's Norwegian goal is below the guiding level (integreringsforskriften: the levels guide,
+    and may be adjusted for the individual with a reason)."""
+    goal, guiding = plan_norwegian_goal(plan, derived), derived.get("norwegian_goal")
+    if not goal or not guiding:
+        return []
+    return [s for s in SKILLS if s in goal and CEFR_LEVELS.index(goal[s]) < CEFR_LEVELS.index(guiding[s])]
+
+
+def departs_from_main_rule(plan: Plan, derived: Mapping[str, Any]) -> str | None:
+    """The end goal the law sets as its main rule, where the plan's lawful end goal is another; else None."""
+    main, allowed = derived.get("end_goal_main_rule"), derived.get("allowed_end_goals") or []
+    if main and plan.end_goal and plan.end_goal != main and plan.end_goal in allowed:
+        return main
+    return None
+
+
+def reason_problems(plan: Plan, derived: Mapping[str, Any]) -> list[FieldError]:
+    """The written reasons the law asks for where the caseworker departs from what it guides to: an end goal other than
+    the main rule (integreringsloven § 13), a Norwegian goal below the guiding level. They stop "Fastsett plan", never
+    a save: the end goal and the goal are lawful choices."""
+    errors = []
+    main = departs_from_main_rule(plan, derived)
+    if main and not plan.end_goal_reason.strip():
+        errors.append(FieldError("end_goal_reason", N_(
+            "Hovedregelen for deltakere under 25 år uten videregående opplæring er sluttmålet «{main}». Skriv hvorfor "
+            "deltakeren skal ha et annet sluttmål. Begrunnelsen står i planen.",
+            main={lang: names[main] for lang, names in derived_mod.END_GOAL_NAMES.items()})))
+    below = below_guiding(plan, derived)
+    if below and not plan.norwegian_goal_reason.strip():
+        errors.append(FieldError("norwegian_goal_reason", N_(
+            "Målet i norsk er lavere enn det veiledende nivået i {skills}. Skriv hvorfor. Begrunnelsen står i planen.",
+            skills={lang: _and_list([names[s] for s in below], lang) for lang, names in SKILL_NAMES.items()})))
+    return errors
+
+
+def settings_form(plan: Plan, guiding: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The stored settings as the form shows them; the Norwegian goal as set, else the guiding goal (`guiding`)."""
     def text(value: Any) -> str:
         if value is None:
             return ""
@@ -29,7 +84,9 @@ def settings_form(plan: Plan) -> dict[str, str]:
             return f"{value:g}"
         return value.isoformat() if isinstance(value, dt.date) else str(value)
 
-    return {name: text(getattr(plan, name)) for name in SETTINGS_FIELDS}
+    goal = plan.norwegian_goal or guiding or {}
+    return ({name: text(getattr(plan, name)) for name in SETTINGS_FIELDS}
+            | {f"norwegian_goal_{s}": goal.get(s, "") for s in SKILLS})
 
 
 def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError]]:
@@ -64,7 +121,19 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
                         ("social_studies_hours", N_("Timer samfunnskunnskap"))):
         if name in form:
             keep(name, *parse_int(form[name], name, label, 0, MAX_HOURS[name]))
-    for name, label in (("long_term_goal", N_("Målet på lang sikt")), ("extension_justification", N_("Begrunnelsen"))):
+    if any(name in form for name in GOAL_FIELDS):
+        levels = {s: form.get(f"norwegian_goal_{s}", "").strip() for s in SKILLS}
+        if not any(levels.values()):
+            values["norwegian_goal"] = None
+        else:
+            bad = [s for s in SKILLS if levels[s] not in GOAL_LEVELS]
+            for s in bad:
+                errors.append(FieldError(f"norwegian_goal_{s}", N_("Velg et nivå for {skill}.", skill={
+                    lang: names[s] for lang, names in SKILL_NAMES.items()})))
+            if not bad:
+                values["norwegian_goal"] = levels
+    for name, label in (("long_term_goal", N_("Målet på lang sikt")), ("extension_justification", N_("Begrunnelsen")),
+                        ("end_goal_reason", N_("Begrunnelsen")), ("norwegian_goal_reason", N_("Begrunnelsen"))):
         if name in form:
             text = form[name].strip()
             keep(name, text, too_long(name, label, MAX_TEXT, text) if len(text) > MAX_TEXT else None)
@@ -118,6 +187,7 @@ def settings_problems(plan: Plan, derived: Mapping[str, Any], *, fixing: bool = 
         errors.append(FieldError("start_date", N_("Programmet kan ikke starte før deltakeren ble bosatt i kommunen "
                                                   "({date}).", date=f"{settled:%d.%m.%Y}")))
     if fixing:
+        errors += reason_problems(plan, derived)
         missing = {"start_date": N_("Fyll ut startdatoen for programmet."),
                    "norwegian_hours": N_("Fyll ut hvor mange timer norskopplæring deltakeren skal ha."),
                    "social_studies_hours": N_("Fyll ut hvor mange timer samfunnskunnskap deltakeren skal ha.")}

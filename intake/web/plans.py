@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .. import access, clock, i18n, plans
 from ..domain.answers import FieldError
 from ..domain.derived import END_GOAL_NAMES, END_GOALS
+from ..plan.document import GOAL_LEVELS
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
@@ -94,15 +95,27 @@ def _context(request: Request, db, user, case, plan, *, errors: list[FieldError]
     stale = plans.proposals_stale(case, plan)
     rules = {r.code: r for r in default_ruleset().rules}
     allowed = derived.get("allowed_end_goals")
-    # What the law does not allow is shown at its field at all times, not only after a post.
+    # What the law does not allow, and the reasons it asks for, are shown at their fields at all times, not only after
+    # a post (a missing reason stops "Fastsett plan", never a save).
     at_fields = list(errors)
     at_fields += [e for e in plans.settings_problems(plan, derived, settled=plans.settled_on(case))
+                  + plans.reason_problems(plan, derived) + plans.content_problems(elements, derived)
                   if e.field not in {x.field for x in errors}]
     readiness = plans.readiness(db, user, case, plan)
     undecided = plans.undecided(elements)
     context.update({
         "derived": derived, "elements": elements, "rules": rules, "versions": plans.versions_of(db, plan),
-        "settings": settings or plans.settings_form(plan), "by_field": _by_field(at_fields),
+        "settings": settings or plans.settings_form(plan, derived.get("norwegian_goal")),
+        "by_field": _by_field(at_fields),
+        "end_goal_main_rule": derived.get("end_goal_main_rule"),
+        "needs_end_goal_reason": plans.departs_from_main_rule(plan, derived) is not None,
+        "below_guiding": plans.below_guiding(plan, derived),
+        "goal_level_choices": [(level, level) for level in GOAL_LEVELS],
+        "oriented_choices": [("", i18n.gettext("Nei"))] + [(k, i18n.translate(plans.ORIENTED_LABELS[k]))
+                                                           for k in plans.ORIENTED_CHOICES],
+        "oriented_labels": plans.ORIENTED_LABELS,
+        "oriented_of": lambda e: plans.oriented_kind(e, derived.get("oriented_elements") or {}),
+        "content_notes": readiness.notes,
         "end_goal_choices": [(g, END_GOAL_NAMES[i18n.current()][g].capitalize()) for g in END_GOALS
                              if allowed is None or g in allowed or g == plan.end_goal],
         "allowed_end_goals": allowed, "language_choices": language_choices(),
@@ -191,10 +204,11 @@ def refresh(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
 @router.post("/cases/{case_id}/plan/settings")
 def save_settings(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
-    posted = {k: v for k, v in form.items() if k in plans.SETTINGS_FIELDS}
+    posted = {k: v for k, v in form.items() if k in plans.SETTINGS_FIELDS or k in plans.GOAL_FIELDS}
     saved = plans.save_settings(db, user, case, plan, posted, _version(form))
     if saved.errors:
-        typed = {**plans.settings_form(saved.plan), **posted}
+        typed = {**plans.settings_form(saved.plan, plans.plan_derived(case, saved.plan).get("norwegian_goal")),
+                 **posted}
         return _invalid(request, db, user, case, saved.plan, saved.errors, settings=typed)
     return RedirectResponse(_plan_url(case.id, "settings", "settings"), status_code=303)
 
@@ -276,7 +290,7 @@ def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDe
 @router.post("/cases/{case_id}/plan/fix")
 def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.fix")
-    reasons = {name: form.get(name, "") for name in (plans.LATE, plans.BEFORE_GUIDANCE)}
+    reasons = {name: form.get(name, "") for name in plans.FIX_REASONS}
     result = plans.fix_plan(db, user, case, plan, _version(form), fix_reasons=reasons)
     if isinstance(result, list):
         db.refresh(plan)

@@ -12,23 +12,13 @@ from intake import plans
 from intake.models import AuditEntry
 from intake.models_plans import Plan
 from intake.web.templates import norwegian_date
-from tests.plans.helpers import fix_form
+from tests.plans.helpers import builder, fix_form, post
 from tests.web.pages import Page
 
 
 @pytest.fixture
 def amal(db, caseworker, completed_case):
     return completed_case(caseworker)
-
-
-def post(client, url, data=None):
-    return client.post(url, data={"_csrf": client.csrf, **(data or {})})
-
-
-def builder(client, case) -> Page:
-    r = client.get(f"/cases/{case.id}/plan")
-    assert r.status_code == 200, r.text
-    return Page(r)
 
 
 def test_the_caseworker_makes_the_plan_and_sees_why_each_proposal_was_made(db, caseworker, logged_in, amal):
