@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.update": frozenset({"caseworker"}),
     "case.complete": frozenset({"caseworker"}),
     "audit.read": frozenset({"leader"}),  # the organisation's own audit log
+    "figures.read": frozenset({"leader"}),  # the organisation's figures (/oversikt) and their CSV
     "rules.read": frozenset({"caseworker", "leader"}),  # the rule set, its sources and what is not confirmed
     "case.export": frozenset({"caseworker", "leader"}),  # a participant's data export, on request
     "case.erase": frozenset({"leader"}),  # erasure of a case on request

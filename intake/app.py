@@ -174,6 +174,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_plan.router)
     from .web import privacy as privacy_pages
     app.include_router(privacy_pages.router)
+    from .web import leaders
+    app.include_router(leaders.router)
 
     app.mount("/static/vendor/htmx", StaticFiles(directory=ROOT / "node_modules" / "htmx.org" / "dist",
                                                  check_dir=False), name="htmx")

@@ -145,7 +145,27 @@ def _sync_summary(answers: dict[str, Any], derived: dict[str, Any]) -> dict[str,
         "participant_name": (answers.get("participant.name") or "")[:200],
         "duf_number": (answers.get("participant.duf_number") or None),
         "decision_deadline": dt.date.fromisoformat(deadline) if deadline else None,
+        **_leader_columns(answers, derived),
     }
+
+
+def _leader_columns(answers: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+    """The columns the leaders' figures count over (intake/figures.py): the settlement date, and the guiding Norwegian
+    goal as one level ("B1") or a range over the four skills ("A2–B1")."""
+    settled = answers.get("participant.settlement_date")
+    try:
+        settlement = dt.date.fromisoformat(settled) if isinstance(settled, str) else None
+    except ValueError:
+        settlement = None
+    goal = derived.get("norwegian_goal")
+    levels = sorted({v for v in goal.values() if isinstance(v, str)}) if isinstance(goal, dict) else []
+    return {"settlement_date": settlement,
+            "norwegian_goal": (levels[0] if len(levels) == 1 else f"{levels[0]}–{levels[-1]}") if levels else None}
+
+
+def leader_columns(answers: dict[str, Any], mapping_date: dt.date) -> dict[str, Any]:
+    """`_leader_columns` for stored answers (the migration that added the columns fills them with it)."""
+    return _leader_columns(answers, derived_mod.derive(answers, programme_history().on(mapping_date), mapping_date))
 
 
 def create_case(db: Session, user: User, answers: dict[str, Any] | None = None) -> tuple[Case | None, list[FieldError]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from . import clock
@@ -58,11 +58,18 @@ class ApiToken(SQLModel, table=True):
 class Case(SQLModel, table=True):
     """A participant's mapping. Answers are the spec's JSON form; drafts keep typed text that did not validate."""
 
+    # What the leaders' figures (intake/figures.py) count over, within one organisation
+    __table_args__ = (Index("ix_case_org_deadline", "organisation_id", "decision_deadline"),
+                      Index("ix_case_org_mapping_date", "organisation_id", "mapping_date"),
+                      Index("ix_case_org_completed_at", "organisation_id", "completed_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     participant_name: str = Field(default="", max_length=200, index=True)  # copied from answers, for list and search
     duf_number: Optional[str] = Field(default=None, max_length=12, index=True)
     decision_deadline: Optional[dt.date] = None
+    # Copied from the answers on every save, for the leaders' figures (intake/figures.py)
+    settlement_date: Optional[dt.date] = None
+    norwegian_goal: Optional[str] = Field(default=None, max_length=10)  # "B1", or a range over the skills "A2–B1"
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     drafts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # {section_id: {"version": int, "completed": bool}}: per-section optimistic locking and task-list state
@@ -72,7 +79,7 @@ class Case(SQLModel, table=True):
     mapping_date: dt.date = Field(default_factory=clock.today)
     completed_at: Optional[dt.datetime] = None
     completed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
     created_at: dt.datetime = Field(default_factory=clock.now)
     updated_at: dt.datetime = Field(default_factory=clock.now)
 

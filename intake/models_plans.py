@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from . import clock
@@ -79,7 +79,8 @@ class PlanVersion(SQLModel, table=True):
     """A fixed ("fastsatt") plan, kept unchanged: what it was made from, the document, and the text and PDF as printed."""
 
     __tablename__ = "plan_version"
-    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_version_plan_id_number"),)
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_version_plan_id_number"),
+                      Index("ix_plan_version_plan_fixed_at", "plan_id", "fixed_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     number: int

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from . import clock
@@ -48,7 +48,9 @@ class Consent(SQLModel, table=True):
 class Referral(SQLModel, table=True):
     """A referral from a municipality to its county's career centre; the shared answers are frozen when it is sent."""
 
-    __table_args__ = (UniqueConstraint("case_id", "version", name="uq_referral_case_version"),)
+    __table_args__ = (UniqueConstraint("case_id", "version", name="uq_referral_case_version"),
+                      Index("ix_referral_from_org_sent_at", "from_organisation_id", "sent_at"),
+                      Index("ix_referral_to_org_sent_at", "to_organisation_id", "sent_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     from_organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -76,6 +78,7 @@ class ReferralEvent(SQLModel, table=True):
     """The referral's history: every status change and consent withdrawal, with who and when."""
 
     __tablename__ = "referral_event"
+    __table_args__ = (Index("ix_referral_event_referral_action", "referral_id", "action"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     referral_id: int = Field(foreign_key="referral.id", index=True)
     action: str = Field(max_length=30)  # a transition name, or create | consent_withdrawn
@@ -132,3 +135,6 @@ class GuidanceSummary(SQLModel, table=True):
     recommendation_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     completed_by_id: int = Field(foreign_key="user.id")
     completed_at: dt.datetime = Field(default_factory=clock.now)
+    # When someone of the municipality first opened it (until then it is marked unread on the caseworker's pages).
+    opened_at: Optional[dt.datetime] = None
+    opened_by_id: Optional[int] = Field(default=None, foreign_key="user.id")

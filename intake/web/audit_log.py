@@ -38,7 +38,7 @@ ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("
 OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Plan"), "user": N_("Bruker"),
                  "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg"), "consent": N_("Samtykke"),
                  "county": N_("Fylke"), "guidance_contract": N_("Veiledningsavtale"),
-                 "guidance_session": N_("Veiledningssamtale")}
+                 "guidance_session": N_("Veiledningssamtale"), "figures": N_("Nøkkeltall")}
 
 
 # The objects logged against something of a case's own, and how to find that case.

@@ -58,8 +58,8 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
                 audit.record(db, user, "login", "user", user.id, f"address={address}")
                 db.commit()
                 target = safe_next(next)
-                if target == "/cases" and not access.can(user, "case.read"):
-                    target = home_for(user)  # no page was asked for, and this role has no case list
+                if target == "/cases":
+                    target = home_for(user)  # no page was asked for (the form's default): the role's start page
                 response = RedirectResponse(target, status_code=303)
                 response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax",
                                     secure=get_settings().secure_cookies, path="/")

@@ -67,6 +67,7 @@ def clock(value: dt.datetime | None) -> str:
 # The main menu: (path, label, permission). A role sees a link only when its permission (intake/access.py) lets it open
 # the page, so the menu never offers a page that answers 403. The first link a user sees is their start page.
 NAV_LINKS = (
+    ("/oversikt", N_("Oversikt"), "figures.read"),  # a leader's start page
     ("/cases", N_("Saker"), "case.read"),
     ("/inbox", N_("Innboks"), "referral.inbox"),
     ("/audit", N_("Revisjonslogg"), "audit.read"),

@@ -56,6 +56,8 @@ ROUTES = [
     "/cases/{case_id}/export/json",
     "/cases/{case_id}/export/pdf",
     "/audit",
+    "/oversikt",  # the leader's figures, and the cases whose decision deadline is near or passed
+    "/oversikt.csv",
 ]
 
 

@@ -247,6 +247,8 @@ OWN_ORGANISATION = {
     ("POST", "/cases/new"): {"caseworker": 303, "leader": 403, "admin": 403, "counsellor": 403},
     ("GET", "/api/v1/cases/{case_id}"): {"caseworker": 200, "leader": 200, "admin": 404, "counsellor": 404},
     ("GET", "/audit"): {"caseworker": 403, "leader": 200, "admin": 403, "counsellor": 403},
+    ("GET", "/oversikt"): {"caseworker": 403, "leader": 200, "admin": 403, "counsellor": 403},
+    ("GET", "/oversikt.csv"): {"caseworker": 403, "leader": 200, "admin": 403, "counsellor": 403},
     ("GET", "/regelverk"): {"caseworker": 200, "leader": 200, "admin": 403, "counsellor": 403},
     ("GET", "/admin/users"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
     ("GET", "/admin/organisations"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},

@@ -1,0 +1,54 @@
+"""The leaders' pages: the municipality's figures for a period (`/oversikt`) and their CSV export. The counting is
+`intake/figures.py` (SQL aggregates); this parses the period, authorises, audits and renders."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from .. import access, audit, clock, figures
+from ..domain.figures import read_period
+from ..models import Organisation
+from .deps import CurrentUser, SessionDep
+from .templates import render_page
+
+router = APIRouter(include_in_schema=False)
+DateText = Annotated[str, Query(max_length=20)]
+
+
+def _period(user, start: str, end: str):
+    access.require(user, "figures.read")
+    return read_period({"from": start.strip(), "to": end.strip()}, clock.today())
+
+
+@router.get("/oversikt")
+def overview(request: Request, user: CurrentUser, db: SessionDep, start: Annotated[str, Query(alias="from",
+             max_length=20)] = "", end: Annotated[str, Query(alias="to", max_length=20)] = ""):
+    period, errors = _period(user, start, end)
+    today = clock.today()
+    found = figures.municipality_figures(db, user.organisation_id, period, today)
+    audit.record(db, user, "read", "figures", None, f"from={period.start} to={period.end}")
+    db.commit()
+    return render_page(request, "leaders/overview.html", {
+        "organisation": db.get(Organisation, user.organisation_id), "found": found, "period": period,
+        "typed": {"from": start, "to": end} if errors else period.query(), "errors": errors, "today": today},
+        status_code=422 if errors else 200)
+
+
+@router.get("/oversikt.csv")
+def overview_csv(user: CurrentUser, db: SessionDep, start: Annotated[str, Query(alias="from", max_length=20)] = "",
+                 end: Annotated[str, Query(alias="to", max_length=20)] = ""):
+    period, _errors = _period(user, start, end)  # a wrong date: this year's bound, as the page shows it
+    found = figures.municipality_figures(db, user.organisation_id, period, clock.today(), list_limit=0)
+    audit.record(db, user, "export", "figures", None, f"csv from={period.start} to={period.end}")
+    db.commit()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerows(figures.csv_rows(found.figures))
+    name = f"nokkeltall-{period.start}-{period.end}.csv"
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
