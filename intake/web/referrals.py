@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from .. import access, clock, i18n, referrals
+from .. import access, attention, clock, i18n, referrals
 from ..domain.guidance import CENTRE, INBOX_TABS
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
@@ -189,7 +189,9 @@ def referral_page(request: Request, case_id: int, referral_id: int, user: Curren
                   "interpreter_language": referral.interpreter_language or "",
                   "contact_user_id": str(referral.contact_user_id)}
         return _draft_page(request, db, user, case, referral, values)
-    return render_page(request, "referrals/detail.html", _common(case=case, d=referrals.detail(db, user, referral)))
+    d = referrals.detail(db, user, referral)
+    attention.mark_opened(db, user, d.summary)
+    return render_page(request, "referrals/detail.html", _common(case=case, d=d))
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}")

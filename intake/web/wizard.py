@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
-from .. import access, audit, clock, plans, referrals
+from .. import access, attention, audit, clock, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
                      save_answers, section_status)
 from ..domain.messages import N_
@@ -52,7 +52,10 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
     return render_page(request, "cases/list.html", {
         "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
         "organisation": org, "today": clock.today(), "can_create": access.can(user, "case.create"),
-        "referral_by_case": referrals.latest_by_case(db, [c.id for c in cases]), "referral_labels": referrals.labels()})
+        "referral_by_case": referrals.latest_by_case(db, [c.id for c in cases]), "referral_labels": referrals.labels(),
+        "unread": attention.unread_summaries(db, [c.id for c in cases]),
+        "attention": attention.needs_attention(db, user) if access.can(user, "case.update") and page == 1 and not term
+        else []})
 
 
 @router.post("/cases/new")
@@ -79,11 +82,13 @@ def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep)
     result = check(case)
     required = check(case, require=q.sections)
     statuses = {s.id: section_status(case, s, result, required) for s in q.sections}
+    guidance = referrals.case_guidance(db, user, case)
+    attention.mark_opened(db, user, guidance.summary)  # the page shows the newest summary
     return render_page(request, "cases/tasklist.html", {
         "case": case, "sections": q.sections, "statuses": statuses, "labels": STATUS_LABELS,
         "derived": result.derived, "can_edit": access.can(user, "case.update"),
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
-        "guidance": referrals.case_guidance(db, user, case), "referral_labels": referrals.labels(),
+        "guidance": guidance, "referral_labels": referrals.labels(),
         "can_refer": access.can(user, "referral.create"), "can_export": access.can(user, "case.export"),
         "can_erase": access.can(user, "case.erase"), "plan_state": plans.plan_state(db, case),
         "untouched": access.can(user, "case.update") and is_untouched(db, case)})

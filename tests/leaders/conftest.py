@@ -40,7 +40,7 @@ def add_case(db: Session) -> Callable:
     def add(org, caseworker, *, name: str, settled: dt.date, mapped: int = 5, completed: int | None = None,
             fixed: int | None = None, deadline: dt.date | int | None = 90, end_goal: str | None = None,
             duration: int | None = None, work: bool = False, goal: str | None = "B1",
-            referred: Referred | None = None, centre=None, counsellor=None):
+            referred: Referred | None = None, centre=None, counsellor=None, draft_plan: bool = False):
         due = settled + dt.timedelta(days=deadline) if isinstance(deadline, int) else deadline
         case = Case(organisation_id=org.id, created_by_id=caseworker.id, participant_name=name,
                     mapping_date=settled + dt.timedelta(days=mapped), settlement_date=settled, decision_deadline=due,
@@ -62,6 +62,8 @@ def add_case(db: Session) -> Callable:
                                status="accepted"))
             if not work:
                 db.add(PlanElement(plan_id=plan.id, code="JOB-SEEKING", title="x", status="rejected"))
+        if draft_plan and fixed is None:
+            db.add(Plan(case_id=case.id, organisation_id=org.id, end_goal=end_goal, duration_months=duration))
         if referred is not None:
             r = referred
             sent = at(settled + dt.timedelta(days=r.sent))

@@ -643,8 +643,8 @@ def test_case_list_shows_the_organisations_cases_and_overdue_deadlines(caseworke
     assert len(rows) == 2
     text = page.text("table.cases")
     assert "Sen Saksen" in text and "Tidlig Tidligsen" in text and "Annen Kommune" not in text
-    assert "passert" in page.text(".tag-overdue")
-    assert len(page.all(".tag-overdue")) == 1
+    assert "passert" in page.text("table.cases .tag-overdue")
+    assert len(page.all("table.cases .tag-overdue")) == 1
     assert text.index("Sen Saksen") < text.index("Tidlig Tidligsen")  # earliest deadline first
     assert f"/cases/{late.id}" in page.links() and f"/cases/{early.id}" in page.links()
     assert "Kartlegging pågår" in text
