@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from .. import access, audit, clock, figures
+from .. import access, audit, case_filters, clock, figures
 from ..domain.figures import read_period
 from ..models import Organisation
 from .deps import CurrentUser, SessionDep
@@ -30,7 +30,9 @@ def overview(request: Request, user: CurrentUser, db: SessionDep, start: Annotat
              max_length=20)] = "", end: Annotated[str, Query(alias="to", max_length=20)] = ""):
     period, errors = _period(user, start, end)
     today = clock.today()
-    found = figures.municipality_figures(db, user.organisation_id, period, today)
+    # Each figure links to the cases behind it, for those who may read them
+    link = case_filters.figures_link if access.can(user, "case.read") else None
+    found = figures.municipality_figures(db, user.organisation_id, period, today, link=link)
     audit.record(db, user, "read", "figures", None, f"from={period.start} to={period.end}")
     db.commit()
     return render_page(request, "leaders/overview.html", {

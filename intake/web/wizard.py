@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, func, or_, select
 
-from .. import access, attention, audit, clock, plans, referrals
+from .. import access, attention, audit, case_filters, clock, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
                      save_answers, section_status)
 from ..domain.messages import N_
@@ -37,17 +38,20 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
     if not access.can(user, "case.read") and access.can(user, "referral.inbox"):
         return RedirectResponse("/inbox", status_code=303)  # a career counsellor's start page
     access.require(user, "case.read")
-    stmt = select(Case).where(Case.organisation_id == user.organisation_id)
+    caseworkers = db.exec(select(User).where(User.organisation_id == user.organisation_id,
+                                             User.role == "caseworker").order_by(User.full_name)).all()
+    filters = case_filters.read_filters(request.query_params, {u.id for u in caseworkers}, clock.today())
+    stmt = select(Case).where(Case.organisation_id == user.organisation_id, *filters.conditions)
     term = q.strip()
     if term:
         digits = term.replace(" ", "")
         stmt = stmt.where(or_(func.lower(Case.participant_name).contains(term.lower(), autoescape=True),
                               col(Case.duf_number).startswith(digits) if digits.isdigit() else False))
     total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
-    cases = db.exec(stmt.order_by(col(Case.decision_deadline).asc().nulls_last(), col(Case.id).desc())
+    cases = db.exec(stmt.order_by(*case_filters.order_by(filters.sort))
                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     org = db.get(Organisation, user.organisation_id)
-    audit.record(db, user, "list", "case", None, f"q={term[:100]} page={page}")
+    audit.record(db, user, "list", "case", None, f"q={term[:100]} page={page} {urlencode(filters.query())}"[:500])
     db.commit()
     return render_page(request, "cases/list.html", {
         "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
@@ -55,7 +59,13 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
         "referral_by_case": referrals.latest_by_case(db, [c.id for c in cases]), "referral_labels": referrals.labels(),
         "unread": attention.unread_summaries(db, [c.id for c in cases]),
         "attention": attention.needs_attention(db, user) if access.can(user, "case.update") and page == 1 and not term
-        else []})
+        and not filters.active else [],
+        "filters": filters, "errors": filters.errors, "filter_choices": {
+            "stage": case_filters.choices(case_filters.STAGES), "deadline": case_filters.choices(case_filters.DEADLINES),
+            "referral": case_filters.choices(case_filters.REFERRALS), "sort": case_filters.choices(case_filters.SORTS),
+            "caseworker": [(str(u.id), u.full_name) for u in caseworkers]},
+        "range_labels": case_filters.RANGE_LABELS},
+        status_code=422 if filters.errors else 200)
 
 
 @router.post("/cases/new")

@@ -202,3 +202,24 @@ def test_only_leaders_see_the_figures(month, logged_in, make_user):
     org, _, x, _ = month
     assert logged_in(x).get("/oversikt").status_code == 403
     assert logged_in(x).get("/oversikt.csv").status_code == 403
+
+
+def test_each_figure_links_to_the_cases_behind_it(month, logged_in):
+    """Following a figure's link gives a case list of exactly as many cases as the figure counts."""
+    _, leader, x, y = month
+    client = logged_in(leader)
+    page = Page(client.get("/oversikt"))
+
+    def listed(fig: str, row: str) -> list[str]:
+        (href,) = [a.get("href") for a in page.all(f"#fig-{fig} table.figure-table tbody th a")
+                   if "".join(a.itertext()).strip() == row]
+        r = client.get(href)
+        assert r.status_code == 200, (href, r.text[:500])
+        return [" ".join("".join(td.itertext()).split()) for td in Page(r).all("table.cases tbody tr td:first-child")]
+
+    assert sorted(listed("status", "Plan fastsatt")) == [f"Fast Plan {i}" for i in range(7)]
+    assert len(listed("status", "Kartleggingen pågår")) == 6  # not the two mapped in 2025
+    assert listed("deadlines", "Innen 14 dager") == ["Pågår Sak 0", "Pågår Sak 1"]
+    assert sorted(listed("deadlines", "Passert")) == ["Pågår Sak 3", "Uten Plan 0", "Uten Plan 1", "Uten Plan 2"]
+    assert len(listed("times", "Fullført kartlegging")) == 10 and len(listed("times", "Fastsatt plan")) == 7
+    assert len(listed("workload", y.full_name)) == 8
