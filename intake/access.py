@@ -24,12 +24,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.update": frozenset({"caseworker"}),
     "case.complete": frozenset({"caseworker"}),
     "audit.read": frozenset({"leader"}),  # the organisation's own audit log
-    "figures.read": frozenset({"leader"}),  # the organisation's figures (/oversikt) and their CSV
+    # The organisation's figures (/oversikt) and their CSV: a municipality's for its leader, a career centre's for its
+    "figures.read": frozenset({"leader", "centre_leader"}),
     "rules.read": frozenset({"caseworker", "leader"}),  # the rule set, its sources and what is not confirmed
     "case.export": frozenset({"caseworker", "leader"}),  # a participant's data export, on request
     "case.erase": frozenset({"leader"}),  # erasure of a case on request
     "admin.manage": frozenset({"admin"}),  # organisations and users (all organisations)
-    "account.manage": frozenset({"caseworker", "counsellor", "leader", "admin"}),  # one's own password
+    "account.manage": frozenset({"caseworker", "counsellor", "leader", "centre_leader", "admin"}),  # own password
     "plan.read": frozenset({"caseworker", "leader"}),  # the integration plan and its fixed versions
     "plan.update": frozenset({"caseworker"}),  # shape the plan: settings, decisions, own elements
     "plan.fix": frozenset({"caseworker"}),  # "Fastsett plan": freeze a version
@@ -52,7 +53,7 @@ REFERRAL_PERMISSION_SIDE = {"referral.create": MUNICIPALITY, "referral.update": 
                             **{f"referral.{t.name}": t.side for t in TRANSITIONS.values()}}
 
 ROLE_LABELS = {"caseworker": N_("Programrådgiver"), "counsellor": N_("Karriereveileder"), "leader": N_("Leder"),
-               "admin": N_("Administrator")}
+               "centre_leader": N_("Leder for karrieresenteret"), "admin": N_("Administrator")}
 
 
 class NotFound(Exception):

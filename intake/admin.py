@@ -19,10 +19,11 @@ from .domain.reference import county_of, tables
 from .models import Organisation, User, UserSession
 from .security import end_all_sessions, hash_password, verify_password
 
-ROLES = ("caseworker", "counsellor", "leader", "admin")
+ROLES = ("caseworker", "counsellor", "leader", "centre_leader", "admin")
 KINDS = {"municipality": N_("Kommune"), "career_centre": N_("Karrieresenter")}
 # Which roles belong in which kind of organisation (counsellors work at a career centre, caseworkers in a municipality).
-ROLES_BY_KIND = {"municipality": ("caseworker", "leader", "admin"), "career_centre": ("counsellor", "leader", "admin")}
+ROLES_BY_KIND = {"municipality": ("caseworker", "leader", "admin"),
+                 "career_centre": ("counsellor", "centre_leader", "leader", "admin")}
 MIN_PASSWORD = 12
 MAX_PASSWORD = 500
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")

@@ -255,10 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     org.add_argument("--municipality", help="municipality number (four digits), for a municipality")
     org.add_argument("--county", help="county code (two digits), for a career centre")
     org.set_defaults(func=cmd_create_org)
+    from .admin import ROLES  # the roles an administrator may give
+
     user = sub.add_parser("create-user", help="create a user; prints a temporary password (last line)")
     user.add_argument("username")
     user.add_argument("--name", required=True, help="full name")
-    user.add_argument("--role", choices=["caseworker", "counsellor", "leader", "admin"], required=True)
+    user.add_argument("--role", choices=list(ROLES), required=True)
     user.add_argument("--org", required=True, help="organisation id or exact name")
     user.add_argument("--email")
     user.add_argument("--phone")

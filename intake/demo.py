@@ -22,6 +22,7 @@ USERS = [
     ("veileder", "Vera Veileder", "caseworker", "3301", "32 04 70 00"),
     ("bergen", "Bjørn Bergen", "caseworker", "4601", "55 56 55 56"),
     ("karriere", "Kari Karriere", "counsellor", "cc33", "32 20 40 00"),
+    ("karriereleder", "Kjell Karriereleder", "centre_leader", "cc33", "32 20 40 01"),
     ("leder", "Lene Leder", "leader", "3301", "32 04 70 01"),
     ("admin", "Ada Administrator", "admin", "3301", None),
 ]

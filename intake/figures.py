@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sqlalchemy import Integer, and_, case as when, exists, func, or_, select
+from sqlalchemy import Integer, String, and_, case as when, exists, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
@@ -45,6 +45,23 @@ def _utc_day_sqlite(element, compiler, **kw):
 @compiles(utc_day, "postgresql")
 def _utc_day_postgresql(element, compiler, **kw):
     return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
+
+
+class utc_month(FunctionElement):
+    """The month (UTC) of a stored moment, as text "2026-11"."""
+    type = String()
+    inherit_cache = True
+    name = "utc_month"
+
+
+@compiles(utc_month)
+def _utc_month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_month, "postgresql")
+def _utc_month_postgresql(element, compiler, **kw):
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
 class day_diff(FunctionElement):
@@ -96,6 +113,7 @@ class Row:
     count: str | None = None  # a median's or share's basis, as shown
     href: str | None = None  # the cases behind it
     code: str = ""  # stable, for the CSV
+    extra: str | None = None  # a fourth column, where a figure has one
 
 
 @dataclass
@@ -372,3 +390,145 @@ def csv_rows(figures: list[Figure]) -> list[list[Any]]:
     return out
 
 
+
+
+# --- the career centre's figures -------------------------------------------------------------------------------------
+
+CENTRE_FIGURES: dict[str, tuple[Message, Message, tuple[Message, ...]]] = {
+    "inbox": (N_("Henvisninger mottatt"),
+              N_("Henvisninger sendt til senteret i perioden, per måned (datoen kommunen sendte dem)."),
+              (N_("Måned"), N_("Henvisninger"))),
+    "centre_times": (N_("Senterets tider"),
+                     N_("Median antall dager for henvisninger sendt i perioden: fra sendt til godtatt, fra godtatt "
+                        "til den første veiledningssamtalen og fra sendt til oppsummeringen ble sendt tilbake."),
+                     (N_("Steg"), N_("Median dager"), N_("Henvisninger"))),
+    "session_forms": (N_("Samtaler etter form"),
+                      N_("Veiledningssamtaler holdt i perioden, etter form. Digital veiledning (video, telefon, chat) "
+                         "teller som veiledning på lik linje med oppmøte."),
+                      (N_("Form"), N_("Samtaler"), N_("Av samtaler"))),
+    "interpreter": (N_("Tolk"),
+                    N_("Veiledningssamtaler holdt i perioden der tolk ble brukt."),
+                    (N_("Tolk"), N_("Samtaler"), N_("Av samtaler"))),
+    "recommendations": (N_("Anbefalinger"),
+                        N_("Oppsummeringer sendt tilbake i perioden, etter anbefalingen (arbeid, utdanning, annet)."),
+                        (N_("Anbefaling"), N_("Oppsummeringer"))),
+    "declines": (N_("Avviste henvisninger"),
+                 N_("Henvisninger avvist i perioden, etter grunnen."),
+                 (N_("Grunn"), N_("Henvisninger"))),
+    "counsellor_workload": (N_("Arbeid per karriereveileder"),
+                            N_("Henvisninger hver karriereveileder har godtatt og som ikke er fullført (nå), "
+                               "samtaler de holdt og oppsummeringer de sendte i perioden."),
+                            (N_("Karriereveileder"), N_("Pågående"), N_("Samtaler i perioden"),
+                             N_("Oppsummeringer i perioden"))),
+}
+PER_PERSON = PER_PERSON | {"counsellor_workload"}
+
+
+@dataclass
+class CentreFigures:
+    period: Period
+    figures: list[Figure]
+
+
+def _centre_figure(fid: str, rows: list[Row], chart: Chart | None = None) -> Figure:
+    title, definition, columns = CENTRE_FIGURES[fid]
+    return Figure(fid, title, definition, columns, rows, chart)
+
+
+def _months(period: Period) -> list[str]:
+    out, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        out.append(f"{day:%Y-%m}")
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def centre_figures(db: Session, org_id: int, period: Period) -> CentreFigures:
+    from .domain.guidance import DECLINE_REASONS, RECOMMENDATIONS, SESSION_FORMS
+    from .models_referrals import GuidanceSession
+
+    received = and_(Referral.to_organisation_id == org_id, Referral.status != "draft",
+                    in_period(Referral.sent_at, period))
+    figures = []
+
+    month = utc_month(Referral.sent_at)
+    by_month = dict(db.execute(select(month, func.count()).where(received).group_by(month)).all())
+    months = _months(period)
+    if len(months) > 36:  # a long period: only the months with referrals
+        months = sorted(by_month)
+    rows = [(m, by_month.get(m, 0), None) for m in months]
+    figures.append(_centre_figure("inbox", [Row(m, cell(n), code=m) for m, n, _ in rows], bar_chart(rows)))
+
+    def event_at(action: str):
+        return (select(func.min(ReferralEvent.at)).where(ReferralEvent.referral_id == Referral.id,
+                                                          ReferralEvent.action == action)
+                .correlate(Referral).scalar_subquery())
+
+    accepted = event_at("accept")
+    first_session = (select(func.min(GuidanceSession.held_on)).where(GuidanceSession.referral_id == Referral.id)
+                     .correlate(Referral).scalar_subquery())
+    summary_at = (select(func.min(GuidanceSummary.completed_at)).where(GuidanceSummary.referral_id == Referral.id)
+                  .correlate(Referral).scalar_subquery())
+    steps = [("sent_accepted", N_("Sendt → godtatt"), day_diff(utc_day(accepted), utc_day(Referral.sent_at))),
+             ("accepted_first_session", N_("Godtatt → første samtale"), day_diff(first_session, utc_day(accepted))),
+             ("sent_summary", N_("Sendt → oppsummering tilbake"), day_diff(utc_day(summary_at),
+                                                                            utc_day(Referral.sent_at)))]
+    time_rows = []
+    for code, label, expr in steps:
+        value, n = median(db, select(expr.label("d")).where(received))
+        time_rows.append(Row(label, median_text(value, n), cell(n), code=code))
+    figures.append(_centre_figure("centre_times", time_rows))
+
+    held = and_(Referral.to_organisation_id == org_id, GuidanceSession.held_on >= period.start,
+                GuidanceSession.held_on <= period.end)
+    sessions = select(func.count()).select_from(GuidanceSession).join(Referral, Referral.id ==
+                                                                      GuidanceSession.referral_id).where(held)
+    by_form = {form: n for n, form in db.execute(sessions.add_columns(GuidanceSession.form)
+                                                 .group_by(GuidanceSession.form))}
+    total = sum(by_form.values())
+    digital = sum(n for form, n in by_form.items() if form != "in_person")
+    form_rows = [(label, by_form.get(code, 0), None) for code, label in SESSION_FORMS.items()]
+    figures.append(_centre_figure("session_forms", [
+        *(Row(label, cell(n), code=code) for (label, n, _), code in zip(form_rows, SESSION_FORMS)),
+        Row(N_("Andel digitale"), share(digital, total), cell(total), code="share_digital")], bar_chart(form_rows)))
+
+    with_interpreter = db.execute(sessions.where(GuidanceSession.interpreter_used.is_(True))).scalar_one()
+    figures.append(_centre_figure("interpreter", [
+        Row(N_("Med tolk"), cell(with_interpreter), code="with"),
+        Row(N_("Uten tolk"), cell(total - with_interpreter), code="without"),
+        Row(N_("Andel med tolk"), share(with_interpreter, total), cell(total), code="share_with")]))
+
+    done = and_(Referral.to_organisation_id == org_id, in_period(GuidanceSummary.completed_at, period))
+    by_rec = {rec: n for rec, n in db.execute(
+        select(GuidanceSummary.recommendation, func.count()).join(Referral, Referral.id == GuidanceSummary.referral_id)
+        .where(done).group_by(GuidanceSummary.recommendation))}
+    rec_rows = [(label, by_rec.get(code, 0), None) for code, label in RECOMMENDATIONS.items()]
+    figures.append(_centre_figure("recommendations", [Row(label, cell(n), code=code) for (label, n, _), code
+                                                      in zip(rec_rows, RECOMMENDATIONS)], bar_chart(rec_rows)))
+
+    declined_at = event_at("decline")
+    by_reason = {reason: n for reason, n in db.execute(
+        select(Referral.decline_reason, func.count()).where(Referral.to_organisation_id == org_id,
+                                                            Referral.status == "declined",
+                                                            in_period(declined_at, period))
+        .group_by(Referral.decline_reason))}
+    reason_rows = [(label, by_reason.get(code, 0), None) for code, label in DECLINE_REASONS.items()]
+    figures.append(_centre_figure("declines", [Row(label, cell(n), code=code) for (label, n, _), code
+                                               in zip(reason_rows, DECLINE_REASONS)], bar_chart(reason_rows)))
+
+    open_now = when((col(Referral.status).in_(("accepted", "in_progress")), 1), else_=0)
+    people = db.execute(select(User.id, User.full_name).where(User.organisation_id == org_id,
+                                                              User.role == "counsellor").order_by(User.full_name)).all()
+    ongoing = dict(db.execute(select(Referral.counsellor_id, func.sum(open_now))
+                              .where(Referral.to_organisation_id == org_id).group_by(Referral.counsellor_id)).all())
+    held_by = dict(db.execute(select(GuidanceSession.created_by_id, func.count()).select_from(GuidanceSession)
+                              .join(Referral, Referral.id == GuidanceSession.referral_id).where(held)
+                              .group_by(GuidanceSession.created_by_id)).all())
+    sent_by = dict(db.execute(select(GuidanceSummary.completed_by_id, func.count())
+                              .join(Referral, Referral.id == GuidanceSummary.referral_id).where(done)
+                              .group_by(GuidanceSummary.completed_by_id)).all())
+    figures.append(_centre_figure("counsellor_workload", [
+        Row(name, cell(int(ongoing.get(uid) or 0)), cell(held_by.get(uid, 0)), code=str(uid),
+            extra=cell(sent_by.get(uid, 0))) for uid, name in people],
+        bar_chart([(name, int(ongoing.get(uid) or 0), None) for uid, name in people])))
+    return CentreFigures(period, figures)

@@ -29,7 +29,7 @@ class User(SQLModel, table=True):
     email: Optional[str] = Field(default=None, max_length=200)
     phone: Optional[str] = Field(default=None, max_length=40)
     password_hash: str = Field(max_length=300)
-    role: str = Field(max_length=20)  # caseworker | counsellor | leader | admin
+    role: str = Field(max_length=20)  # caseworker | counsellor | leader | centre_leader | admin
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     active: bool = True
     created_at: dt.datetime = Field(default_factory=clock.now)

@@ -17,7 +17,7 @@ from tests.browser.conftest import axe_violations, format_violations, login
 from tests.browser.pages import accept_every_proposal, answer_fix_warnings
 
 # Not pages of the role: logging in and out, switching language (a redirect), and downloads (PDF, JSON).
-NOT_A_PAGE = re.compile(r"^/(login|logout|language/)|\.(pdf|json)$|/pdf$|/export/")
+NOT_A_PAGE = re.compile(r"^/(login|logout|language/)|\.(pdf|json|csv)$|/pdf$|/export/")
 # Pages of one shape (ids aside) visited at most this often: enough to meet cases in different states.
 PER_SHAPE = 3
 # The mapping's sections have their own, deeper accessibility tests (test_accessibility.py): one of each here.
@@ -96,8 +96,9 @@ def amal_plan(browser, live_server) -> str:
 
 @pytest.mark.parametrize("username, reads_amal, must_reach", [
     ("veileder", True, ["/cases", "/plan", "/plan/preview", "/plan/versions/1", "/referrals/new", "/consent"]),
-    ("leder", True, ["/cases", "/audit", "/plan", "/erase"]),
+    ("leder", True, ["/oversikt", "/cases", "/audit", "/plan", "/erase"]),
     ("karriere", False, ["/inbox", "/print"]),
+    ("karriereleder", False, ["/oversikt"]),
     ("admin", False, ["/admin/users", "/admin/organisations", "/admin/counties"]),
 ])
 def test_every_page_a_role_reaches_answers_and_is_accessible(page, live_server, amal_plan, username, reads_amal,

@@ -7,11 +7,12 @@ import pytest
 from tests.web.pages import Page
 
 ORG_KIND = {"caseworker": "municipality", "leader": "municipality", "counsellor": "career_centre",
-            "admin": "municipality"}
+            "centre_leader": "career_centre", "admin": "municipality"}
 MENU = {  # what each role should find in the menu
     "caseworker": ["Saker", "Regelverk", "Endre passord"],
     "leader": ["Oversikt", "Saker", "Revisjonslogg", "Regelverk", "Endre passord"],
     "counsellor": ["Innboks", "Endre passord"],
+    "centre_leader": ["Oversikt", "Endre passord"],
     "admin": ["Administrasjon", "Fylker og karrieresentre", "Endre passord"],
 }
 
@@ -45,7 +46,8 @@ def test_a_role_starts_on_its_first_menu_page_never_a_403(role, make_org, make_u
     from tests.conftest import PASSWORD
 
     user = make_user(role, make_org(kind=ORG_KIND[role]))
-    start = {"caseworker": "/cases", "leader": "/oversikt", "counsellor": "/inbox", "admin": "/admin/users"}[role]
+    start = {"caseworker": "/cases", "leader": "/oversikt", "counsellor": "/inbox", "centre_leader": "/oversikt",
+             "admin": "/admin/users"}[role]
     r = client.post("/login", data={"username": user.username, "password": PASSWORD, "next": "/cases"},
                     headers={"Origin": "http://testserver"})
     assert r.status_code == 303 and r.headers["location"] == start
