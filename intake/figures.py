@@ -181,7 +181,8 @@ FIGURES: dict[str, tuple[Message, Message, tuple[Message, ...]]] = {
                  (N_("Varighet"), N_("Planer"))),
     "work_oriented": (N_("Arbeidsrettede elementer"),
                       N_("Planer fastsatt første gang i perioden som har minst ett arbeidsrettet element tatt med "
-                         "(arbeidspraksis eller jobbsøking, som i regelverket)."),
+                         "(arbeidspraksis eller jobbsøking, som i regelverket, eller et eget element merket som "
+                         "arbeidsrettet)."),
                       (N_("Arbeidsrettet element"), N_("Planer"), N_("Av planer"))),
     "norwegian_goal": (N_("Norskmål"),
                        N_("Saker med plan fastsatt første gang i perioden, etter norskmålet kartleggingen gir "
@@ -343,7 +344,7 @@ def municipality_figures(db: Session, org_id: int, period: Period, today: dt.dat
                            bar_chart(band_rows)))
 
     has_work = exists().where(PlanElement.plan_id == Plan.id, PlanElement.status == "accepted",
-                              col(PlanElement.code).in_(work_codes()))
+                              or_(col(PlanElement.code).in_(work_codes()), PlanElement.oriented == "work"))
     total, with_work = db.execute(select(func.count(), func.sum(when((has_work, 1), else_=0)))
                                   .select_from(Case).join(fixed, fixed.c.case_id == Case.id)
                                   .join(Plan, Plan.id == fixed.c.plan_id).where(fixed_now)).one()

@@ -58,8 +58,10 @@ def add_case(db: Session) -> Callable:
             # A second version later: the figures count from the first
             db.add(PlanVersion(plan_id=plan.id, number=2, fixed_at=at(settled + dt.timedelta(days=fixed + 200)),
                                language="nb", ruleset_version="test", fingerprint=f"fq{case.id}", html="", pdf=b""))
-            db.add(PlanElement(plan_id=plan.id, code="WORK-PRACTICE" if work else "NORWEGIAN", title="x",
-                               status="accepted"))
+            # Work-oriented: a catalogue element, or (work == "own") one of the caseworker's own marked so
+            code = None if work == "own" else "WORK-PRACTICE" if work else "NORWEGIAN"
+            db.add(PlanElement(plan_id=plan.id, code=code, title="x", status="accepted",
+                               oriented="work" if work == "own" else None))
             if not work:
                 db.add(PlanElement(plan_id=plan.id, code="JOB-SEEKING", title="x", status="rejected"))
         if draft_plan and fixed is None:

@@ -47,7 +47,7 @@ def month(db, make_org, make_user, add_case, today):
         (D(2026, 3, 1), 50, 100, 10, 8, 9, 60, "work", 24, False, "A2–B1"),
         (D(2026, 3, 10), 60, 95, 100, None, None, None, "upper_secondary", 36, False, "B1"),
         (D(2026, 4, 1), 25, 85, 10, 10, None, 70, "upper_secondary", 36, True, "B1"),
-        (D(2026, 5, 1), 35, 90, 10, 12, None, None, "work", 6, True, "B1"),
+        (D(2026, 5, 1), 35, 90, 10, 12, None, None, "work", 6, "own", "B1"),  # an own element, marked
     ]
     for i, (settled, completed, fix, sent, acc, started, summary, goal, months, work, level) in enumerate(fixed):
         add_case(org, x, name=f"Fast Plan {i}", settled=settled, completed=completed, fixed=fix, end_goal=goal,
