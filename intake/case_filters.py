@@ -28,8 +28,8 @@ def _fixed():
 
 
 def _first_fixed_at():
-    return (select(func.min(PlanVersion.fixed_at)).join(Plan, Plan.id == PlanVersion.plan_id)
-            .where(Plan.case_id == Case.id).correlate(Case).scalar_subquery())
+    return (select(PlanVersion.fixed_at).join(Plan, Plan.id == PlanVersion.plan_id)
+            .where(Plan.case_id == Case.id, PlanVersion.number == 1).correlate(Case).scalar_subquery())
 
 
 def _latest_referral_status():

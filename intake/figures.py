@@ -205,11 +205,11 @@ def _figure(fid: str, rows: list[Row], chart: Chart | None = None) -> Figure:
 
 
 def first_fixed(org_id: int):
-    """Per case of the organisation with a fixed plan: when its first version was fixed."""
-    return (select(Plan.case_id.label("case_id"), Plan.id.label("plan_id"),
-                   func.min(PlanVersion.fixed_at).label("fixed_at"))
-            .join(PlanVersion, PlanVersion.plan_id == Plan.id)
-            .where(Plan.organisation_id == org_id).group_by(Plan.case_id, Plan.id).subquery("first_fixed"))
+    """Per case of the organisation with a fixed plan: when its first version (number 1) was fixed. A join on the
+    unique (plan_id, number), not a MIN over every version: the figures use it in most of their queries."""
+    return (select(Plan.case_id.label("case_id"), Plan.id.label("plan_id"), PlanVersion.fixed_at.label("fixed_at"))
+            .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.number == 1))
+            .where(Plan.organisation_id == org_id).subquery("first_fixed"))
 
 
 def work_codes() -> tuple[str, ...]:
