@@ -155,8 +155,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"errors": errors}, status_code=422)
         return _error(request, 400, N_("Forespørselen var ikke gyldig."))
 
-    from .web import api, auth, language, wizard
+    from .web import api, auth, language, sso, wizard
     app.include_router(auth.router)
+    app.include_router(sso.router)
     app.include_router(language.router)
     app.include_router(wizard.router)
     app.include_router(api.router)

@@ -5,10 +5,40 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider that staff log in with (intake/oidc.py; README "Single sign-on")."""
+
+    name: str = Field("sso", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")  # in the login link's path: /login/sso/NAME
+    label: str = "jobbkonto"  # the login page's button: "Logg inn med LABEL", e.g. "Drammen kommunes konto"
+    issuer: str  # discovery is read from ISSUER/.well-known/openid-configuration
+    client_id: str
+    client_secret: str = ""  # empty: a public client (PKCE only)
+    scopes: str = "openid email profile"
+    # The organisation (id) every user of this provider belongs to; None: any organisation (a shared provider).
+    organisation: int | None = None
+    # How a user not yet linked to the provider's subject is found by e-mail: "verified" (the provider says the
+    # address is verified), "any" (the provider checks addresses itself), or "off".
+    email_matching: str = Field("verified", pattern="^(verified|any|off)$")
+    # Role from a claim (a string or a list, e.g. groups): claim value -> role. Empty: the administrator assigns roles.
+    role_claim: str = ""
+    roles: dict[str, str] = {}
+    # Organisation from a claim (claim value -> organisation id), for a provider shared by several organisations.
+    organisation_claim: str = ""
+    organisations: dict[str, int] = {}
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(roles.values()) - {"caseworker", "counsellor", "leader", "centre_leader", "admin"})
+        if unknown:
+            raise ValueError(f"unknown role(s) {unknown}: use caseworker, counsellor, leader, centre_leader or admin")
+        return roles
 
 
 class Settings(BaseSettings):
@@ -37,6 +67,31 @@ class Settings(BaseSettings):
                                     validation_alias=AliasChoices("KARTLEGGING_AUDIT_ANCHOR_PATH"))
     # The erasure register; by default `erasures.jsonl` beside the anchor file.
     erasure_register: Path | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_ERASURE_REGISTER_PATH"))
+
+    # Single sign-on (README "Single sign-on"): one provider from KARTLEGGING_OIDC_* and/or a JSON list of providers.
+    oidc_issuer: str = Field("", validation_alias=AliasChoices("KARTLEGGING_OIDC_ISSUER"))
+    oidc_client_id: str = Field("", validation_alias=AliasChoices("KARTLEGGING_OIDC_CLIENT_ID"))
+    oidc_client_secret: str = Field("", validation_alias=AliasChoices("KARTLEGGING_OIDC_CLIENT_SECRET"))
+    oidc_label: str = Field("jobbkonto", validation_alias=AliasChoices("KARTLEGGING_OIDC_LABEL"))
+    oidc_scopes: str = Field("openid email profile", validation_alias=AliasChoices("KARTLEGGING_OIDC_SCOPES"))
+    oidc_organisation: int | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_OIDC_ORGANISATION"))
+    oidc_email_matching: str = Field("verified", validation_alias=AliasChoices("KARTLEGGING_OIDC_EMAIL_MATCHING"))
+    oidc_role_claim: str = Field("", validation_alias=AliasChoices("KARTLEGGING_OIDC_ROLE_CLAIM"))
+    oidc_roles: dict[str, str] = Field({}, validation_alias=AliasChoices("KARTLEGGING_OIDC_ROLES"))
+    oidc_more: list[OidcProvider] = Field([], validation_alias=AliasChoices("KARTLEGGING_OIDC_PROVIDERS"))
+    # The address users reach the app at (https://kartlegging.kommune.no), for the provider's redirect; empty: the
+    # request's own (behind a proxy, start uvicorn with --proxy-headers).
+    public_url: str = Field("", validation_alias=AliasChoices("KARTLEGGING_PUBLIC_URL"))
+
+    @property
+    def oidc_providers(self) -> dict[str, OidcProvider]:
+        providers = list(self.oidc_more)
+        if self.oidc_issuer:
+            providers.insert(0, OidcProvider(
+                name="sso", label=self.oidc_label, issuer=self.oidc_issuer, client_id=self.oidc_client_id,
+                client_secret=self.oidc_client_secret, scopes=self.oidc_scopes, organisation=self.oidc_organisation,
+                email_matching=self.oidc_email_matching, role_claim=self.oidc_role_claim, roles=self.oidc_roles))
+        return {p.name: p for p in providers}
 
     @property
     def erasure_register_path(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from . import clock
@@ -23,6 +23,7 @@ class Organisation(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_user_oidc_subject"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=100, unique=True, index=True)
     full_name: str = Field(max_length=200)
@@ -33,6 +34,9 @@ class User(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     active: bool = True
     created_at: dt.datetime = Field(default_factory=clock.now)
+    # Single sign-on: the provider's issuer and the user's subject there (unique together), once linked.
+    oidc_issuer: Optional[str] = Field(default=None, max_length=300)
+    oidc_subject: Optional[str] = Field(default=None, max_length=255)
 
 
 class UserSession(SQLModel, table=True):
@@ -44,6 +48,27 @@ class UserSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=clock.now)
     last_seen_at: dt.datetime = Field(default_factory=clock.now)
+
+
+class OidcLogin(SQLModel, table=True):
+    """A single sign-on login under way: what the callback checks (state, nonce, PKCE verifier), used once."""
+
+    __tablename__ = "oidc_login"
+    state: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(max_length=64)
+    code_verifier: str = Field(max_length=128)
+    provider: str = Field(max_length=40)
+    next_path: str = Field(default="/cases", max_length=2000)
+    created_at: dt.datetime = Field(default_factory=clock.now, index=True)
+
+
+class OidcSession(SQLModel, table=True):
+    """A login session that came from single sign-on: its provider and ID token, for the provider's logout."""
+
+    __tablename__ = "oidc_session"
+    session_id: str = Field(primary_key=True, max_length=64)  # user_session.id
+    provider: str = Field(max_length=40)
+    id_token: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class ApiToken(SQLModel, table=True):

@@ -30,6 +30,8 @@ ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("
                  "open-for-withdraw": N_("Åpnet for å trekke tilbake"),
                  "open-for-session": N_("Åpnet for veiledningssamtale"), "open-for-export": N_("Åpnet for eksport"),
                  "open-for-erase": N_("Åpnet for sletting"), "send": N_("Sendt"), "receive": N_("Mottatt"),
+                 "logout": N_("Logget ut"), "login-refused": N_("Innlogging avvist"),
+                 "link-sso": N_("Koblet til innloggingstjenesten"), "unlink-sso": N_("Koblet fra innloggingstjenesten"),
                  "accept": N_("Godtatt"), "decline": N_("Avvist"), "start": N_("Veiledningen startet"),
                  "withdraw": N_("Trukket tilbake"), "login": N_("Logget inn"), "export": N_("Eksportert"),
                  "erase": N_("Slettet på anmodning"), "purge": N_("Slettet (lagringstid ute)"),

@@ -71,8 +71,14 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
 
 @router.post("/logout")
 def logout(request: Request, user: CurrentUser, db: SessionDep):
-    end_session(db, request.state.session.id)
-    response = RedirectResponse("/login", status_code=303)
+    from .sso import provider_logout  # single sign-on's logout at the provider, after ours
+
+    session_id = request.state.session.id
+    then = provider_logout(request, db, session_id)
+    end_session(db, session_id)
+    audit.record(db, user, "logout", "user", user.id)
+    db.commit()
+    response = then or RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
