@@ -186,3 +186,41 @@ def change_own_password(db: Session, user: User, current: str, new: str, repeat:
     db.exec(stmt)
     db.commit()
     return []
+
+
+def link_sso(db: Session, actor: User, user: User, issuer: str, subject: str) -> list[FieldError]:
+    """Link the user to their identity at a single sign-on provider (issuer, subject), as the provider names it."""
+    errors: list[FieldError] = []
+    subject = _text(errors, "subject", subject, N_("ID hos innloggingstjenesten"), 255)
+    if not issuer:
+        errors.append(FieldError("provider", N_("Velg innloggingstjenesten.")))
+    if errors:
+        return errors
+    other = db.exec(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject,
+                                       col(User.id) != user.id)).first()
+    if other is not None:
+        return [FieldError("subject", N_("Denne ID-en er allerede koblet til brukeren {username}.",
+                                         username=other.username))]
+    user.oidc_issuer, user.oidc_subject = issuer, subject
+    db.add(user)
+    audit.record(db, actor, "link-sso", "user", user.id, f"username={user.username} by=administrator",
+                 organisation_id=user.organisation_id)
+    db.commit()
+    return []
+
+
+def unlink_sso(db: Session, actor: User, user: User) -> None:
+    """Forget the user's single sign-on identity; their sessions end (they may have come from it)."""
+    user.oidc_issuer = user.oidc_subject = None
+    db.add(user)
+    audit.record(db, actor, "unlink-sso", "user", user.id, f"username={user.username}",
+                 organisation_id=user.organisation_id)
+    db.commit()
+    end_all_sessions(db, user.id)
+
+
+def without_password(db: Session, user: User) -> None:
+    """A user who logs in only through single sign-on: no password works (until an administrator makes one)."""
+    user.password_hash = ""
+    db.add(user)
+    db.commit()

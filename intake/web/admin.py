@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from .. import access, i18n
-from ..admin import KINDS, ROLES, NewUser, create_organisation, create_user, reset_password, set_active
+from .. import access, i18n, oidc
+from ..admin import (KINDS, ROLES, NewUser, create_organisation, create_user, link_sso, reset_password, set_active,
+                     unlink_sso, without_password)
 from ..domain.reference import tables
 from ..models import Organisation, User
 from .deps import CurrentUser, PostedForm, SessionDep
@@ -70,13 +71,15 @@ def users(request: Request, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     rows = db.exec(select(User, Organisation).join(Organisation, col(User.organisation_id) == Organisation.id)
                    .order_by(Organisation.name, User.username)).all()
-    return render_page(request, "admin/users.html", {"rows": rows, "role_labels": access.ROLE_LABELS})
+    return render_page(request, "admin/users.html", {"rows": rows, "role_labels": access.ROLE_LABELS,
+                                                     "sso": bool(oidc.providers())})
 
 
 def _new_user_page(request, db, values=None, errors=(), status_code=200):
     return render_page(request, "admin/user_new.html", {
         "values": values or {}, "errors": list(errors), "organisations": [(o.id, o.name) for o in _orgs(db)],
-        "roles": [(r, i18n.translate(access.ROLE_LABELS[r])) for r in ROLES]}, status_code=status_code)
+        "roles": [(r, i18n.translate(access.ROLE_LABELS[r])) for r in ROLES], "sso": bool(oidc.providers())},
+        status_code=status_code)
 
 
 @router.get("/users/new")
@@ -95,6 +98,9 @@ def user_create(request: Request, user: CurrentUser, db: SessionDep, values: For
     created, password, errors = create_user(db, user, data)
     if errors:
         return _new_user_page(request, db, values, errors, status_code=422)
+    if values.get("login") == "sso" and oidc.providers():
+        without_password(db, created)  # found at the first single sign-on login by e-mail, or linked on its page
+        return RedirectResponse(f"/admin/users/{created.id}/sso?created=1", status_code=303)
     return render_page(request, "admin/password_shown.html", {"subject": created, "password": password, "new": True})
 
 
@@ -127,3 +133,37 @@ def user_reset_password(request: Request, user_id: int, user: CurrentUser, db: S
     target = _target(db, user_id)
     password = reset_password(db, user, target)
     return render_page(request, "admin/password_shown.html", {"subject": target, "password": password, "new": False})
+
+
+def _sso_page(request, db, target, values=None, errors=(), created=False, status_code=200):
+    providers = oidc.providers()
+    linked = next((p for p in providers.values() if p.issuer == target.oidc_issuer), None)
+    return render_page(request, "admin/user_sso.html", {
+        "subject": target, "linked": linked, "providers": [(p.name, p.label) for p in providers.values()],
+        "values": values or {}, "errors": list(errors), "created": created}, status_code=status_code)
+
+
+@router.get("/users/{user_id}/sso")
+def user_sso(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    return _sso_page(request, db, _target(db, user_id), created=request.query_params.get("created") == "1")
+
+
+@router.post("/users/{user_id}/sso")
+def user_sso_link(request: Request, user_id: int, user: CurrentUser, db: SessionDep, values: FormValues):
+    """Link the user to the subject the provider gives them (e.g. from an "Innlogging avvist" entry of the log)."""
+    access.require(user, "admin.manage")
+    target = _target(db, user_id)
+    provider = oidc.providers().get(values.get("provider", ""))
+    errors = link_sso(db, user, target, provider.issuer if provider else "", values.get("subject", ""))
+    if errors:
+        return _sso_page(request, db, target, values, errors, status_code=422)
+    return RedirectResponse(f"/admin/users/{target.id}/sso", status_code=303)
+
+
+@router.post("/users/{user_id}/sso/unlink")
+def user_sso_unlink(user_id: int, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    target = _target(db, user_id)
+    unlink_sso(db, user, target)
+    return RedirectResponse(f"/admin/users/{target.id}/sso", status_code=303)
