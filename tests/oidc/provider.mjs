@@ -46,6 +46,12 @@ const server = http.createServer(async (req, res) => {
     offsetMs = now * 1000 - RealDate.now();
     res.writeHead(204).end();
   } else {
+    // A cookie's expiry in the browser's time, not the provider's: a browser on the machine's clock would
+    // otherwise drop the provider's cookies as expired (or keep them too long).
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name, value) => setHeader(name, name.toLowerCase() !== 'set-cookie' ? value
+      : [].concat(value).map((cookie) => cookie.replace(/expires=([^;]+)/i,
+        (_, when) => `expires=${new RealDate(RealDate.parse(when) - offsetMs).toUTCString()}`)));
     handler(req, res);
   }
 });
