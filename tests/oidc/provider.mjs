@@ -67,7 +67,7 @@ server.listen(0, '127.0.0.1', () => {
       openid: ['sub'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
-      groups: ['groups'],
+      groups: ['groups', 'org'], // role and organisation claims, as a directory's groups and units
     },
     // The claims the scopes ask for go in the ID token itself, as the directories municipalities use do.
     conformIdTokenClaims: false,

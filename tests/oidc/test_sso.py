@@ -194,3 +194,14 @@ def test_an_expired_id_token_is_refused(client, sso, sso_browser, oidc_provider,
     assert answer.status_code == 400
     assert app_get("/cases").status_code == 303
     assert "ID token refused" in _audit(db, "login-refused")[-1].detail
+
+
+def test_a_shared_provider_places_a_new_user_by_the_organisation_claim(client, sso, sso_browser, oidc_provider, db,
+                                                                      make_org):
+    drammen, bergen = make_org(), make_org(municipality_number="4601", county_code="46")
+    sub = oidc_provider.account(_sub(), name="Ola Bergen", groups=["kt-saksbehandler"], org="bergen")
+    sso(scopes="openid email profile groups", role_claim="groups", roles={"kt-saksbehandler": "caseworker"},
+        organisation_claim="org", organisations={"drammen": drammen.id, "bergen": bergen.id})
+    assert sso_browser.login(client, sub).status_code == 303
+    user = db.exec(select(User).where(User.oidc_subject == sub)).one()
+    assert (user.organisation_id, user.role) == (bergen.id, "caseworker")
