@@ -49,7 +49,10 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
             errors.append(("username", N_("For mange mislykkede forsøk. Vent 15 minutter og prøv igjen.")))
         else:
             user = db.exec(select(User).where(User.username == username.lower())).first()
-            if user is None or not user.active or not verify_password(password, user.password_hash if user else None):
+            # The password is checked (against a dummy hash where there is no user) before anything else is looked
+            # at, so an unknown or inactive user name costs the same work as a wrong password (#12 item 7).
+            password_ok = verify_password(password, user.password_hash if user else None)
+            if user is None or not user.active or not password_ok:
                 record_failed_login(db, username, address)
                 errors.append(("password", N_("Feil brukernavn eller passord.")))
             else:

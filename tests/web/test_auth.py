@@ -195,3 +195,23 @@ def test_a_session_ends_after_8_hours_even_when_in_use(fresh_client, caseworker,
     assert fresh_client.get("/cases").status_code == 303
     db.expire_all()
     assert db.exec(select(UserSession).where(UserSession.id == sid)).first() is None
+
+
+@pytest.mark.parametrize("case", ["wrong-password", "unknown-user", "inactive-user"])
+def test_every_failed_login_computes_one_password_hash(fresh_client, caseworker, db, monkeypatch, case):
+    """User names cannot be found by timing: an unknown or inactive user name costs the same Argon2 work as a wrong
+    password (the dummy hash is really verified), so the answer takes as long either way."""
+    from intake import security
+
+    calls = []
+    real_verify = security._hasher.verify
+    monkeypatch.setattr(security._hasher, "verify", lambda pw, h: calls.append(h) or real_verify(pw, h))
+    if case == "inactive-user":
+        caseworker.active = False
+        db.add(caseworker)
+        db.commit()
+    name = "nobody-" + caseworker.username if case == "unknown-user" else caseworker.username
+    password = "feil-passord-her" if case == "wrong-password" else PASSWORD
+    assert login(fresh_client, name, password).status_code == 422
+    assert len(calls) == 1
+    assert calls[0].startswith("$argon2id$")  # a real Argon2 hash, the dummy one for an unknown user
