@@ -99,6 +99,10 @@ class DerivedOut(Out):
                                                                 "requires it); the plan holds the goal set.")
     needs_norwegian_b2: bool | None = Field(None, description="The participant's regulated profession requires "
                                                               "documented B2.")
+    norwegian_goal_row: str | None = Field(None, description="Which row of the guiding levels `norwegian_goal` is: "
+                                                             "primary_not_completed, primary_completed, "
+                                                             "upper_secondary (general university admission or its "
+                                                             "equal) or upper_secondary_needs_b2.")
     duration_limits: DurationLimitsOut | None
     duration_extension_mandatory: bool | None = Field(None, description="The programme is to be extended where that "
                                                                         "helps reach the end goal.")

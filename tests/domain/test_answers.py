@@ -93,8 +93,10 @@ def test_duration_above_the_limit_names_the_limit():
 
 
 def test_duration_within_limits_for_yonas_is_fine_but_not_for_amal():
-    assert run(with_(YONAS, assessment__proposed_duration_months=48)).errors == []
-    assert fields(run(with_(YONAS, assessment__proposed_duration_months=49))) == {"assessment.proposed_duration_months"}
+    # mapped after Prop. 81 L (rules/programme.yaml), his end goal upper secondary: up to 60 months with the extension
+    # (before, the questionnaire's own range of 48 refused what the rule in force allows)
+    assert run(with_(YONAS, assessment__proposed_duration_months=60)).errors == []
+    assert fields(run(with_(YONAS, assessment__proposed_duration_months=61))) == {"assessment.proposed_duration_months"}
     assert fields(run(with_(AMAL, assessment__proposed_duration_months=2))) == {"assessment.proposed_duration_months"}
 
 

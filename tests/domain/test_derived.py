@@ -120,6 +120,38 @@ def test_yonas_either_side_of_the_amendment():
     assert "kapittel 7.2" not in before["rules"]["duration"]["source"]
 
 
+def test_ahmad_gets_the_work_oriented_minimum_from_the_amendment_on():
+    # end goal work: the amended § 14 a asks a programme that qualifies for work for a minimum of work-oriented elements
+    before, after = derive(AHMAD, OLD, BEFORE), derive(AHMAD, HISTORY.on(AFTER), AFTER)
+    assert before["work_oriented_minimum"] is None and "work_oriented_minimum" not in before["rules"]
+    assert after["work_oriented_minimum"]["end_goals"] == ["work"]
+    assert after["work_oriented_minimum"]["hours_per_week"] is None  # the figure is not known: said, never guessed
+    rule = after["rules"]["work_oriented_minimum"]
+    assert rule["valid_from"] == "2026-01-01" and rule["verified"] is False and "§ 14 a" in rule["source"]
+    assert "work_oriented_minimum" in after["unverified_rules"]
+    # close miss: the same day with upper secondary as the end goal, a programme that does not qualify for work
+    other = derive(changed(AHMAD, assessment__proposed_end_goal="upper_secondary"), HISTORY.on(AFTER), AFTER)
+    assert other["work_oriented_minimum"] is None
+
+
+def test_the_longest_programme_either_side_of_the_amendment_is_what_the_questionnaire_takes():
+    # Prop. 81 L: 48 months and up to 12 more where the end goal is upper secondary (the proposal's figures, not
+    # confirmed); the questionnaire's own range never refuses what the participant's rule allows
+    from intake.domain.answers import validate
+    from intake.domain.questionnaire import default_questionnaire
+
+    def errors(months, day):
+        answers = changed(YONAS, assessment__proposed_duration_months=months)
+        result = validate(default_questionnaire(), answers, programme=HISTORY.on(day), today=MAPPING_DATE,
+                          allow_synthetic=True)
+        return [e.message for e in result.errors if e.field == "assessment.proposed_duration_months"]
+
+    assert errors(60, AFTER) == []
+    assert errors(61, AFTER)  # close miss: beyond the amended maximum
+    assert errors(49, BEFORE) and "48" in errors(49, BEFORE)[0]  # before the amendment, 48 was the most
+    assert errors(48, BEFORE) == []
+
+
 def test_a_goal_other_than_the_main_rule_needs_a_reason():
     work = changed(YONAS, assessment__proposed_end_goal="work")
     assert d(work)["end_goal_needs_reason"] is True and end_goal_error(work, d(work)) is None
