@@ -127,10 +127,12 @@ class AuditEntry(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Failed logins, for throttling per user name and per address."""
+    """Login attempts, for throttling per user name and per address (intake/security.py); a success marks the
+    address as known to the user. Kept for 30 days; failed logins are also in the audit log, for good."""
 
     __tablename__ = "login_attempt"
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=100, index=True)
     address: str = Field(max_length=64, index=True)
     at: dt.datetime = Field(default_factory=clock.now, index=True)
+    succeeded: bool = False

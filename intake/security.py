@@ -1,11 +1,14 @@
-"""Passwords (Argon2 via pwdlib), API tokens, login sessions with idle and absolute expiry, login throttling."""
+"""Passwords (Argon2 via pwdlib), API tokens, login sessions with idle and absolute expiry, login throttling
+(growing delays per address and per account, never a lockout)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
+from dataclasses import dataclass
 
 from pwdlib import PasswordHash
 from sqlmodel import Session, col, delete, func, select
@@ -16,10 +19,6 @@ from .models import ApiToken, LoginAttempt, User, UserSession
 _hasher = PasswordHash.recommended()
 # A hash to verify against when the user does not exist, so timing does not reveal which user names exist.
 _DUMMY_HASH = _hasher.hash("not-a-password")
-
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
 
 
 def hash_password(password: str) -> str:
@@ -125,20 +124,65 @@ def csrf_ok(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def login_throttled(db: Session, username: str, address: str) -> bool:
-    since = clock.now() - THROTTLE_WINDOW
-    by_user = db.exec(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username.lower(), col(LoginAttempt.at) > since)).one()
-    by_address = db.exec(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.address == address, col(LoginAttempt.at) > since)).one()
-    return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
+@dataclass(frozen=True)
+class Throttle:
+    """Growing delays after failed logins: `free` failures cost nothing, then each further one doubles the wait before
+    the next attempt, from `first` up to `cap`. Only failures within `window` count."""
+
+    free: int
+    first: dt.timedelta
+    cap: dt.timedelta
+    window: dt.timedelta
+
+    def wait(self, failures: int) -> dt.timedelta:
+        if failures <= self.free:
+            return dt.timedelta(0)
+        return min(self.first * 2 ** min(failures - self.free - 1, 20), self.cap)
 
 
-def record_failed_login(db: Session, username: str, address: str) -> None:
-    db.add(LoginAttempt(username=username.lower()[:100], address=address[:64]))
-    db.commit()
+# Per address: one address guessing at many user names (or one) slows down, up to 15 minutes between tries.
+ADDRESS_THROTTLE = Throttle(free=10, first=dt.timedelta(seconds=1), cap=dt.timedelta(minutes=15),
+                            window=dt.timedelta(hours=1))
+# Per account, counted since its last successful login: guesses from many addresses slow down to one a minute (ASVS
+# 2.2.1: at most 100 failed attempts an hour on one account). Never a lockout, and never applied to an address the
+# user has logged in from within KNOWN_ADDRESS_DAYS, so an attacker elsewhere cannot keep a caseworker out.
+ACCOUNT_THROTTLE = Throttle(free=5, first=dt.timedelta(seconds=2), cap=dt.timedelta(minutes=1),
+                            window=dt.timedelta(hours=24))
+KNOWN_ADDRESS_DAYS = 30  # also how long login attempts are kept (the audit log keeps the failures for good)
 
 
-def clear_failed_logins(db: Session, username: str) -> None:
-    db.exec(delete(LoginAttempt).where(LoginAttempt.username == username.lower()))
-    db.commit()
+def _last(db: Session, *conditions) -> tuple[int, dt.datetime | None]:
+    count, last = db.exec(select(func.count(), func.max(LoginAttempt.at)).where(*conditions)).one()
+    return count, _aware(last) if last else None
+
+
+def login_retry_after(db: Session, username: str, address: str) -> int:
+    """Seconds until this address may try to log in as `username` again (0: it may now)."""
+    now = clock.now()
+    username = username.lower()[:100]
+    waits = []
+    failures, last = _last(db, LoginAttempt.address == address[:64], LoginAttempt.succeeded == False,  # noqa: E712
+                           col(LoginAttempt.at) > now - ADDRESS_THROTTLE.window)
+    if last:
+        waits.append(last + ADDRESS_THROTTLE.wait(failures))
+    known = db.exec(select(LoginAttempt.id).where(
+        LoginAttempt.username == username, LoginAttempt.address == address[:64], LoginAttempt.succeeded == True,  # noqa: E712
+        col(LoginAttempt.at) > now - dt.timedelta(days=KNOWN_ADDRESS_DAYS)).limit(1)).first()
+    if known is None:
+        last_success = db.exec(select(func.max(LoginAttempt.id)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded == True)).one()  # noqa: E712
+        failures, last = _last(db, LoginAttempt.username == username, LoginAttempt.succeeded == False,  # noqa: E712
+                               col(LoginAttempt.id) > (last_success or 0),
+                               col(LoginAttempt.at) > now - ACCOUNT_THROTTLE.window)
+        if last:
+            waits.append(last + ACCOUNT_THROTTLE.wait(failures))
+    return max([0] + [math.ceil((moment - now).total_seconds()) for moment in waits])
+
+
+def record_login_attempt(db: Session, username: str, address: str, succeeded: bool) -> None:
+    """Count the attempt for throttling (in the caller's transaction). Attempts older than KNOWN_ADDRESS_DAYS are
+    removed as a login succeeds: the failures themselves stay in the audit log."""
+    db.add(LoginAttempt(username=username.lower()[:100], address=address[:64], succeeded=succeeded))
+    if succeeded:
+        db.exec(delete(LoginAttempt).where(
+            col(LoginAttempt.at) < clock.now() - dt.timedelta(days=KNOWN_ADDRESS_DAYS)))

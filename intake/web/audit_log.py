@@ -33,7 +33,8 @@ ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("
                  "logout": N_("Logget ut"), "login-refused": N_("Innlogging avvist"),
                  "link-sso": N_("Koblet til innloggingstjenesten"), "unlink-sso": N_("Koblet fra innloggingstjenesten"),
                  "accept": N_("Godtatt"), "decline": N_("Avvist"), "start": N_("Veiledningen startet"),
-                 "withdraw": N_("Trukket tilbake"), "login": N_("Logget inn"), "export": N_("Eksportert"),
+                 "withdraw": N_("Trukket tilbake"), "login": N_("Logget inn"), "login-failed": N_("Mislykket innlogging"),
+                 "export": N_("Eksportert"),
                  "erase": N_("Slettet på anmodning"), "purge": N_("Slettet (lagringstid ute)"),
                  "deactivate": N_("Deaktivert"), "activate": N_("Aktivert"), "reset-password": N_("Nytt passord"),
                  "change-password": N_("Endret passord"), "anchor-reset": N_("Loggens anker satt på nytt")}

@@ -12,8 +12,8 @@ from .. import access, audit
 from ..config import get_settings
 from ..domain.messages import N_
 from ..models import User
-from ..security import (clear_failed_logins, create_session, end_session, login_throttled, record_failed_login,
-                        session_seconds_left, touch_session, verify_password)
+from ..security import (create_session, end_session, login_retry_after, record_login_attempt, session_seconds_left,
+                        touch_session, verify_password)
 from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits
 from .templates import home_for, templates
 
@@ -44,19 +44,29 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
         errors.append(("username", N_("Skriv brukernavnet ditt.")))
     if not password:
         errors.append(("password", N_("Skriv passordet ditt.")))
+    status, headers = 422, {}
     if not errors:
-        if login_throttled(db, username, address):
-            errors.append(("username", N_("For mange mislykkede forsøk. Vent 15 minutter og prøv igjen.")))
+        retry_after = login_retry_after(db, username, address)
+        if retry_after:
+            # Refused before the password is looked at: a guess made while waiting tells nothing and costs nothing.
+            status, headers = 429, {"Retry-After": str(retry_after)}
+            errors.append(("username", wait_message(retry_after)))
         else:
             user = db.exec(select(User).where(User.username == username.lower())).first()
             # The password is checked (against a dummy hash where there is no user) before anything else is looked
             # at, so an unknown or inactive user name costs the same work as a wrong password (#12 item 7).
             password_ok = verify_password(password, user.password_hash if user else None)
             if user is None or not user.active or not password_ok:
-                record_failed_login(db, username, address)
+                record_login_attempt(db, username, address, succeeded=False)
+                # Kept in the audit log for good, in the user's organisation's log where the user exists. A name that
+                # is no user's is not written down: it may be a password typed in the wrong field.
+                audit.record(db, None, "login-failed", "user", user.id if user else None,
+                             f"address={address}" + ("" if user else " unknown user name"),
+                             organisation_id=user.organisation_id if user else None)
+                db.commit()
                 errors.append(("password", N_("Feil brukernavn eller passord.")))
             else:
-                clear_failed_logins(db, username)
+                record_login_attempt(db, username, address, succeeded=True)
                 session = create_session(db, user)
                 audit.record(db, user, "login", "user", user.id, f"address={address}")
                 db.commit()
@@ -69,7 +79,13 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
                 return response
     return templates.TemplateResponse(request, "auth/login.html",
                                       {"next": safe_next(next), "errors": errors, "username": username},
-                                      status_code=422)
+                                      status_code=status, headers=headers)
+
+
+def wait_message(seconds: int):
+    if seconds < 120:
+        return N_("For mange mislykkede forsøk. Vent {n} sekunder og prøv igjen.", n=seconds)
+    return N_("For mange mislykkede forsøk. Vent {n} minutter og prøv igjen.", n=-(-seconds // 60))
 
 
 @router.post("/logout")
