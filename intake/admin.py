@@ -15,6 +15,7 @@ from sqlmodel import Session, col, delete, func, select
 from . import audit
 from .domain.answers import FieldError
 from .domain.messages import N_
+from .domain.text import text_error
 from .domain.reference import county_of, tables
 from .models import Organisation, User, UserSession
 from .security import end_all_sessions, hash_password, verify_password
@@ -38,6 +39,8 @@ def _text(errors: list[FieldError], field: str, value: str, label: str, max_leng
                                             n=len(value))))
     elif any(ord(c) < 32 for c in value):
         errors.append(FieldError(field, N_("«{label}» inneholder ugyldige tegn.", label=label)))
+    elif problem := text_error(value):
+        errors.append(FieldError(field, problem))
     return value
 
 

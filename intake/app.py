@@ -21,6 +21,7 @@ from .domain.guidance import NotAllowed
 from .domain.messages import N_
 from .db import get_engine
 from .domain.questionnaire import default_questionnaire
+from .domain.text import scrub
 from .web.deps import CsrfFailed, CurrentUser, NotAuthenticated
 from .web.language import LanguageMiddleware
 from .web.templates import home_for, render_page, templates
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _wants_json(request):
-            errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
+            errors = [{"field": scrub(".".join(str(p) for p in e["loc"][1:])) or "body", "message": e["msg"]}
                       for e in exc.errors()]
             return JSONResponse({"errors": errors}, status_code=422)
         return _error(request, 400, N_("Forespørselen var ikke gyldig."))

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
+
+from .domain.text import scrub
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def read_json(text: str | bytes) -> Any:
+    """A JSON column's value as stored, read defensively: a lone surrogate (which JSON can carry as "\\ud800", and
+    which was accepted before such text was refused) becomes U+FFFD, so no page, answer or PDF fails on it."""
+    value = json.loads(text)
+    raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    return scrub(value) if _SURROGATE_ESCAPE.search(raw) else value
 
 
 def make_engine(url: str) -> Engine:
@@ -17,7 +32,7 @@ def make_engine(url: str) -> Engine:
         # No cap on connections (max_overflow=-1): each of the thread pool's threads (40) may hold one, and SQLite
         # connections are cheap; 20 are kept.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
-                               max_overflow=-1)
+                               max_overflow=-1, json_deserializer=read_json)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -32,7 +47,7 @@ def make_engine(url: str) -> Engine:
                                        deterministic=True)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_deserializer=read_json)
 
 
 _engines: dict[str, Engine] = {}

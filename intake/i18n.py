@@ -19,6 +19,7 @@ from babel.support import NullTranslations, Translations
 
 from .config import ROOT
 from .domain.messages import Message, in_language
+from .domain.text import scrub
 
 LOCALE_DIR = ROOT / "locale"
 DEFAULT = "nb"
@@ -122,4 +123,5 @@ def translate(value: Any, lang: str | None = None) -> str:
 
 def error_dict(error: Any, lang: str | None = None) -> dict[str, str]:
     """A FieldError for the JSON API, its message in `lang` (default: the request's, from Accept-Language)."""
-    return {"field": error.field, "message": translate(error.message, lang)}
+    # An unknown question id is echoed back: as text UTF-8 can hold, whatever the request sent.
+    return {"field": scrub(error.field), "message": scrub(translate(error.message, lang))}

@@ -18,6 +18,7 @@ from .conditions import Context
 from .messages import N_, from_texts
 from .questionnaire import Check, Question, Questionnaire, Section
 from .reference import countries, county_of, languages
+from .text import text_error
 
 MISSING = object()
 
@@ -47,6 +48,9 @@ def check_value(q: Question, value: Any, name: str | None = None) -> list[FieldE
             return err(N_("Svaret kan ha høyst {max} tegn (nå {n}).", max=q.max_length, n=len(value)))
         if "\x00" in value:
             return err(N_("Svaret inneholder ugyldige tegn."))
+        problem = text_error(value)
+        if problem:
+            return err(problem)
     elif t == "date":
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return err(N_("Skriv datoen som dd.mm.åååå."))

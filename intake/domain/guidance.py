@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from .answers import FieldError
 from .messages import N_, Message, lower_first
 from .questionnaire import Questionnaire
+from .text import text_error
 
 MUNICIPALITY, CENTRE = "municipality", "centre"
 
@@ -130,6 +131,8 @@ def read_text(data: Mapping[str, Any], name: str, label: Message, errors: list[F
     elif len(text) > max_length:
         errors.append(FieldError(name, N_("{label} kan ha høyst {max} tegn (nå {n}).", label=label, max=max_length,
                                           n=len(text))))
+    elif problem := text_error(text):
+        errors.append(FieldError(name, problem))
     return text
 
 
