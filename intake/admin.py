@@ -15,7 +15,7 @@ from sqlmodel import Session, col, delete, func, select
 from . import audit
 from .domain.answers import FieldError
 from .domain.messages import N_
-from .domain.text import text_error
+from .domain.text import NAME, text_error
 from .domain.reference import county_of, tables
 from .models import Organisation, User, UserSession
 from .security import end_all_sessions, hash_password, verify_password
@@ -37,9 +37,7 @@ def _text(errors: list[FieldError], field: str, value: str, label: str, max_leng
     elif len(value) > max_length:
         errors.append(FieldError(field, N_("«{label}» kan ha høyst {max} tegn (nå {n}).", label=label, max=max_length,
                                             n=len(value))))
-    elif any(ord(c) < 32 for c in value):
-        errors.append(FieldError(field, N_("«{label}» inneholder ugyldige tegn.", label=label)))
-    elif problem := text_error(value):
+    elif problem := text_error(value, NAME):
         errors.append(FieldError(field, problem))
     return value
 

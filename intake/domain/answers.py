@@ -18,7 +18,7 @@ from .conditions import Context
 from .messages import N_, from_texts
 from .questionnaire import Check, Question, Questionnaire, Section
 from .reference import countries, county_of, languages
-from .text import text_error
+from .text import FREE, NAME, text_error
 
 MISSING = object()
 
@@ -46,9 +46,8 @@ def check_value(q: Question, value: Any, name: str | None = None) -> list[FieldE
             return err(N_("Svaret må være tekst."))
         if q.max_length and len(value) > q.max_length:
             return err(N_("Svaret kan ha høyst {max} tegn (nå {n}).", max=q.max_length, n=len(value)))
-        if "\x00" in value:
-            return err(N_("Svaret inneholder ugyldige tegn."))
-        problem = text_error(value)
+        # One line (a name, an identifier, an occupation) or free text: what each may hold (intake/domain/text.py)
+        problem = text_error(value, FREE if t == "longtext" else NAME)
         if problem:
             return err(problem)
     elif t == "date":

@@ -1,12 +1,40 @@
-"""What typed text may hold. Text that cannot be written as UTF-8 (a lone surrogate, which JSON's "\\ud800" can
-carry) is refused at its field, since no page, API answer or PDF could show it; `scrub` reads such a value defensively
-where it was stored before it was refused."""
+"""What typed text may hold, one check for every field that takes it, in two strengths.
+
+- Everywhere: text that UTF-8 cannot hold (a lone surrogate, which JSON's "\\ud800" can carry) is refused, since no
+  page, API answer or PDF could show it, and so are the controls that change the order text is shown in (bidi
+  embeddings, overrides and isolates: "faktura\\u202Egnp.exe" would print as "fakturaexe.png") and control characters.
+- A name or identifier (`NAME`: one line) also refuses line breaks, tabs and every invisible formatting character
+  (zero-width space and joiners, direction marks, soft hyphen): a name that looks the same must be the same.
+- Free text (`FREE`) keeps line breaks and tabs, and the invisible characters that some scripts need to be written
+  right (the zero-width joiners of Persian and Indic scripts, direction marks): they change no character's order.
+
+`scrub` reads a stored value defensively (what was stored before a check existed); `neutralise` takes the order
+controls out of text as it is shown, so what is printed is what was typed, even from an old value.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from .messages import N_, Message
+
+NAME, FREE = "name", "free"
+
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI): they reorder what follows.
+ORDER_CONTROLS = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
+_ORDER_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_FREE_CONTROLS = frozenset("\t\n\r")
+
+_WHAT = {
+    "order": {"nb": "et usynlig tegn som endrer tekstretningen", "nn": "eit usynleg teikn som endrar tekstretninga",
+              "en": "an invisible character that changes the text direction"},
+    "control": {"nb": "et kontrolltegn", "nn": "eit kontrollteikn", "en": "a control character"},
+    "line": {"nb": "et linjeskift eller tabulatortegn", "nn": "eit linjeskift eller tabulatorteikn",
+             "en": "a line break or tab"},
+    "invisible": {"nb": "et usynlig tegn", "nn": "eit usynleg teikn", "en": "an invisible character"},
+}
 
 
 def encodable(text: str) -> bool:
@@ -17,10 +45,32 @@ def encodable(text: str) -> bool:
     return True
 
 
-def text_error(text: str) -> Message | None:
-    """Why this typed text cannot be stored, or None."""
+def _refused(ch: str, kind: str) -> str | None:
+    """Why `ch` may not stand in text of this kind (a key of _WHAT), or None."""
+    if ord(ch) in ORDER_CONTROLS:
+        return "order"
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        if ch in _FREE_CONTROLS:
+            return "line" if kind == NAME else None
+        return "control"
+    if kind == NAME and category in ("Cf", "Zl", "Zp"):
+        return "invisible"
+    return None
+
+
+def text_error(text: str, kind: str = FREE) -> Message | None:
+    """Why this typed text cannot be stored, or None. The message names the character's code (U+202E), since it is
+    most often one that cannot be seen."""
     if not encodable(text):
         return N_("Teksten inneholder et ufullstendig tegn som ikke kan lagres. Skriv teksten på nytt.")
+    if text.isascii() and text.isprintable():
+        return None  # the common case, without a look at each character
+    for ch in text:
+        what = _refused(ch, kind)
+        if what:
+            return N_("Teksten inneholder {what} ({code}), som ikke kan brukes her. Skriv teksten på nytt uten det.",
+                      what=_WHAT[what], code=f"U+{ord(ch):04X}")
     return None
 
 
@@ -34,4 +84,12 @@ def scrub(value: Any) -> Any:
         return [scrub(v) for v in value]
     if isinstance(value, dict):
         return {scrub(k): scrub(v) for k, v in value.items()}
+    return value
+
+
+def neutralise(value: Any) -> Any:
+    """A value as a template shows it, without the controls that reorder text (Jinja's `finalize` for pages and the
+    printed plan): text stored before they were refused is shown in the order it was typed."""
+    if isinstance(value, str) and _ORDER_CONTROLS_RE.search(value):
+        return value.__class__(_ORDER_CONTROLS_RE.sub("", value))  # markup stays markup
     return value

@@ -28,6 +28,7 @@ from typing import Callable, Iterator
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ..domain.text import neutralise
 from .document import NORWEGIAN_FORMS, PlanDocument, PlanElement
 from .texts import ELEMENT_CODES, PLAN_LANGUAGES, PlanTexts, plan_texts
 
@@ -111,8 +112,10 @@ def _check_fonts() -> None:
 
 # --- HTML -------------------------------------------------------------------------------------------------------------
 
+# finalize: every value printed without the controls that reorder text (intake/domain/text.py), so what is printed is
+# what was typed, even from a value stored before they were refused.
 _env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"], default=True),
-                   undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+                   undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, finalize=neutralise)
 
 
 def _date(day: dt.date) -> str:

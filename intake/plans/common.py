@@ -14,6 +14,7 @@ from ..domain import derived as derived_mod
 from ..domain.codes import SKILLS
 from ..domain.answers import FieldError
 from ..domain.messages import N_, Message
+from ..domain.text import FREE, text_error
 from ..models_plans import Plan, PlanElement
 
 PROPOSED, ACCEPTED, REJECTED = "proposed", "accepted", "rejected"
@@ -62,6 +63,14 @@ def parse_int(raw: str, name: str, label: Message, low: int, high: int) -> tuple
 
 def too_long(name: str, label: Message, max_length: int, text: str) -> FieldError:
     return FieldError(name, N_("{label} kan ha høyst {max} tegn (nå {n}).", label=label, max=max_length, n=len(text)))
+
+
+def text_problem(name: str, label: Message, max_length: int, text: str, kind: str = FREE) -> FieldError | None:
+    """Typed text that is too long, or holds what text of its kind may not (intake/domain/text.py)."""
+    if len(text) > max_length:
+        return too_long(name, label, max_length, text)
+    problem = text_error(text, kind)
+    return FieldError(name, problem) if problem else None
 
 
 def parse_date(raw: str, name: str, label: Message) -> tuple[dt.date | None, FieldError | None]:

@@ -11,12 +11,13 @@ from .. import audit, clock
 from ..domain.answers import FieldError
 from ..domain.messages import N_
 from ..domain.rules import default_ruleset
+from ..domain.text import NAME
 from ..models import User
 from ..models_plans import Plan, PlanElement
 from ..plan.document import MAX_TEXT
 from .content import ORIENTED_CHOICES
 from .common import (ACCEPTED, MAX_REASON, MAX_TITLE, OWN_ELEMENT_POSITION, PROGRESS_LABELS, PROPOSED, REJECTED,
-                     element_field, elements_of, parse_date, too_long, touch)
+                     element_field, elements_of, parse_date, text_problem, touch)
 
 
 def _element(db: Session, plan: Plan, element_id: int) -> PlanElement | None:
@@ -45,8 +46,9 @@ def decide(db: Session, user: User, plan: Plan, element_id: int, decision: str, 
             return [FieldError(element_field(element.id, "reason"),
                                N_("Skriv kort hvorfor «{title}» avvises. Deltakeren kan klage på planen.",
                                   title=element.title))]
-        if len(reason) > MAX_REASON:
-            return [too_long(element_field(element.id, "reason"), N_("Begrunnelsen"), MAX_REASON, reason)]
+        problem = text_problem(element_field(element.id, "reason"), N_("Begrunnelsen"), MAX_REASON, reason)
+        if problem:
+            return [problem]
     elif decision not in (ACCEPTED, PROPOSED):
         return [FieldError("plan", N_("Ukjent valg."))]
     element.status = decision
@@ -99,8 +101,8 @@ def _element_values(element_id: int | None, form: Mapping[str, str], *, own: boo
         title = form.get("title", "").strip()
         if not title:
             errors.append(FieldError(name("title"), N_("Skriv hva tiltaket er.")))
-        elif len(title) > MAX_TITLE:
-            errors.append(too_long(name("title"), N_("Tittelen"), MAX_TITLE, title))
+        elif problem := text_problem(name("title"), N_("Tittelen"), MAX_TITLE, title, NAME):
+            errors.append(problem)
         else:
             values["title"] = title
         if "oriented" in form:  # whether it counts as the work- or education-oriented content the law requires
@@ -112,9 +114,8 @@ def _element_values(element_id: int | None, form: Mapping[str, str], *, own: boo
     responsible = form.get("responsible", "").strip()
     if not responsible:
         errors.append(FieldError(name("responsible"), N_("Skriv hvem som har ansvaret for tiltaket.")))
-    elif len(responsible) > 200:
-        errors.append(FieldError(name("responsible"), N_("Ansvarlig kan ha høyst {max} tegn (nå {n}).", max=200,
-                                                         n=len(responsible))))
+    elif problem := text_problem(name("responsible"), N_("Ansvarlig"), 200, responsible, NAME):
+        errors.append(problem)
     else:
         values["responsible"] = responsible
     start, error = parse_date(form.get("start", ""), name("start"), N_("Startdatoen"))
@@ -126,8 +127,8 @@ def _element_values(element_id: int | None, form: Mapping[str, str], *, own: boo
     if not error and not error2:
         values["start"], values["end"] = start, end
     note = form.get("note", "").strip()
-    if len(note) > MAX_TEXT:
-        errors.append(too_long(name("note"), N_("Merknaden"), MAX_TEXT, note))
+    if problem := text_problem(name("note"), N_("Merknaden"), MAX_TEXT, note):
+        errors.append(problem)
     else:
         values["note"] = note
     # Only when the form has them (a form without them leaves them as they are): the status, and the dates as months.

@@ -22,8 +22,8 @@ from ..domain.messages import N_, Message
 from ..models import Case, User
 from ..models_plans import Plan, PlanElement, PlanVersion
 from ..plan.document import PlanDocument
-from .common import (ACCEPTED, PROPOSED, REJECTED, STALE_MESSAGE, element_field, elements_of, programme_end, too_long,
-                     touch)
+from .common import (ACCEPTED, PROPOSED, REJECTED, STALE_MESSAGE, element_field, elements_of, programme_end,
+                     text_problem, touch)
 from . import pdf_worker
 from .content import WORK_MINIMUM, content_notes, content_problems, work_minimum_warning
 from .printed import BEFORE_GUIDANCE, LATE, build_document, document_to_json
@@ -155,8 +155,8 @@ def fix_reason_problems(warnings: Mapping[str, Any], reasons: Mapping[str, str])
         text = (reasons.get(name) or "").strip()
         if not text:
             errors.append(FieldError(name, MISSING_FIX_REASON[name]))
-        elif len(text) > MAX_FIX_REASON:
-            errors.append(too_long(name, N_("Begrunnelsen"), MAX_FIX_REASON, text))
+        elif problem := text_problem(name, N_("Begrunnelsen"), MAX_FIX_REASON, text):
+            errors.append(problem)
     return errors
 
 

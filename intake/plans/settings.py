@@ -19,8 +19,8 @@ from ..plan.document import HOURS_PER_WEEK, MAX_TEXT
 from ..plan.texts import PLAN_LANGUAGES
 from ..domain.codes import CEFR_LEVELS, SKILLS
 from ..plan.document import GOAL_LEVELS
-from .common import (GOAL_FIELDS, MAX_HOURS, SETTINGS_FIELDS, STALE_MESSAGE, parse_date, parse_int, too_long,
-                     touch)
+from .common import (GOAL_FIELDS, MAX_HOURS, SETTINGS_FIELDS, STALE_MESSAGE, parse_date, parse_int,
+                     text_problem, touch)
 from .proposals import plan_derived
 
 # The skills' names in the UI's languages, for the messages that name them.
@@ -136,7 +136,7 @@ def _parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field
                         ("end_goal_reason", N_("Begrunnelsen")), ("norwegian_goal_reason", N_("Begrunnelsen"))):
         if name in form:
             text = form[name].strip()
-            keep(name, text, too_long(name, label, MAX_TEXT, text) if len(text) > MAX_TEXT else None)
+            keep(name, text, text_problem(name, label, MAX_TEXT, text))
     if "language" in form:
         lang = form["language"].strip()
         keep("language", lang, None if lang in PLAN_LANGUAGES

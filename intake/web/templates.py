@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from .. import access, i18n
 from ..config import ROOT
 from ..domain.messages import N_
+from ..domain.text import neutralise
 from ..models import User
 from ..security import seconds_until, session_ends
 from .deps import session_limits
@@ -22,6 +23,9 @@ from .forms import field_label, select_options
 templates = Jinja2Templates(directory=ROOT / "templates")
 env = templates.env
 env.autoescape = True
+# Every value shown without the controls that reorder text (a value stored before they were refused): set before
+# any template is compiled, since the compiled code calls it.
+env.finalize = neutralise
 # {% trans %} and _() in templates: the catalogue of the request's language (intake/i18n.py); newstyle gettext
 # escapes the values put into a message.
 env.add_extension("jinja2.ext.i18n")

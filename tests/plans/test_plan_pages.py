@@ -187,8 +187,8 @@ def test_the_draft_is_shown_as_it_will_be_printed_marked_as_a_draft(db, casework
     assert Page(fixed).has(viewport) and Page(web.get(preview)).has(viewport)
     assert 'name="viewport"' not in plans.get_version(db, plan, 1).html
     assert "Versjon 2" in Page(web.get(preview)).text(".doc-id")  # what fixing again would make
-    reads = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.action == "read",
-                                             AuditEntry.detail.contains("preview"))).all()
+    reads = db.exec(select(AuditEntry).where(AuditEntry.object_type == "plan", AuditEntry.object_id == str(plan.id),
+                                             AuditEntry.action == "read", AuditEntry.detail.contains("preview"))).all()
     assert reads and all(e.username == caseworker.username for e in reads)
 
 
