@@ -295,6 +295,12 @@ def save_answers(
         drafts = {k: v for k, v in drafts.items() if q.by_id.get(k) is None or q.is_visible(q.by_id[k], result.answers)}
         new_answers = _strip_empty_rows(result.answers, q)
         sections = {k: dict(v) for k, v in (case.sections or {}).items()}
+        # Every other section whose answers this save changes (an API PATCH touches several; a page's save can hide
+        # another section's answers) counts as changed: a form of it loaded before gets the two-versions conflict.
+        for other in _sections_changed(q, case.answers, new_answers) - {section.id if section else None}:
+            state = sections.setdefault(other, {"version": 0, "completed": False})
+            state["version"] = state.get("version", 0) + 1
+            state["form"] = None
         if section is not None:
             state = sections.setdefault(section.id, {"version": 0, "completed": False})
             state["version"] = state.get("version", 0) + 1
@@ -323,6 +329,11 @@ def save_answers(
         own = [e for e in errors if section is None or e.field.split(".")[0] == section.id]
         return Saved(case, result, own)
     raise RuntimeError("could not save after repeated concurrent updates")
+
+
+def _sections_changed(q: Questionnaire, before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """The sections holding an answer that differs between the two."""
+    return {q.by_id[k].section for k in set(before) | set(after) if before.get(k) != after.get(k) and k in q.by_id}
 
 
 def _normal(value: Any) -> Any:

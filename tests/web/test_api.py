@@ -244,3 +244,27 @@ def test_an_id_beyond_the_databases_integer_range_is_not_found(caseworker, api_c
     huge = 10**15
     assert api_client(caseworker).get(f"/api/v1/cases/{huge}").status_code == 404
     assert logged_in(caseworker).get(f"/cases/{huge}").status_code == 404
+
+
+def test_a_patch_is_a_change_to_each_section_it_touches(caseworker, api_client, logged_in, make_case, stored):
+    # A section form opened before the PATCH gets the two-versions conflict, instead of saving over it.
+    from tests.web.pages import Page, fill
+
+    case = make_case(caseworker, AMAL)
+    web = logged_in(caseworker)
+    goals = Page(web.get(f"/cases/{case.id}/sections/goals"))
+    life = Page(web.get(f"/cases/{case.id}/sections/life"))
+    r = api_client(caseworker).patch(f"/api/v1/cases/{case.id}/answers",
+                                     json={"answers": {"goals.short_term": "Fra API-et", "life.network": "strong"}})
+    assert r.status_code == 200
+    r = web.post(f"/cases/{case.id}/sections/goals", data=fill(goals, {"goals.short_term": ["Fra skjemaet"]}))
+    assert r.status_code == 409
+    conflict = Page(r).text("#conflict")
+    assert "Fra API-et" in conflict and "Fra skjemaet" in conflict
+    assert stored(case.id).answers["goals.short_term"] == "Fra API-et"  # nothing overwritten
+    r = web.post(f"/cases/{case.id}/sections/life", data=fill(life, {}))  # the form as it was loaded
+    assert r.status_code == 409 and stored(case.id).answers["life.network"] == "strong"
+    # A section the PATCH did not touch saves as before.
+    background = Page(web.get(f"/cases/{case.id}/sections/background"))
+    api_client(caseworker).patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.long_term": "Lege"}})
+    assert web.post(f"/cases/{case.id}/sections/background", data=fill(background, {})).status_code == 200
