@@ -227,7 +227,7 @@ class Conflict:
     case: Case
     theirs: dict[str, Any]  # stored values of the fields that differ
     mine: dict[str, Any]  # submitted values of the fields that differ
-    version: int  # the section version to submit with to keep one's own
+    version: int  # the section version (the case's, for a case_version conflict) to submit with to keep one's own
 
 
 @dataclass
@@ -253,6 +253,7 @@ def save_answers(
     base_version: int | None = None,
     finish_section: bool = False,
     form_token: str | None = None,
+    case_version: int | None = None,
 ) -> Saved | Conflict:
     """Merge `changes` (question id -> value, None to clear) into the case and store them.
 
@@ -260,6 +261,8 @@ def save_answers(
     draft so it is shown again rather than lost. `finish_section` also requires the section's required answers and
     marks it completed when it has no errors. `form_token` names the page the post came from: when the section's last
     save came from the same page, a stale `base_version` is that page's own earlier autosave, not a conflict.
+    `case_version` (the API's If-Match or base_version) is the whole case's version the change was made against:
+    if the case has changed since, nothing is saved and the `Conflict` holds every changed field's two values.
     """
     q = default_questionnaire()
     for attempt in range(20):
@@ -270,6 +273,8 @@ def save_answers(
             raise LookupError(case_id)
         own_last_save = bool(form_token) and section is not None and \
             (case.sections or {}).get(section.id, {}).get("form") == form_token
+        if case_version is not None and case.version != case_version:
+            return Conflict(case, {k: case.answers.get(k) for k in changes}, dict(changes), case.version)
         if section is not None and base_version is not None and section_version(case, section.id) != base_version \
                 and not own_last_save:
             theirs = {k: case.answers.get(k) for k in changes}

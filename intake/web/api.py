@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .. import access, i18n
-from ..cases import check, create_case, save_answers
+from ..cases import Conflict, check, create_case, save_answers
 from ..domain.answers import FieldError
+from ..domain.messages import N_
+from ..domain.text import scrub
 from .deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -21,6 +25,12 @@ class AnswersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     answers: dict[str, Any] = Field(default_factory=dict,
                                     description="Answers keyed by question id, as in the questionnaire spec.")
+
+
+class PatchIn(AnswersIn):
+    base_version: StrictInt | None = Field(default=None, ge=1, description=(
+        "The case's `version` the change was made against (as `If-Match` does): if the case has changed since, "
+        "nothing is saved and the answer is 409 with both values of each field."))
 
 
 class FieldErrorOut(BaseModel):
@@ -47,6 +57,36 @@ class CaseOut(BaseModel):
     version: int
 
 
+class ConflictingFieldOut(BaseModel):
+    field: str
+    stored: Any = Field(description="The value stored now (null: no answer).")
+    sent: Any = Field(description="The value this request sent.")
+
+
+class StaleOut(BaseModel):
+    detail: str
+    version: int = Field(description="The case's version now.")
+    base_version: int | None = Field(description="The version the request was made against (null: an If-Match "
+                                                 "that names no version).")
+    conflicts: list[ConflictingFieldOut] = Field(description="Each field of the request, with both values.")
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _if_match_version(header: str) -> int | None | bool:
+    """The version an If-Match header names: True for `*` (any), None when it names none we could have sent (a weak
+    or malformed tag never matches: If-Match compares strongly)."""
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    if "*" in tags:
+        return True
+    for tag in tags:
+        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit() and len(tag) < 22:
+            return int(tag[1:-1])
+    return None
+
+
 def _errors(errors: list[FieldError]) -> JSONResponse:
     return JSONResponse({"errors": [i18n.error_dict(e) for e in errors]}, status_code=422)
 
@@ -68,19 +108,45 @@ def api_create_case(body: AnswersIn, user: CurrentUser, db: SessionDep):
     return CreatedOut(id=case.id)
 
 
-@router.get("/cases/{case_id}", response_model=CaseOut, responses={404: {"description": "No such case in your organisation"}})
-def api_get_case(case_id: int, user: CurrentUser, db: SessionDep):
-    """Answers, derived values and status."""
+CASE_ETAG = {"ETag": {"description": "The case's version, for `If-Match` on the next PATCH.",
+                      "schema": {"type": "string"}}}
+NOT_FOUND = {404: {"description": "No such case in your organisation"}}
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut, responses={200: {"headers": CASE_ETAG}, **NOT_FOUND})
+def api_get_case(case_id: int, response: Response, user: CurrentUser, db: SessionDep):
+    """Read a case: answers, derived values, status and version (also the `ETag`)."""
     case = access.load_case(db, user, case_id)
+    response.headers["ETag"] = etag(case.version)
     return _case_out(case)
 
 
 @router.patch("/cases/{case_id}/answers", response_model=CaseOut,
-              responses={422: {"model": ErrorsOut}, 404: {"description": "No such case in your organisation"}})
-def api_patch_answers(case_id: int, body: AnswersIn, user: CurrentUser, db: SessionDep):
-    """Merge answers into the case (null removes an answer). Nothing is saved when any answer is invalid, or when the
-    change makes a check fail (a problem the case already had, say from a form, does not block other changes)."""
+              responses={200: {"headers": CASE_ETAG}, 422: {"model": ErrorsOut}, **NOT_FOUND,
+                         409: {"model": StaleOut, "description": "`base_version` is not the case's version now"},
+                         412: {"model": StaleOut, "description": "`If-Match` does not name the case's version now"}})
+def api_patch_answers(case_id: int, body: PatchIn, response: Response, user: CurrentUser, db: SessionDep,
+                      if_match: Annotated[str | None, Header(description=(
+                          "The case's ETag from your last GET or PATCH: if the case has changed since, nothing is "
+                          "saved (412)."))] = None):
+    """Merge answers into a case (null removes an answer). Nothing is saved when any answer is invalid, or when the
+    change makes a check fail (a problem the case already had, say from a form, does not block other changes).
+
+    To find out about a change made since you read the case, send its version: the `ETag` as `If-Match`, or
+    `base_version` in the body; when the case has changed since, nothing is saved and the answer (412 or 409) holds
+    the version now and both values of each field. Without either, the answers are merged into the case as it is
+    now, whoever changed it since (a later PATCH of the same field wins)."""
     case = access.load_case(db, user, case_id, "case.update", audit_action="open-for-update")
+    expected, stale_status = None, 409
+    if if_match is not None:
+        named = _if_match_version(if_match)
+        if named is not True:
+            expected, stale_status = (named if named is not None else -1), 412
+    if expected is None and body.base_version is not None:
+        expected = body.base_version
+    if expected is not None and expected != case.version:
+        return _stale(case.version, expected, {k: case.answers.get(k) for k in body.answers}, body.answers,
+                      stale_status)
     merged = {**case.answers, **{k: v for k, v in body.answers.items() if v is not None}}
     for k, v in body.answers.items():
         if v is None:
@@ -90,5 +156,17 @@ def api_patch_answers(case_id: int, body: AnswersIn, user: CurrentUser, db: Sess
               if (e.field, e.message) not in had or ".".join(e.field.split(".")[:2]) in body.answers]
     if errors:
         return _errors(errors)
-    saved = save_answers(db, user, case.id, body.answers)
+    saved = save_answers(db, user, case.id, body.answers, case_version=expected)
+    if isinstance(saved, Conflict):  # changed between the check above and the save
+        return _stale(saved.case.version, expected, saved.theirs, saved.mine, stale_status)
+    response.headers["ETag"] = etag(saved.case.version)
     return _case_out(saved.case)
+
+
+def _stale(version: int, expected: int, stored: dict[str, Any], sent: dict[str, Any], status: int) -> JSONResponse:
+    body = StaleOut(detail=i18n.translate(N_("Saken er endret siden versjonen du sendte med. Les den på nytt, og send "
+                                             "endringen mot versjon {version}.", version=version)),
+                    version=version, base_version=expected if expected >= 0 else None,
+                    conflicts=[ConflictingFieldOut(field=k, stored=stored.get(k), sent=sent[k]) for k in sent])
+    # scrub: a field name is echoed back as sent, and it may hold text UTF-8 cannot (intake/domain/text.py)
+    return JSONResponse(scrub(body.model_dump(mode="json")), status_code=status, headers={"ETag": etag(version)})

@@ -268,3 +268,57 @@ def test_a_patch_is_a_change_to_each_section_it_touches(caseworker, api_client, 
     background = Page(web.get(f"/cases/{case.id}/sections/background"))
     api_client(caseworker).patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.long_term": "Lege"}})
     assert web.post(f"/cases/{case.id}/sections/background", data=fill(background, {})).status_code == 200
+
+
+def test_a_read_gives_the_version_and_a_stale_if_match_saves_nothing(caseworker, api_client, make_case):
+    case = make_case(caseworker, AMAL)
+    one, two = api_client(caseworker), api_client(caseworker)
+    read = one.get(f"/api/v1/cases/{case.id}")
+    version = read.json()["version"]
+    assert read.headers["etag"] == f'"{version}"' == two.get(f"/api/v1/cases/{case.id}").headers["etag"]
+    r = one.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Fra én"}},
+                  headers={"If-Match": f'"{version}"'})
+    assert r.status_code == 200 and r.json()["version"] == version + 1
+    assert r.headers["etag"] == f'"{version + 1}"'
+    r = two.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Fra to"}},
+                  headers={"If-Match": f'"{version}"'})
+    assert r.status_code == 412
+    body = r.json()
+    assert body["version"] == version + 1 and body["base_version"] == version and body["detail"]
+    assert body["conflicts"] == [{"field": "goals.short_term", "stored": "Fra én", "sent": "Fra to"}]
+    assert r.headers["etag"] == f'"{version + 1}"'
+    assert one.get(f"/api/v1/cases/{case.id}").json()["answers"]["goals.short_term"] == "Fra én"  # nothing lost
+    # With the version now, it goes through.
+    r = two.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Fra to"}},
+                  headers={"If-Match": r.headers["etag"]})
+    assert r.status_code == 200 and r.json()["answers"]["goals.short_term"] == "Fra to"
+
+
+@pytest.mark.parametrize("if_match", ['W/"1"', "1", '"x"', ""])
+def test_an_if_match_that_names_no_version_is_stale(caseworker, api_client, make_case, if_match):
+    case = make_case(caseworker, AMAL)
+    api = api_client(caseworker)
+    r = api.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Ny"}},
+                  headers={"If-Match": if_match})
+    assert r.status_code == 412 and r.json()["base_version"] is None
+    assert api.get(f"/api/v1/cases/{case.id}").json()["answers"] == AMAL
+    r = api.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Ny"}},
+                  headers={"If-Match": "*"})
+    assert r.status_code == 200
+
+
+def test_a_stale_base_version_answers_409_with_both_values_and_none_merges_as_before(caseworker, api_client,
+                                                                                      make_case):
+    case = make_case(caseworker, AMAL)
+    api = api_client(caseworker)
+    version = api.get(f"/api/v1/cases/{case.id}").json()["version"]
+    assert api.patch(f"/api/v1/cases/{case.id}/answers",
+                     json={"answers": {"goals.short_term": "Først"}, "base_version": version}).status_code == 200
+    r = api.patch(f"/api/v1/cases/{case.id}/answers",
+                  json={"answers": {"goals.short_term": "Sist", "life.network": None}, "base_version": version})
+    assert r.status_code == 409
+    assert r.json()["conflicts"] == [{"field": "goals.short_term", "stored": "Først", "sent": "Sist"},
+                                     {"field": "life.network", "stored": AMAL.get("life.network"), "sent": None}]
+    # Without a version: merged into the case as it is now, the later PATCH winning (documented).
+    r = api.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Sist"}})
+    assert r.status_code == 200 and r.json()["answers"]["goals.short_term"] == "Sist"
