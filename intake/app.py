@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -14,7 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import audit_anchor, i18n, pdf_worker
+from . import audit_anchor, i18n, observability, pdf_worker
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
 from .domain.guidance import NotAllowed
@@ -104,7 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # sent without one (chunked) as they arrive, and stops it at the limit with a 413.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(LanguageMiddleware)  # outermost: error pages made by the middleware above are translated too
+    app.add_middleware(LanguageMiddleware)  # error pages made by the middleware above are translated too
+    # Outermost: every answer is timed and logged with its request id, even one a middleware above refused
+    app.add_middleware(observability.RequestMetrics)
+    app.add_middleware(CorrelationIdMiddleware)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
@@ -156,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"errors": errors}, status_code=422)
         return _error(request, 400, N_("Forespørselen var ikke gyldig."))
 
+    app.include_router(observability.router)
     from .web import api, auth, language, sso, wizard
     app.include_router(auth.router)
     app.include_router(sso.router)
@@ -197,9 +202,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index(user: CurrentUser):
         return RedirectResponse(home_for(user), status_code=303)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def health():
-        return HTMLResponse("ok")
 
     return app

@@ -24,16 +24,43 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    import logging
+    import logging.config
+
     import uvicorn
-    cmd_migrate(args)
+
+    from .migrate import upgrade
+    from .observability import LOG_CONFIG
+    logging.config.dictConfig(LOG_CONFIG)  # from the first line on, the server's output is JSON
+    upgrade(get_settings().database_url)
+    logging.getLogger("kartlegging").info("database up to date")
     workers = args.workers or get_settings().workers
+    # JSON lines with the request id; uvicorn's access line (path and query string) is replaced by the app's own
+    options = dict(host=args.host, port=args.port, log_config=LOG_CONFIG, access_log=False, proxy_headers=True)
     if workers > 1:  # uvicorn starts each worker process from the factory's import path
-        uvicorn.run("intake.app:create_app", factory=True, workers=workers, host=args.host, port=args.port,
-                    log_level="info", proxy_headers=True)
+        _metrics_shared_by(workers)
+        uvicorn.run("intake.app:create_app", factory=True, workers=workers, **options)
         return 0
     from .app import create_app
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    uvicorn.run(create_app(), **options)
     return 0
+
+
+def _metrics_shared_by(workers: int) -> None:
+    """Several server processes write their metrics to one directory, which /metrics sums up (prometheus-client's
+    multiprocess mode). Set before the workers start, which read it as they import prometheus-client; emptied first,
+    so a restart does not count the last run's requests again."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kartlegging-metrics-")
 
 
 def cmd_seed_demo(args) -> int:
@@ -235,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None,
-                       help="server processes (default KARTLEGGING_WORKERS, else 1); one per CPU under load")
+                       help="server processes (default KARTLEGGING_WORKERS, else one per CPU)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="add demo organisations, users and cases").set_defaults(func=cmd_seed_demo)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,8 +55,11 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(False, validation_alias=AliasChoices("KARTLEGGING_SECURE_COOKIES"))
     max_body_bytes: int = Field(1_000_000, validation_alias=AliasChoices("KARTLEGGING_MAX_BODY_BYTES"))
     # Server processes for `main.py serve`. A process's routes run in its thread pool, but Python runs one thread at a
-    # time: one process per CPU lets saves from several caseworkers run side by side.
-    workers: int = Field(1, ge=1, le=64, validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
+    # time: one process per CPU (the default) lets saves from several caseworkers run side by side.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
+                         validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
+    # The Bearer token a Prometheus scraper sends to /metrics; without it /metrics does not exist (404).
+    metrics_token: SecretStr | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_METRICS_TOKEN"))
     # Start the PDF worker process (WeasyPrint, fonts) when the server starts, so the first "Fastsett plan" after a
     # start does not wait for it. Off in the test suite, which starts the app many times.
     pdf_warmup: bool = Field(True, validation_alias=AliasChoices("KARTLEGGING_PDF_WARMUP"))

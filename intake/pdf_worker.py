@@ -19,6 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
+from .observability import PDF_SECONDS
+
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 60
@@ -84,7 +86,8 @@ def run(render: Callable[..., bytes], *args: Any, timeout: float = TIMEOUT_SECON
     global _pool
     pool = _get_pool()
     try:
-        return pool.submit(render, *args).result(timeout)
+        with PDF_SECONDS.labels(render.__name__).time():
+            return pool.submit(render, *args).result(timeout)
     except BrokenProcessPool:
         log.warning("the PDF worker process died; rendering in this process")
         with _pool_lock:

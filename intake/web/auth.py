@@ -12,6 +12,7 @@ from .. import access, audit
 from ..config import get_settings
 from ..domain.messages import N_
 from ..models import User
+from ..observability import LOGIN_FAILURES
 from ..security import (create_session, end_session, login_retry_after, record_login_attempt, session_seconds_left,
                         touch_session, verify_password)
 from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits
@@ -50,6 +51,7 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
         if retry_after:
             # Refused before the password is looked at: a guess made while waiting tells nothing and costs nothing.
             status, headers = 429, {"Retry-After": str(retry_after)}
+            LOGIN_FAILURES.labels("throttled").inc()
             errors.append(("username", wait_message(retry_after)))
         else:
             user = db.exec(select(User).where(User.username == username.lower())).first()
@@ -58,6 +60,7 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
             password_ok = verify_password(password, user.password_hash if user else None)
             if user is None or not user.active or not password_ok:
                 record_login_attempt(db, username, address, succeeded=False)
+                LOGIN_FAILURES.labels("password").inc()
                 # Kept in the audit log for good, in the user's organisation's log where the user exists. A name that
                 # is no user's is not written down: it may be a password typed in the wrong field.
                 audit.record(db, None, "login-failed", "user", user.id if user else None,

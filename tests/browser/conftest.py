@@ -152,7 +152,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.write(f"$ main.py serve --host 127.0.0.1 --port {port}\n")
         log.flush()
         proc = subprocess.Popen(
-            main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), at=SERVER_CLOCK_START),
+            main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                         at=SERVER_CLOCK_START),
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

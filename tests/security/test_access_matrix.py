@@ -21,7 +21,8 @@ from tests.personas import AMAL
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/"), ("GET", "/api/openapi.json"),
           ("GET", "/api/docs"), ("GET", "/api/docs/oauth2-redirect"),
           ("GET", "/language/{lang}"),  # the language switch: on the login page too
-          ("GET", "/login/sso/{name}"), ("GET", "/login/sso/callback")}  # single sign-on (tests/oidc/)
+          ("GET", "/login/sso/{name}"), ("GET", "/login/sso/callback"),  # single sign-on (tests/oidc/)
+          ("GET", "/readyz"), ("GET", "/metrics")}  # for the load balancer; /metrics has its own token
 # Path parameters that name an object belonging to an organisation: another organisation's user must get 404.
 OWNED = ("case_id", "referral_id", "plan_id", "element_id", "version_id", "consent_id", "session_id", "contract_id",
          "summary_id")

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,47 +23,12 @@ from intake.models import Case, Organisation, User
 from tests.days import main_py_argv
 from tests.personas import AMAL
 from tests.scratch import postgres_url, scratch_database
+from tests.serving import server
 
 THREADS = 4
 CASES_PER_THREAD = 5
 KILL_AFTER_ACKS = 80  # acknowledged saves before the kill; the burst goes on at full speed when it comes
 MAX_SAVES_PER_THREAD = 2_000  # a bound, never reached unless the kill fails
-START_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def server(url: str, log: Path):
-    """`main.py serve` on a free port; yields (base URL, process). Killed (if still alive) on the way out."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1"}
-    with log.open("ab") as out:
-        proc = subprocess.Popen(main_py_argv("serve", "--port", str(port)), cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not start in {START_TIMEOUT} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
 
 
 @dataclass
@@ -133,7 +96,7 @@ def _prepare(url: str) -> tuple[list[Worker], str]:
 def _crash_and_check(url: str, tmp_path: Path) -> None:
     workers, token = _prepare(url)
     log = tmp_path / "server.log"
-    with server(url, log) as (base, proc):
+    with server(log, DATABASE_URL=url, KARTLEGGING_DEMO="1") as (base, proc):
         stop, lock, acks = threading.Event(), threading.Lock(), [0]
         threads = [threading.Thread(target=w.run, args=(base, stop, acks, lock), daemon=True) for w in workers]
         for t in threads:
@@ -151,7 +114,7 @@ def _crash_and_check(url: str, tmp_path: Path) -> None:
     assert any(w.in_flight for w in workers), "no save was in flight at the kill: the test proved nothing"
 
     get_engine(url).dispose()
-    with server(url, log) as (base, _proc):
+    with server(log, DATABASE_URL=url, KARTLEGGING_DEMO="1") as (base, _proc):
         lost = []
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=20) as http:
             # every case is read back through the restarted app (the API user is in the same organisation)

@@ -1,0 +1,88 @@
+"""What an operator relies on: liveness and readiness, JSON log lines with a request id and no personal data, and
+metrics behind a token (intake/observability.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from intake.config import Settings
+from tests.conftest import PASSWORD
+from tests.scratch import scratch_database
+from tests.serving import server
+
+METRICS_TOKEN = "skrape-" + uuid.uuid4().hex
+
+
+@pytest.fixture
+def served(database_url, tmp_path):
+    """`main.py serve` on the suite's database, with a metrics token; yields (base URL, the server's log file)."""
+    log = tmp_path / "server.log"
+    with server(log, KARTLEGGING_METRICS_TOKEN=METRICS_TOKEN) as (base, _proc):
+        yield base, log
+
+
+def test_the_log_is_json_with_request_ids_and_no_personal_data_and_metrics_count_by_route(served, make_user,
+                                                                                          make_org):
+    base, log = served
+    user = make_user("caseworker", make_org(), username=f"kari-nordmann-{uuid.uuid4().hex[:6]}")
+    with httpx.Client(base_url=base, follow_redirects=False) as c:
+        assert c.post("/login", data={"username": user.username, "password": "feil-passord"}).status_code == 422
+        assert c.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 303
+        request_id = uuid.uuid4().hex
+        r = c.get("/cases", params={"q": "Hassan Sørlandet"}, headers={"X-Request-ID": request_id})
+        assert r.status_code == 200 and r.headers["x-request-id"] == request_id
+        assert len(c.get("/cases").headers["x-request-id"]) == 32  # made by the server when none was sent
+        assert c.get("/readyz").json() == {"status": "ready"}
+
+        assert c.get("/metrics").status_code == 401
+        assert c.get("/metrics", headers={"Authorization": "Bearer not-the-token"}).status_code == 401
+        metrics = c.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert metrics.status_code == 200
+    assert 'kartlegging_http_request_duration_seconds_count{method="GET",route="/cases",status="200"} 2.0' in metrics.text
+    assert 'kartlegging_login_failures_total{reason="password"} 1.0' in metrics.text
+    assert "Hassan" not in metrics.text and user.username not in metrics.text
+
+    time.sleep(0.2)  # the last request's line
+    text = log.read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line is one JSON object
+    searched = [line for line in lines if line.get("request_id") == request_id]
+    assert searched and searched[-1]["route"] == "/cases" and searched[-1]["status"] == 200
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    # The search term, the query string and the user's name never reach the log
+    for secret in ("Hassan", "S%C3%B8rlandet", "q=", user.username, "nordmann"):
+        assert secret not in text, secret
+
+
+def test_metrics_do_not_exist_without_a_token(client):
+    assert client.get("/metrics").status_code == 404
+
+
+def test_readiness_fails_while_the_schema_is_behind_or_the_database_is_unreachable():
+    from intake.app import create_app
+    from intake.migrate import upgrade
+
+    with scratch_database("ready", migrate=False) as url:
+        upgrade(url, "0004")
+        behind = TestClient(create_app(Settings(database_url=url)))
+        r = behind.get("/readyz")
+        assert r.status_code == 503 and "0004" in r.json()["problem"]
+        assert behind.get("/healthz").status_code == 200  # alive, only not ready
+        upgrade(url)
+        assert behind.get("/readyz").status_code == 200
+    gone = TestClient(create_app(Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/none")))
+    r = gone.get("/readyz")
+    assert r.status_code == 503 and "unreachable" in r.json()["problem"]
+
+
+def test_serve_runs_one_process_per_cpu_unless_told(monkeypatch):
+    monkeypatch.delenv("KARTLEGGING_WORKERS", raising=False)
+    assert Settings().workers == (os.cpu_count() or 1)
+    monkeypatch.setenv("KARTLEGGING_WORKERS", "3")
+    assert Settings().workers == 3
