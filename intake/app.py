@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from asgi_correlation_id import CorrelationIdMiddleware
@@ -15,7 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import audit_anchor, i18n, observability, pdf_worker
+from . import audit_anchor, i18n, observability, pdf_worker, periodic
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
 from .domain.guidance import NotAllowed
@@ -91,10 +92,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.pdf_warmup:
             pdf_worker.warm()
+        # Moving the audit anchor, and purging where configured, once across instances (intake/periodic.py)
+        timers = [asyncio.create_task(periodic.run_forever(app.state.engine, *task))
+                  for task in periodic.tasks(settings)]
         yield
+        for timer in timers:
+            timer.cancel()
         pdf_worker.stop()
-        # The audit log's head, written outside the database as the server stops (intake/audit_anchor.py).
-        audit_anchor.at_shutdown(app.state.engine, settings.audit_anchor_path)
+        # The audit log's head, moved in the ledger as the server stops (intake/audit_anchor.py)
+        audit_anchor.advance_logged(app.state.engine)
 
     app = FastAPI(title="Kartlegging API", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
                   openapi_url="/api/openapi.json",

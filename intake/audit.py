@@ -3,17 +3,24 @@
 `record` adds an entry inside the caller's transaction, so the entry commits with the change it describes.
 The chain is computed from the insert, which this transaction makes holding the write lock (SQLite) or the
 audit advisory lock (PostgreSQL), so concurrent requests can never fork it.
+
+With `KARTLEGGING_AUDIT_KEY` set, each entry is sealed with an HMAC-SHA-256 under that key instead of a plain
+SHA-256, so whoever can write the database but does not hold the key cannot rewrite the entries since the anchor last
+moved and chain them again: entries after the anchor must carry the key's seal (intake/audit_anchor.py). Entries the
+anchor covers are fixed by its hash and may carry an earlier key's seal (`KARTLEGGING_AUDIT_OLD_KEYS`) or none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 
 from sqlalchemy import insert, literal_column, text
 from sqlmodel import Session, col, select, update
 
 from . import clock
+from .config import get_settings
 from .models import AuditEntry, User
 
 _PG_AUDIT_LOCK = 7254001
@@ -22,12 +29,21 @@ _PREV_HASH = literal_column("(SELECT prior.hash FROM audit_entry AS prior WHERE 
                             "ORDER BY prior.id DESC LIMIT 1)")
 
 
-def _digest(entry: AuditEntry, prev_hash: str) -> str:
+def _digest(entry: AuditEntry, prev_hash: str, key: bytes | None = None) -> str:
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.timezone.utc)
     fields = [str(entry.id), at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f"), str(entry.user_id or ""),
               entry.username, str(entry.organisation_id or ""), entry.action, entry.object_type,
               entry.object_id or "", entry.detail, prev_hash]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    payload = "\x1f".join(fields).encode()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest() if key else hashlib.sha256(payload).hexdigest()
+
+
+def keys() -> tuple[bytes | None, list[bytes]]:
+    """(the key new entries are sealed with, earlier keys), from the settings (never from the database)."""
+    settings = get_settings()
+    current = settings.audit_key.get_secret_value().encode() if settings.audit_key else None
+    old = settings.audit_old_keys.get_secret_value().split(",") if settings.audit_old_keys else []
+    return current, [k.strip().encode() for k in old if k.strip()]
 
 
 def record(db: Session, user: User | None, action: str, object_type: str, object_id: object = None,
@@ -47,19 +63,34 @@ def record(db: Session, user: User | None, action: str, object_type: str, object
     table = AuditEntry.__table__
     values = entry.model_dump(exclude={"id", "prev_hash", "hash"})
     entry.id, prev = db.execute(insert(table).values(**values).returning(table.c.id, _PREV_HASH)).one()
-    entry.prev_hash, entry.hash = prev or "", _digest(entry, prev or "")
+    entry.prev_hash, entry.hash = prev or "", _digest(entry, prev or "", keys()[0])
     db.execute(update(table).where(table.c.id == entry.id).values(prev_hash=entry.prev_hash, hash=entry.hash))
     return entry
 
 
-def verify_chain(db: Session) -> list[str]:
-    """Problems found in the chain (empty when intact): an altered entry, or one removed from between two others."""
+def verify_chain(db: Session, *, after=None, keyed_after: int | None = None, upto: int | None = None) -> list[str]:
+    """Problems found in the chain (empty when intact): an altered entry, or one removed from between two others.
+    `after` (an anchor: id and hash) checks only the entries after it, chained on from it. With a key set, entries
+    after `keyed_after` (the anchored entry) must be sealed with it; those before may carry any known seal, the
+    anchor's hash fixing them. `upto`: the last entry to check."""
+    current, old = keys()
+    any_seal = [k for k in (current, *old) if k] + [None]
     problems: list[str] = []
-    prev = ""
-    for entry in db.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
+    prev = after.hash if after is not None and after.id else ""
+    query = select(AuditEntry).order_by(col(AuditEntry.id))
+    if after is not None:
+        query = query.where(AuditEntry.id > after.id)
+    if upto is not None:
+        query = query.where(AuditEntry.id <= upto)
+    for entry in db.exec(query):
         if entry.prev_hash != prev:
             problems.append(f"entry {entry.id}: does not follow the entry before it (one was removed or altered)")
-        if _digest(entry, entry.prev_hash) != entry.hash:
-            problems.append(f"entry {entry.id}: its content does not match its hash (altered)")
+        must_be_keyed = current is not None and keyed_after is not None and entry.id > keyed_after
+        seals = [current] if must_be_keyed else any_seal
+        if not any(_digest(entry, entry.prev_hash, k) == entry.hash for k in seals):
+            if must_be_keyed and any(_digest(entry, entry.prev_hash, k) == entry.hash for k in any_seal):
+                problems.append(f"entry {entry.id}: not sealed with the audit key (written or rewritten without it)")
+            else:
+                problems.append(f"entry {entry.id}: its content does not match its hash (altered)")
         prev = entry.hash
     return problems

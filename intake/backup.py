@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
+from .ledger import SCHEMA as LEDGER_SCHEMA
+
 
 class BackupError(Exception):
     """Backup or restore could not be done; the message says why, for the operator."""
@@ -121,7 +123,9 @@ def backup(database_url: str, path: str | Path) -> Path:
             _check_sqlite_backup(tmp)
         elif url.get_backend_name() == "postgresql":
             check_pg_tools(url)
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}"], _pg_env(url))
+            # The ledger (audit anchors, erasure register) is not the app's data: a restore must never take it back
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--exclude-schema={LEDGER_SCHEMA}",
+                  f"--file={tmp}"], _pg_env(url))
         else:
             raise BackupError(f"no backup method for {url.get_backend_name()}")
         os.replace(tmp, target)

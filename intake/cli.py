@@ -87,33 +87,62 @@ def cmd_create_token(args) -> int:
 
 
 def cmd_verify_audit(args) -> int:
-    from .audit_anchor import advance
-    path = get_settings().audit_anchor_path
+    from .audit import verify_chain
+    from .audit_anchor import advance, reset
+    from .ledger import for_session
     with _db() as db:
-        problems, anchor = advance(db, path, whole_chain=True)
+        ledger = for_session(db)
+        if args.reset:
+            # The chain itself must hold; only the anchor is set anew (recorded in the log)
+            problems = verify_chain(db)
+            anchor = None if problems else reset(db, f"verify-audit --reset by={_operator()}", ledger)
+        else:
+            problems, anchor = advance(db, ledger, whole_chain=True)
+        rewritable = ledger.rewritable_by_app(db)
     for p in problems:
         print(p)
+    if rewritable:
+        print(f"warning: the application's database role can change or remove what {ledger.where} holds: run "
+              f"`main.py setup-ledger` as a PostgreSQL administrator", file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) in the audit log (the anchor in {path} was left where it was)")
+        print(f"{len(problems)} problem(s) in the audit log (the anchor in {ledger.where} was left where it was)")
         return 1
-    print("audit log intact" + (f"; anchored at entry {anchor.id} in {path}" if anchor else " (empty)"))
+    print("audit log intact" + (f"; anchored at entry {anchor.id} in {ledger.where}" if anchor else " (empty)"))
     return 0
 
 
 def cmd_anchor_audit(args) -> int:
     from .audit_anchor import advance, reset
-    path = get_settings().audit_anchor_path
+    from .ledger import for_session
     with _db() as db:
+        ledger = for_session(db)
         if args.reset:
-            problems, anchor = [], reset(db, path, f"anchor-audit --reset by={_operator()}")
+            problems, anchor = [], reset(db, f"anchor-audit --reset by={_operator()}", ledger)
         else:
-            problems, anchor = advance(db, path)
+            problems, anchor = advance(db, ledger)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
         print("anchor not moved: run verify-audit, and --reset only once the cause is known", file=sys.stderr)
         return 1
-    print(f"audit log anchored at entry {anchor.id} in {path}" if anchor else "the audit log is empty: nothing to anchor")
+    print(f"audit log anchored at entry {anchor.id} in {ledger.where}" if anchor
+          else "the audit log is empty: nothing to anchor")
+    return 0
+
+
+def cmd_setup_ledger(args) -> int:
+    import os
+
+    from .ledger import app_role, setup
+    admin_url = args.admin_url or os.environ.get("KARTLEGGING_LEDGER_ADMIN_URL")
+    settings = get_settings()
+    if not settings.database_url.startswith("postgresql") or not admin_url:
+        print("setup-ledger is for PostgreSQL: give an administrator's URL with --admin-url (or "
+              "KARTLEGGING_LEDGER_ADMIN_URL); DATABASE_URL names the application's role", file=sys.stderr)
+        return 2
+    role = args.app_role or app_role(settings.database_url)
+    for line in setup(admin_url, role):
+        print(line)
     return 0
 
 
@@ -230,8 +259,18 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from .audit_anchor import reset
     from .backup import BackupError, restore
+    from .ledger import for_session
     from .privacy import reapply_erasures
     settings = get_settings()
+    with _db() as db:
+        ledger = for_session(db)
+        register = ledger.register_where
+        missing = not ledger.register_exists(db)
+    if missing and not args.without_erasure_register:
+        print(f"the erasure register ({register}) is not there: a restore would bring back every case erased since "
+              f"the backup. Point KARTLEGGING_ERASURE_REGISTER_PATH (or the ledger) at it, or, if it is truly lost, "
+              f"restore with --without-erasure-register and erase those cases again by hand", file=sys.stderr)
+        return 1
     try:
         restore(settings.database_url, args.path)
     except BackupError as exc:
@@ -242,14 +281,17 @@ def cmd_restore(args) -> int:
         # Cases erased after the backup was taken stay erased; then the log, taken back to the backup's, is anchored
         # anew (recorded in the log, with the entry the old anchor named).
         done, problems = reapply_erasures(db)
-        reset(db, settings.audit_anchor_path, f"restore from {args.path} by={_operator()}")
+        without = " without the erasure register" if missing else ""
+        reset(db, f"restore from {args.path}{without} by={_operator()}")
     for line in done:
         print(line)
     print(f"database restored from {args.path}")
+    if missing:
+        print("restored WITHOUT the erasure register: cases erased since the backup are back", file=sys.stderr)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
-        print(f"the erasure register {settings.erasure_register_path} has lines that could not be read: check that "
+        print(f"the erasure register {register} has lines that could not be read: check that "
               f"the cases they name are not in the database", file=sys.stderr)
         return 1
     return 0
@@ -269,8 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     token = sub.add_parser("create-token", help="print a new API token for a user (last line)")
     token.add_argument("username")
     token.set_defaults(func=cmd_create_token)
-    sub.add_parser("verify-audit", help="check the audit log's hash chain and its anchor, then move the anchor on"
-                   ).set_defaults(func=cmd_verify_audit)
+    verify = sub.add_parser("verify-audit", help="check the audit log's hash chain and its anchor, then move the "
+                            "anchor on")
+    verify.add_argument("--reset", action="store_true",
+                        help="the chain must hold, but anchor it anew without the old anchor (audited): a database "
+                             "created or replaced on purpose, or a lost anchor whose cause is known")
+    verify.set_defaults(func=cmd_verify_audit)
+    ledger = sub.add_parser("setup-ledger", help="PostgreSQL: give the ledger schema to a role that cannot log in; "
+                            "the application's role may only read and add (run once as an administrator)")
+    ledger.add_argument("--admin-url", help="an administrator's database URL (default KARTLEGGING_LEDGER_ADMIN_URL)")
+    ledger.add_argument("--app-role", help="the application's role (default: the user of DATABASE_URL)")
+    ledger.set_defaults(func=cmd_setup_ledger)
     anchor = sub.add_parser("anchor-audit", help="check the audit anchor, then move it to the log's last entry (cron)")
     anchor.add_argument("--reset", action="store_true",
                         help="anchor the log as it is, without the check (audited); after the database was replaced "
@@ -312,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     bk.set_defaults(func=cmd_backup)
     rs = sub.add_parser("restore", help="replace the whole database with the backup at PATH, then migrate")
     rs.add_argument("path")
+    rs.add_argument("--without-erasure-register", action="store_true",
+                    help="restore although the erasure register is missing (cases erased since the backup come back)")
     rs.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     if args.command is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,17 @@ class Settings(BaseSettings):
     # (intake/audit_anchor.py, intake/erasures.py). Put them where the database's administrators cannot write.
     audit_anchor_path: Path = Field(ROOT / "data" / "audit-anchor.json",
                                     validation_alias=AliasChoices("KARTLEGGING_AUDIT_ANCHOR_PATH"))
+    # Where the anchor and the erasure register live (intake/ledger.py): "auto" is the PostgreSQL schema
+    # kartlegging_ledger on PostgreSQL and the files below on SQLite; "file" the files on PostgreSQL too.
+    ledger: Literal["auto", "file"] = Field("auto", validation_alias=AliasChoices("KARTLEGGING_LEDGER"))
+    # The key of the audit chain's HMAC (intake/audit.py), kept outside the database: entries written since the anchor
+    # last moved cannot be rewritten and chained again without it. Earlier keys, comma-separated, to verify old entries.
+    audit_key: SecretStr | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_AUDIT_KEY"))
+    audit_old_keys: SecretStr | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_AUDIT_OLD_KEYS"))
+    # How often each server moves the audit anchor (seconds; once across instances); 0: only cron and shutdown.
+    anchor_interval_seconds: int = Field(60, ge=0, validation_alias=AliasChoices("KARTLEGGING_ANCHOR_INTERVAL_SECONDS"))
+    # How often the servers run the retention purge (hours; once across instances); 0 (default): cron runs `purge`.
+    purge_interval_hours: int = Field(0, ge=0, validation_alias=AliasChoices("KARTLEGGING_PURGE_INTERVAL_HOURS"))
     # The erasure register; by default `erasures.jsonl` beside the anchor file.
     erasure_register: Path | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_ERASURE_REGISTER_PATH"))
 

@@ -1,5 +1,5 @@
-"""The erasure register: every case erased (on request, or by the retention rule), in a file outside the database, so
-that restoring a backup taken before an erasure does not bring the case back (`main.py restore` erases again each case
+"""The erasure register: every case erased (on request, or by the retention rule), kept in the ledger (intake/ledger.py:
+this file format on SQLite, a table on PostgreSQL), so that restoring a backup taken before an erasure does not bring the case back (`main.py restore` erases again each case
 of the register that the restored database holds: `privacy.reapply_erasures`).
 
 One JSON line per erasure: the database, the case id, when the case was created (so that a later case given the same

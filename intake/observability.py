@@ -22,20 +22,14 @@ from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from pythonjsonlogger.core import RESERVED_ATTRS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import get_settings
+from .metrics import REQUEST_SECONDS
 
 log = logging.getLogger("kartlegging.request")
-
-REQUEST_SECONDS = Histogram("kartlegging_http_request_duration_seconds", "Time to answer a request, by route template",
-                            ["method", "route", "status"],
-                            buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-PDF_SECONDS = Histogram("kartlegging_pdf_render_seconds", "Time to render a PDF in the PDF worker, by document",
-                        ["document"], buckets=(.1, .25, .5, 1, 1.5, 2, 3, 5, 10, 30, 60))
-LOGIN_FAILURES = Counter("kartlegging_login_failures_total", "Refused logins, by reason", ["reason"])
 
 # The JSON log format for `serve` (uvicorn applies it in every server process).
 LOG_CONFIG = {

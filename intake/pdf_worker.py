@@ -19,8 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from .observability import PDF_SECONDS
-
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 60
@@ -83,6 +81,8 @@ def warm() -> None:
 def run(render: Callable[..., bytes], *args: Any, timeout: float = TIMEOUT_SECONDS) -> bytes:
     """`render(*args)` in the worker process (in this thread if the worker pool broke). Blocks until it is done;
     raises TimeoutError after `timeout` seconds. `render` and its arguments must pickle (a module-level function)."""
+    from .metrics import PDF_SECONDS  # here, not at the top: the worker process imports this module too
+
     global _pool
     pool = _get_pool()
     try:

@@ -19,10 +19,8 @@ from sqlalchemy import select as select_rows
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from . import audit, clock, erasures, pdf_worker
+from . import audit, clock, erasures, ledger, pdf_worker
 from .cases import derived_values
-from .config import get_settings
-from .db import database_key
 from .domain.answers import FieldError
 from .domain.messages import N_
 from .domain.guidance import read_date, read_text
@@ -242,15 +240,14 @@ def erase_case(db: Session, actor: User | None, case_id: int, reason: str, by: s
 
 def _register(db: Session, case_id: int, created_at: dt.datetime, entry) -> None:
     """Add a committed erasure to the register, so that a restore cannot bring the case back."""
-    erasures.append(get_settings().erasure_register_path, database_key(db.get_bind().url),
-                    erasures.Erasure(case_id, erasures.moment(created_at), erasures.moment(entry.at), entry.id,
-                                     entry.action))
+    ledger.for_session(db).append_erasure(db, erasures.Erasure(case_id, erasures.moment(created_at),
+                                                               erasures.moment(entry.at), entry.id, entry.action))
 
 
 def reapply_erasures(db: Session) -> tuple[list[str], list[str]]:
     """After a restore: erase again each case of the erasure register that the database holds (the same case: the
     same id and creation time), each audited. (what was done, problems reading the register)."""
-    found, problems = erasures.read(get_settings().erasure_register_path, database_key(db.get_bind().url))
+    found, problems = ledger.for_session(db).read_erasures(db)
     done: list[str] = []
     meta = None
     for erased in found:

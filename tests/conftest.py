@@ -2,7 +2,7 @@
 
 Fixtures
     database_url (session)  SQLite in a temp file, or KARTLEGGING_TEST_DATABASE_URL (PostgreSQL: schema `public` is
-                            dropped and recreated, then migrated). DATABASE_URL, KARTLEGGING_DEMO=1 and the paths of
+                            dropped and recreated, the ledger's dropped, then migrated). DATABASE_URL, KARTLEGGING_DEMO=1 and the paths of
                             the audit anchor and erasure register (temp files) are set for the app and for `main.py`
                             subprocesses while the session runs.
     app          (session)  `create_app()` against that database.
@@ -57,6 +57,7 @@ def _recreate_postgres_schema(url: str) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("DROP SCHEMA IF EXISTS kartlegging_ledger CASCADE"))  # the last run's anchors
             conn.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()

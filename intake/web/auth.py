@@ -12,7 +12,7 @@ from .. import access, audit
 from ..config import get_settings
 from ..domain.messages import N_
 from ..models import User
-from ..observability import LOGIN_FAILURES
+from ..metrics import LOGIN_FAILURES
 from ..security import (create_session, end_session, login_retry_after, record_login_attempt, session_seconds_left,
                         touch_session, verify_password)
 from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits

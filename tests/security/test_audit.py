@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from intake import ledger
 from intake.config import ROOT
 from intake.db import get_engine, new_session
 from intake.models import AuditEntry
@@ -184,14 +187,13 @@ def test_anchor_audit_moves_the_anchor_on_and_refuses_after_a_cut():
 def test_the_server_anchors_the_log_when_it_stops(app, db, caseworker, make_case):
     from fastapi.testclient import TestClient
 
-    from intake import audit_anchor
-    from intake.config import get_settings
+    from intake import audit_anchor, ledger
 
     make_case(caseworker, AMAL)
     with TestClient(app):
         pass  # start and stop
     head = audit_anchor.head(db)
-    anchor = audit_anchor.read(get_settings().audit_anchor_path, db)
+    anchor = ledger.for_session(db).latest(db)
     assert anchor is not None and (anchor.id, anchor.hash) == (head.id, head.hash)
 
 
@@ -275,3 +277,124 @@ def test_every_logged_action_and_object_has_words_in_the_log(logged_in, casework
     logged_in(caseworker).get(f"/cases/{case.id}/sections/participant")
     text = Page(logged_in(make_user("leader", drammen)).get(f"/audit?case={case.id}")).text("table.audit")
     assert "Lest" in text and "open-for" not in text
+
+
+# --- a lost anchor, the server's own anchoring, the keyed chain (#12 item 10) ---------------------------------------
+
+
+def _anchor_file() -> Path:
+    from intake.config import get_settings
+
+    return get_settings().audit_anchor_path
+
+
+def test_a_database_without_its_anchor_is_an_error_until_reset(database_url):
+    with scratch_database("audit") as url:
+        ids = _chain_of_five(url)
+        assert _verify(url).returncode == 0
+        with new_session(get_engine(url)) as db:
+            ledger_ = ledger.for_session(db)
+            if isinstance(ledger_, ledger.FileLedger):
+                _anchor_file().unlink()  # the file lost: not a fresh start
+            else:
+                db.execute(text("DELETE FROM kartlegging_ledger.audit_anchor"))  # as an administrator could
+                db.commit()
+        result = _verify(url)
+        assert result.returncode == 1 and "no audit anchor for this database" in result.stdout
+        assert _main(url, "anchor-audit").returncode == 1
+        reset = _main(url, "verify-audit", "--reset")
+        assert reset.returncode == 0, reset.stdout + reset.stderr
+        assert _verify(url).returncode == 0
+        with new_session(get_engine(url)) as db:
+            last = db.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
+        assert last.id > ids[-1] and last.action == "anchor-reset" and "verify-audit --reset" in last.detail
+
+
+def test_verify_audit_reset_still_refuses_a_broken_chain(database_url):
+    with scratch_database("audit") as url:
+        ids = _chain_of_five(url)
+        with get_engine(url).begin() as conn:
+            conn.execute(text("UPDATE audit_entry SET detail = 'nothing to see' WHERE id = :id"), {"id": ids[1]})
+        result = _main(url, "verify-audit", "--reset")
+        assert result.returncode == 1 and f"entry {ids[1]}: its content does not match" in result.stdout
+
+
+def test_the_running_server_moves_the_anchor_on_its_own(database_url):
+    from fastapi.testclient import TestClient
+
+    from intake import audit, audit_anchor
+    from intake.app import create_app
+    from intake.config import Settings
+
+    with scratch_database("audit") as url:
+        _chain_of_five(url)
+        settings = Settings(DATABASE_URL=url, KARTLEGGING_ANCHOR_INTERVAL_SECONDS=1, KARTLEGGING_PDF_WARMUP=False)
+        with TestClient(create_app(settings)):
+            with new_session(get_engine(url)) as db:
+                newest = audit.record(db, None, "read", "case", 1, "while the server runs", organisation_id=1)
+                db.commit()
+                deadline = time.monotonic() + 30
+                while (ledger.for_session(db).latest(db).id != newest.id) and time.monotonic() < deadline:
+                    time.sleep(0.1)  # within a second or two, not at shutdown
+                db.rollback()
+                assert ledger.for_session(db).latest(db).id == newest.id
+                assert audit_anchor.head(db).id == newest.id
+
+
+def test_with_a_key_the_entries_since_the_anchor_cannot_be_rewritten_and_chained_again(database_url):
+    from intake import audit
+    from intake.config import get_settings
+
+    key = "en-lang-hemmelig-nokkel-" + "x" * 16
+    with scratch_database("audit") as url:
+        _chain_of_five(url)
+        keyed = {"KARTLEGGING_AUDIT_KEY": key}
+        # Entries written without a key after the anchor are refused once a key is set ...
+        refused = _main_env(url, keyed, "anchor-audit")
+        assert refused.returncode == 1 and "not sealed with the audit key" in refused.stderr
+        # ... so a key is brought in as README says: the anchor moved on first (without it), then the key set
+        assert _main(url, "anchor-audit").returncode == 0
+        os.environ["KARTLEGGING_AUDIT_KEY"] = key
+        get_settings.cache_clear()
+        try:
+            with new_session(get_engine(url)) as db:
+                sealed = [audit.record(db, None, "read", "case", 1, f"sealed {i}", organisation_id=1).id
+                          for i in range(3)]
+                db.commit()
+        finally:
+            del os.environ["KARTLEGGING_AUDIT_KEY"]
+            get_settings.cache_clear()
+        # Someone who can write the database but has no key replaces the last two entries, after the anchor, by
+        # one of their own, chained on correctly: the chain and the anchor hold, the seal does not
+        _cut_from(url, sealed[1])
+        with new_session(get_engine(url)) as db:
+            forged = audit.record(db, None, "read", "case", 1, "forged", organisation_id=1)
+            db.commit()
+        result = _main_env(url, keyed, "verify-audit")
+        assert result.returncode == 1
+        assert result.stdout.splitlines()[0] == f"entry {forged.id}: not sealed with the audit key (written or " \
+                                                f"rewritten without it)"
+        _cut_from(url, forged.id)
+        assert _main_env(url, keyed, "verify-audit").returncode == 0  # older plain entries, newer sealed: intact
+        # After a change of key, the old one still verifies the entries it sealed
+        rotated = {"KARTLEGGING_AUDIT_KEY": "en-ny-nokkel-" + "y" * 20, "KARTLEGGING_AUDIT_OLD_KEYS": key}
+        assert _main_env(url, rotated, "verify-audit").returncode == 0
+        assert _main_env(url, {}, "verify-audit").returncode == 1  # without any key the sealed entries do not verify
+
+
+def _main_env(url: str, extra: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url, **extra}
+    return subprocess.run(main_py_argv(*args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_periodic_work_runs_in_one_process_at_a_time(database_url):
+    from intake.periodic import once_across_instances, run_task
+
+    ran = []
+    with scratch_database("periodic") as url:
+        engine = get_engine(url)
+        with once_across_instances(engine, "anchor") as held:
+            assert held
+            assert run_task(get_engine(url), "anchor", ran.append) is False  # another instance holds it: skipped
+        assert run_task(engine, "anchor", ran.append) is True
+    assert ran == [engine]

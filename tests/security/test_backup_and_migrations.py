@@ -199,3 +199,36 @@ def test_the_models_match_the_migrated_schema():
             ctx = MigrationContext.configure(conn, opts={"compare_type": False})
             diff = compare_metadata(ctx, SQLModel.metadata)
         assert not diff, "models and migrations differ (make a migration):\n" + "\n".join(map(str, diff))
+
+
+def _run(url: str, extra: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1", **extra}
+    return subprocess.run(main_py_argv(*args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_restore_without_the_erasure_register_is_refused_unless_asked_for(database_url, tmp_path):
+    from intake.models import AuditEntry
+
+    with scratch_database("restore") as url:
+        populate(url)
+        erased = _case_ids(url)[-1]
+        backup = tmp_path / "before-the-erasure.bak"
+        main(url, "backup", str(backup))
+        main(url, "erase-case", str(erased), "--reason", "Deltakeren ba om sletting", "--by", "leder.lene")
+        if postgres_url():
+            extra = {}
+            with get_engine(url).begin() as conn:  # the ledger lost (as only an administrator could)
+                conn.execute(text("DROP SCHEMA kartlegging_ledger CASCADE"))
+        else:
+            extra = {"KARTLEGGING_ERASURE_REGISTER_PATH": str(tmp_path / "not-there" / "erasures.jsonl")}
+        get_engine(url).dispose()
+        refused = _run(url, extra, "restore", str(backup))
+        assert refused.returncode == 1 and "the erasure register" in refused.stderr
+        assert erased not in _case_ids(url)  # nothing was restored
+        allowed = _run(url, extra, "restore", str(backup), "--without-erasure-register")
+        assert allowed.returncode == 0, allowed.stderr
+        assert "WITHOUT the erasure register" in allowed.stderr
+        assert erased in _case_ids(url)  # as the operator was told
+        with new_session(get_engine(url)) as db:
+            last = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert last.action == "anchor-reset" and "without the erasure register" in last.detail
