@@ -14,6 +14,7 @@ MAPPING_DATE = dt.date(2026, 11, 1)
 AMAL = {
     # participant
     "participant.name": "Amal Hassan",
+    "participant.has_national_id": True,
     "participant.national_id": "14839212365",  # 14.03.1992, month + 80
     "participant.duf_number": "202504718263",
     "participant.birth_date": "1992-03-14",
@@ -95,6 +96,7 @@ AMAL = {
 YONAS = {
     # participant
     "participant.name": "Yonas Tesfamariam",
+    "participant.has_national_id": True,
     "participant.national_id": "20810561387",  # 20.01.2005, month + 80
     "participant.duf_number": "202511093347",
     "participant.birth_date": "2005-01-20",
@@ -170,6 +172,7 @@ YONAS = {
 AHMAD = {
     # participant
     "participant.name": "Ahmad Rahimi",
+    "participant.has_national_id": True,
     "participant.national_id": "05859723588",  # 05.05.1997, month + 80
     "participant.duf_number": "202409552816",
     "participant.birth_date": "1997-05-05",

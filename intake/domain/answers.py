@@ -164,7 +164,7 @@ def validate(
             errors.extend(problems)
         else:
             clean[key] = _compact(key, value)
-    clean = questionnaire.drop_hidden(clean)
+    clean = questionnaire.drop_hidden(with_implied(clean))
     derived = derived_mod.derive(clean, programme, today)
     require = list(require)
     errors.extend(_cross_checks(questionnaire, clean, derived, today, allow_synthetic, {s.id for s in require}))
@@ -178,6 +178,19 @@ def validate(
     # A value that breaks a cross-field check is reported but kept: it is what the caseworker typed, and it may be the
     # other field that is wrong. Type errors never reach `clean`.
     return Validation(clean, errors, derived)
+
+
+# An answer that another implies, for answers given before its question was asked (a stored case, an API client
+# that sends a national id alone): a national id means the participant has one.
+IMPLIED = {"participant.has_national_id": ("participant.national_id", True)}
+
+
+def with_implied(answers: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(answers)
+    for key, (source, value) in IMPLIED.items():
+        if key not in out and not _is_empty(out.get(source)):
+            out[key] = value
+    return out
 
 
 # Numbers typed in groups ("2026 0123 4567"), which their checks accept: stored as the digits, as printed and sent.

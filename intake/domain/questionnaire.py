@@ -24,7 +24,7 @@ TYPES = ("text", "longtext", "date", "int", "number", "bool", "choice", "multi",
 CEFR = CEFR_LEVELS
 DEFAULT_MAX_LENGTH = {"text": 200, "longtext": 4000, "occupation": 200}
 QUESTION_KEYS = {"id", "type", "required", "label", "help", "options", "max_length", "min", "max", "sensitive", "show_if",
-                 "default", "default_from", "ordered", "fields", "min_items", "max_items", "item_label"}
+                 "default", "default_from", "ordered", "fields", "min_items", "max_items", "item_label", "reveal"}
 
 # Derived values the rules and conditions may read (computed in derived.py, never asked).
 # derived.end_goal: an end goal of §§ 13–14, or the participant's wish where none is proposed (recommendations.md).
@@ -82,6 +82,9 @@ class Question:
     min_items: int = 0
     max_items: int = 20
     item_label: Mapping[str, str] | None = None
+    # A conditional reveal: (the yes/no or radio question just before it, the answer that shows it). Its show_if is
+    # `{field: that question, eq: that answer}`; the page puts it under that answer, shown when it is chosen.
+    reveal: tuple[str, Any] | None = None
 
     @cached_property  # read for every answer a save checks; options do not change after loading
     def codes(self) -> tuple[str, ...]:
@@ -218,7 +221,7 @@ def _question(data: Any, section: str, where: str, *, in_repeat: bool = False) -
     for key in ("min", "max"):
         if key in data and (isinstance(data[key], bool) or not isinstance(data[key], (int, float))):
             raise QuestionnaireError(f"{where}: '{key}' must be a number")
-    for key in ("required", "sensitive", "ordered"):
+    for key in ("required", "sensitive", "ordered", "reveal"):
         if key in data and not isinstance(data[key], bool):
             raise QuestionnaireError(f"{where}: '{key}' must be true or false")
     if data.get("default_from") not in (None, "user.municipality"):
@@ -234,7 +237,21 @@ def _question(data: Any, section: str, where: str, *, in_repeat: bool = False) -
         item_label=_labels(data.get("item_label"), f"{where} item_label", optional=True),
     )
     q._show_if_data = data.get("show_if")  # compiled once every question is known
+    q._reveal = data.get("reveal", False)
     return q
+
+
+def _reveal_under(question: Question, previous: Question | None, where: str) -> tuple[str, Any]:
+    """Where a `reveal: true` question goes: under the answer of the question before it that its show_if names."""
+    cond = question._show_if_data
+    if not (isinstance(cond, Mapping) and set(cond) == {"field", "eq"} and previous is not None
+            and cond["field"] == previous.id and (previous.type == "bool"
+                                                  or previous.type == "choice" and len(previous.options) <= 7)):
+        raise QuestionnaireError(f"{where}: reveal needs show_if {{field: <the question just before it>, eq: <an "
+                                 f"answer>}}, on a yes/no question or a choice of at most 7 (radios)")
+    if previous.type == "choice" and cond["eq"] not in previous.codes:
+        raise QuestionnaireError(f"{where}: reveal: '{previous.id}' has no option '{cond['eq']}'")
+    return previous.id, cond["eq"]
 
 
 def parse_questionnaire(text: str, source_name: str = "questionnaire.yaml") -> Questionnaire:
@@ -264,7 +281,10 @@ def parse_questionnaire(text: str, source_name: str = "questionnaire.yaml") -> Q
         section = Section(sid, _labels(s.get("title"), f"{where} title"), [],
                           _labels(s.get("intro"), f"{where} intro", optional=True), bool(s.get("sensitive", False)))
         for qd in s["questions"]:
+            previous = section.questions[-1] if section.questions else None
             q = _question(qd, sid, f"{source_name}: question")
+            if q._reveal:
+                q.reveal = _reveal_under(q, previous, f"{source_name}: question '{q.id}'")
             if q.id in by_id:
                 raise QuestionnaireError(f"{source_name}: question '{q.id}': duplicate id")
             if section.sensitive:

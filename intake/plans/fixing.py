@@ -102,15 +102,16 @@ def fix_problems(case: Case, plan: Plan, user: User, elements: list[PlanElement]
               + content_problems(elements, derived))
     answers = case.answers
     if not answers.get("participant.duf_number"):
-        errors.append(FieldError("case", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
+        errors.append(FieldError("participant.duf_number", N_("Deltakeren mangler DUF-nummer i kartleggingen (det står på planen). "
                                             "Fyll det ut under «Deltaker og sak».")))
     elif identifiers.duf_number_error(answers["participant.duf_number"], today=clock.today()):
-        errors.append(FieldError("case", N_("DUF-nummeret i kartleggingen er ikke gyldig (det står på planen). "
+        errors.append(FieldError("participant.duf_number", N_("DUF-nummeret i kartleggingen er ikke gyldig (det står på planen). "
                                             "Rett det under «Deltaker og sak».")))
     if not answers.get("participant.birth_date") or not answers.get("participant.name"):
-        errors.append(FieldError("case", N_("Navn og fødselsdato mangler i kartleggingen.")))
+        missing = "participant.name" if not answers.get("participant.name") else "participant.birth_date"
+        errors.append(FieldError(missing, N_("Navn og fødselsdato mangler i kartleggingen.")))
     if not derived.get("norwegian_goal"):
-        errors.append(FieldError("case", N_("Norskmålet kan ikke beregnes før utdanningen er kartlagt.")))
+        errors.append(FieldError("background.education", N_("Norskmålet kan ikke beregnes før utdanningen er kartlagt.")))
     if not (user.phone or user.email):
         errors.append(FieldError("plan", N_("Du må ha telefon eller e-post registrert på brukeren din: deltakeren "
                                             "skal kunne nå deg.")))

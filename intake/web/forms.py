@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from .. import i18n
 from ..cases import apply_changes
-from ..domain.answers import FieldError, parse_section_form
+from ..domain.answers import FieldError, parse_section_form, with_implied
 from ..domain.questionnaire import Question, Section, default_questionnaire
 from ..domain.reference import countries, languages, tables
 from ..models import Case
@@ -59,6 +59,12 @@ class QuestionView:
     text: Any  # str, list[str] (multi) or list[dict[str, str]] (repeat rows)
     errors: list[str] = field(default_factory=list)
     row_errors: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    # Questions shown under one of this question's answers (a conditional reveal), each in the page whether or not
+    # that answer is chosen yet, so choosing it shows them at once, also without JavaScript.
+    revealed: list["QuestionView"] = field(default_factory=list)
+
+    def revealed_under(self, answer_text: str) -> list["QuestionView"]:
+        return [w for w in self.revealed if to_text(self.q, w.q.reveal[1]) == answer_text]
 
 
 @dataclass
@@ -70,11 +76,17 @@ class SectionView:
     version: int
     newly_shown: list[str] = field(default_factory=list)
 
+    @property
+    def all_questions(self) -> list[QuestionView]:
+        """Every question in the page, those under an answer included."""
+        return [w for v in self.questions for w in (v, *v.revealed)]
+
 
 def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]] | None = None,
                  require: bool = False, shown_before: set[str] | None = None) -> SectionView:
     q = default_questionnaire()
-    stored = {x.id: case.answers[x.id] for x in section.questions if x.id in case.answers}
+    answers = with_implied(case.answers)
+    stored = {x.id: answers[x.id] for x in section.questions if x.id in answers}
     stored.update({k: v for k, v in (case.drafts or {}).items() if k in stored or q.by_id.get(k) in section.questions})
     form = to_form(section, stored)
     if posted:
@@ -95,9 +107,10 @@ def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]
              and q.is_visible(x, result.answers)]
     errors = [e for e in errors if not any(e.field == n or e.field.startswith(n + ".") for n in newly)
               or e.field in bad_read]
-    views = []
+    views: list[QuestionView] = []
     for x in section.questions:
-        if not q.is_visible(x, result.answers):
+        under = next((v for v in views if x.reveal and v.q.id == x.reveal[0]), None)
+        if not q.is_visible(x, result.answers) and under is None:
             continue
         mine = [e.message for e in errors if e.field == x.id]
         if x.type == "repeat":
@@ -112,8 +125,9 @@ def section_view(case: Case, section: Section, *, posted: Mapping[str, list[str]
             views.append(QuestionView(x, rows, mine, row_errors))
         else:
             text = raw.get(x.id, [] if x.type == "multi" else "")
-            views.append(QuestionView(x, text, mine))
-    ordered = [e for v in views for e in errors if e.field == v.q.id or e.field.startswith(v.q.id + ".")]
+            (under.revealed if under else views).append(QuestionView(x, text, mine))
+    ordered = [e for v in views for w in (v, *v.revealed) for e in errors
+               if e.field == w.q.id or e.field.startswith(w.q.id + ".")]
     return SectionView(section, views, list(dict.fromkeys(ordered)), result.derived,
                        int((case.sections or {}).get(section.id, {}).get("version", 0)), newly)
 

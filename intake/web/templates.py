@@ -130,11 +130,32 @@ def dom_id(question_id: str) -> str:
     return "f-" + question_id.replace(".", "-")
 
 
+def plan_error_href(case_id: int):
+    """Where the plan builder's error links lead: an answer of the mapping to its field on the section page (which
+    leads back to the plan), the mapping as a whole to its check page, a problem with the plan as a whole nowhere (it
+    is said without a link), anything else to its field on the builder."""
+    from ..domain.questionnaire import default_questionnaire
+    questions = default_questionnaire().by_id
+
+    def href(field_id: str) -> str | None:
+        if field_id == "plan":
+            return None
+        if field_id == "case":
+            return f"/cases/{case_id}/check"
+        question = questions.get(".".join(field_id.split(".")[:2]))
+        if question is not None:
+            return f"/cases/{case_id}/sections/{question.section}?return=plan#{dom_id(field_id)}"
+        return "#" + dom_id(field_id)
+
+    return href
+
+
 env.filters["date"] = norwegian_date
 env.filters["clock"] = clock
 env.filters["dom_id"] = dom_id
 env.globals["select_options"] = select_options
 env.globals["field_label"] = field_label
+env.globals["plan_error_href"] = plan_error_href
 env.globals["return_path"] = return_path
 # `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
 # request's language. Unlike _(), its result is escaped like any value.

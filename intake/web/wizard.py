@@ -22,6 +22,8 @@ from .templates import render_page, templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+# Answers the printed plan carries (intake/plans/fixing.py refuses to fix a plan without them).
+ON_THE_PLAN = frozenset({"participant.name", "participant.birth_date", "participant.duf_number"})
 
 # Derived values shown beside each section, where they help the conversation.
 DERIVED_BY_SECTION = {
@@ -118,6 +120,8 @@ def _section_or_404(section_id: str):
 def _next_url(case: Case, section_id: str, return_to: str | None) -> str:
     if return_to == "check":
         return f"/cases/{case.id}/check"
+    if return_to == "plan":  # from an error link of the plan builder (an answer the plan needs)
+        return f"/cases/{case.id}/plan"
     ids = [s.id for s in default_questionnaire().sections]
     i = ids.index(section_id)
     return f"/cases/{case.id}/sections/{ids[i + 1]}" if i + 1 < len(ids) else f"/cases/{case.id}/check"
@@ -264,8 +268,12 @@ def _check_page(request, db, case, errors, status_code=200):
         items = [(x, display(x, case.answers.get(x.id))) for x in s.questions if q.is_visible(x, case.answers)]
         rows.append((s, items, section_status(case, s, result, required)))
     user = request.state.user
+    # What completing still needs, said before the button is pressed (each linked to its field); the answers the
+    # printed plan carries say so, since the plan cannot be fixed without them.
+    needed = [] if case.status == "completed" or errors else required.errors
     return render_page(request, "wizard/check.html",
-                       {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS,
+                       {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS, "needed": needed,
+                        "missing": {e.field for e in required.errors}, "on_the_plan": ON_THE_PLAN,
                         "derived": result.derived, "questionnaire": q,
                         "can_edit": access.can(user, "case.update"),
                         "can_complete": access.can(user, "case.complete"),

@@ -21,6 +21,7 @@ def test_participant_section_with_a_row_added_and_follow_ups_without_javascript(
 
     a = AMAL
     page.fill("#f-participant-name", a["participant.name"])
+    page.check("#f-participant-has_national_id-true")  # shows the number's field (CSS, no JavaScript)
     page.fill("#f-participant-national_id", a["participant.national_id"])
     page.fill("#f-participant-duf_number", a["participant.duf_number"])
     page.fill("#f-participant-birth_date", a["participant.birth_date"])

@@ -158,12 +158,28 @@ def test_none_device_cannot_be_chosen_with_others():
     assert fields(result) == {"digital.devices"}
 
 
-def test_national_id_or_duf_number_is_needed_when_answers_are_required():
+def test_the_duf_number_is_needed_when_answers_are_required_and_the_national_id_when_the_participant_has_one():
+    # The plan prints the DUF number: completing the mapping asks for it, not only for one of the two numbers.
     answers = with_(AMAL, participant__national_id=None, participant__duf_number=None)
     assert "participant.duf_number" in fields(run(answers, require=["participant"]))
+    assert "participant.duf_number" in fields(run(with_(AMAL, participant__duf_number=None), require=["participant"]))
     assert run(answers).errors == []  # a mapping under way is not wrong for lacking them yet
-    assert run(with_(AMAL, participant__national_id=None), require=["participant"]).errors == []
+    no_number = with_(AMAL, participant__national_id=None, participant__has_national_id=False)
+    assert run(no_number, require=["participant"]).errors == []
+    assert fields(run(with_(AMAL, participant__national_id=None), require=["participant"])) == {
+        "participant.national_id"}  # "Ja" asks for the number
     assert run({}).errors == []
+
+
+def test_a_national_id_given_without_the_question_before_it_means_the_participant_has_one():
+    # A case stored before the question was asked, or an API client sending the number alone, keeps its number.
+    answers = with_(AMAL, participant__has_national_id=None)
+    result = run(answers, require=["participant"])
+    assert result.errors == []
+    assert result.answers["participant.national_id"] == AMAL["participant.national_id"]
+    assert result.answers["participant.has_national_id"] is True
+    # "Nei" hides the number, and it is not kept
+    assert "participant.national_id" not in run(with_(AMAL, participant__has_national_id=False)).answers
 
 
 def test_required_fields_of_rows_in_an_optional_group():

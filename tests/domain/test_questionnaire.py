@@ -66,6 +66,13 @@ def _repeat_fields(notes: str) -> dict[str, tuple[str | None, list[str]]]:
 
 
 SPEC_ROWS = _spec_rows()
+# Where the questionnaire asks more than the spec, on purpose: (required, shown only when), with the reason.
+STRICTER_THAN_SPEC = {
+    # The printed plan carries the DUF number: completing the mapping asks for it (#16 item 1).
+    "participant.duf_number": (True, False),
+    # Asked under "Har deltakeren fødselsnummer eller D-nummer?" = yes, and then required (#16 item 1).
+    "participant.national_id": (True, True),
+}
 
 
 def test_the_spec_is_read():
@@ -86,7 +93,9 @@ def test_every_question_of_the_spec_is_present_with_its_type_and_codes(row):
     assert q is not None, f"{row['id']} is missing from {QUESTIONNAIRE_FILE}"
     assert q.section == row["section"]
     assert q.type == row["type"]
-    if row["required"].startswith("yes"):
+    if q.id in STRICTER_THAN_SPEC:
+        assert (q.required, q.show_if is not None) == STRICTER_THAN_SPEC[q.id]
+    elif row["required"].startswith("yes"):
         assert q.required and q.show_if is None
     elif row["required"].startswith("show if"):
         assert q.show_if is not None, f"{q.id} should be shown only when: {row['required']}"
@@ -158,6 +167,15 @@ def _refused(data: dict, tmp_path: Path, *expected: str) -> str:
 def test_the_real_file_loads():
     q = load_questionnaire(QUESTIONNAIRE_FILE)
     assert len(q.sections) == 9 and q.version
+
+
+def test_a_reveal_must_follow_the_question_whose_answer_shows_it(tmp_path):
+    data = _data()
+    _question(data, "life.economy_notes")["reveal"] = True  # its show_if is `ne`, not one answer
+    _refused(data, tmp_path, "life.economy_notes", "reveal")
+    data = _data()
+    _question(data, "participant.national_id")["show_if"] = {"field": "participant.interpreter_needed", "eq": True}
+    _refused(data, tmp_path, "participant.national_id", "just before it")
 
 
 def test_unknown_type_is_refused(tmp_path):

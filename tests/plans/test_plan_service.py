@@ -255,7 +255,7 @@ def test_a_duf_number_saved_with_spaces_prints_as_its_digits_and_a_wrong_one_is_
     case.answers = {**case.answers, "participant.duf_number": "20250471826"}
     db.add(case)
     db.commit()
-    message = fields(fix(db, caseworker, case, plan))["case"]
+    message = fields(fix(db, caseworker, case, plan))["participant.duf_number"]
     assert message.startswith("DUF-nummeret i kartleggingen er ikke gyldig")
 
 

@@ -41,9 +41,14 @@ class Page:
         return " ".join(_text(e) for e in self.all(css))
 
     def summary(self) -> list[tuple[str, str]]:
-        """The error summary: (message, link target) per error (the message without the field's name before it)."""
-        return [(_text(next(iter(a.iterfind(".//*[@class='error-text']")), a)), a.get("href"))
-                for a in self.all("#error-summary li a")]
+        """The error summary: (message, link target) per error (the message without the field's name before it); the
+        target is None for a problem with the page as a whole, said without a link."""
+        out = []
+        for li in self.all("#error-summary li"):
+            a = next(iter(li.iterfind(f".//{NS}a")), None)
+            out.append((_text(next(iter(li.iterfind(".//*[@class='error-text']")), li)), a.get("href") if a is not None
+                        else None))
+        return out
 
     def field_errors(self, dom_id: str) -> list[str]:
         """Error messages shown at a field (by its element id, e.g. f-participant-name)."""
