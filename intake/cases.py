@@ -310,11 +310,11 @@ def save_answers(
             state = sections.setdefault(section.id, {"version": 0, "completed": False})
             state["version"] = state.get("version", 0) + 1
             state["form"] = form_token
-            section_errors = [e for e in errors if e.field.split(".")[0] == section.id]
+            # "Completed" is the caseworker's "Lagre og fortsett" without errors; only that sets or clears it. An
+            # autosave with an error does not: section_status says "Har feil" while the error lasts, and once it is
+            # put right the section is "Fullført" again, as the case (completed or not) says (#16 item 3).
             if finish_section:
-                state["completed"] = not section_errors
-            elif section_errors:
-                state["completed"] = False
+                state["completed"] = not [e for e in errors if e.field.split(".")[0] == section.id]
         summary = _sync_summary(new_answers, result.derived)
         values = dict(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,
                       updated_at=clock.now(), **summary)
@@ -353,7 +353,9 @@ def section_status(case: Case, section: Section, validation: Validation, require
     ids = {q.id for q in section.questions}
     state = (case.sections or {}).get(section.id, {})
     answered = any(k in ids for k in case.answers if k not in _defaults())
-    if state.get("completed"):
+    # A completed mapping had every section checked at completion, whether or not each was finished with "Lagre og
+    # fortsett" (the API, or a section only autosaved): it is "Fullført" while it stays right.
+    if state.get("completed") or case.status == "completed":
         required = required or check(case, require=[section])
         return IN_PROGRESS if required.errors_for(section.id) else COMPLETED
     return IN_PROGRESS if answered or state.get("version") else NOT_STARTED
@@ -371,16 +373,22 @@ def _defaults() -> frozenset[str]:
     return frozenset(x.id for x in q.questions() if x.default is not None or x.default_from)
 
 
+def open_problems(case: Case) -> list[FieldError]:
+    """What stops the mapping from being complete: every required answer missing, every error, every typed text
+    that could not be stored. Empty when every section is "Fullført"-worthy."""
+    q = default_questionnaire()
+    result = check(case, require=q.sections)
+    return result.errors + [FieldError(k, N_("Svaret er ikke lagret fordi det har feil."))
+                            for s in q.sections for k in _draft_errors(case, s)]
+
+
 def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:
     """Mark the mapping complete when every required question is answered and nothing has errors.
 
     Completing twice keeps the first date and caseworker: that is when, and by whom, the mapping was done."""
     if case.status == "completed":
         return []
-    q = default_questionnaire()
-    result = check(case, require=q.sections)
-    errors = result.errors + [FieldError(k, N_("Svaret er ikke lagret fordi det har feil."))
-                              for s in q.sections for k in _draft_errors(case, s)]
+    errors = open_problems(case)
     if errors:
         return errors
     stmt = (update(Case).where(Case.id == case.id, Case.version == case.version)

@@ -12,7 +12,7 @@ from sqlmodel import col, func, or_, select
 
 from .. import access, attention, audit, case_filters, clock, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
-                     save_answers, section_status)
+                     open_problems, save_answers, section_status)
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
@@ -100,6 +100,7 @@ def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep)
         "case": case, "sections": q.sections, "statuses": statuses, "labels": STATUS_LABELS,
         "derived": result.derived, "can_edit": access.can(user, "case.update"),
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
+        "not_done": [s for s in q.sections if statuses[s.id] != "completed"],
         "guidance": guidance, "referral_labels": referrals.labels(),
         "can_refer": access.can(user, "referral.create"), "can_export": access.can(user, "case.export"),
         "can_erase": access.can(user, "case.erase"), "plan_state": plans.plan_state(db, case),
@@ -270,7 +271,7 @@ def _check_page(request, db, case, errors, status_code=200):
     user = request.state.user
     # What completing still needs, said before the button is pressed (each linked to its field); the answers the
     # printed plan carries say so, since the plan cannot be fixed without them.
-    needed = [] if case.status == "completed" or errors else required.errors
+    needed = [] if errors else open_problems(case)
     return render_page(request, "wizard/check.html",
                        {"case": case, "rows": rows, "errors": errors, "labels": STATUS_LABELS, "needed": needed,
                         "missing": {e.field for e in required.errors}, "on_the_plan": ON_THE_PLAN,

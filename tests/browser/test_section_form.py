@@ -75,3 +75,27 @@ def test_the_derived_values_beside_the_form_follow_each_autosave(page, live_serv
     page.locator("aside.derived", has_text="34 år").wait_for()
     page.locator("aside.derived", has_text="15. desember 2026").wait_for()
     assert page.locator("aside.derived").count() == 1
+
+
+def test_a_section_put_right_after_an_error_is_completed_everywhere(page, live_server):
+    # #16 item 3: 4,500 characters in "Mål på lang sikt", tab away (an error, kept as a draft); the text put back, tab
+    # away; "Lagre og gå til oversikten": the section said "Påbegynt" while the case said "Kartlegging fullført".
+    from tests.browser.pages import completed_case
+
+    login(page, live_server, "veileder")
+    case_path = completed_case(page, live_server, AMAL)
+    page.goto(f"{live_server}{case_path}/sections/goals")
+    field = page.locator("#f-goals-long_term")
+    field.fill("x" * 4500)
+    page.locator("#f-goals-short_term").focus()
+    page.locator("#f-goals-long_term-error").wait_for()
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    field.fill(AMAL["goals.long_term"])
+    page.locator("#f-goals-short_term").focus()
+    page.locator("#f-goals-long_term-error").wait_for(state="detached")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.get_by_role("button", name="Lagre og gå til oversikten").click()
+    page.wait_for_url(f"{live_server}{case_path}")
+    assert page.locator("#status-goals").inner_text() == "Fullført"
+    assert "Kartlegging fullført" in page.locator("main").inner_text()
+    assert "må rettes" not in page.locator("main").inner_text()

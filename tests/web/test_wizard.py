@@ -514,6 +514,30 @@ def test_a_completed_section_that_loses_a_required_answer_is_in_progress(casewor
     assert statuses(c, case)["background"] == "Påbegynt"
 
 
+def test_a_section_put_right_after_an_error_is_completed_again_as_the_case_says(caseworker, logged_in, make_case):
+    # #16 item 3: 4,500 characters in "Mål på lang sikt" (an error, kept as a draft), the text put back, "Lagre og gå
+    # til oversikten": the section stayed "Påbegynt" while the case said "Kartlegging fullført".
+    c = logged_in(caseworker)
+    case = make_case(caseworker, {**AMAL})
+    for section in SECTIONS:
+        answer_section(c, case, section, AMAL)
+    assert c.post(url(case, None, "/complete"), data={"_csrf": c.csrf}).status_code == 303
+    assert set(statuses(c, case).values()) == {"Fullført"}
+    page = open_section(c, case, "goals")
+    post(c, case, "goals", fill(page, {"goals.long_term": ["x" * 4500]}), htmx=True)
+    assert statuses(c, case)["goals"] == "Har feil"
+    assert "må rettes" in Page(c.get(url(case))).text("main") and Page(c.get(url(case, None, "/check"))).has(
+        "#still-needed")
+    page = open_section(c, case, "goals")
+    post(c, case, "goals", fill(page, {"goals.long_term": [AMAL["goals.long_term"]]}), htmx=True)
+    r = post(c, case, "goals", fill(open_section(c, case, "goals"), {}, "later"))
+    assert r.status_code == 303
+    assert statuses(c, case)["goals"] == "Fullført"
+    tasks = Page(c.get(url(case)))
+    assert "Kartlegging fullført" in tasks.text("main") and "må rettes" not in tasks.text("main")
+    assert not Page(c.get(url(case, None, "/check"))).has("#still-needed")
+
+
 def test_a_change_in_one_section_drops_answers_it_hides_in_another(caseworker, logged_in, make_case, stored):
     c = logged_in(caseworker)
     case = make_case(caseworker, {**AMAL})
