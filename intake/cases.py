@@ -348,7 +348,7 @@ def _normal(value: Any) -> Any:
 def section_status(case: Case, section: Section, validation: Validation, required: Validation | None = None) -> str:
     """`validation` checks the stored answers; `required` (optional, computed when missing) checks them with every
     section's required answers asked for, so a section marked done that lacks something since is not "completed"."""
-    if _draft_errors(case, section) or validation.errors_for(section.id):
+    if unsaved_questions(case, section) or validation.errors_for(section.id):
         return HAS_ERRORS
     ids = {q.id for q in section.questions}
     state = (case.sections or {}).get(section.id, {})
@@ -361,7 +361,7 @@ def section_status(case: Case, section: Section, validation: Validation, require
     return IN_PROGRESS if answered or state.get("version") else NOT_STARTED
 
 
-def _draft_errors(case: Case, section: Section) -> list[str]:
+def unsaved_questions(case: Case, section: Section) -> list[str]:
     """The section's questions whose typed text could not be stored (a row merely added and empty is not one)."""
     drafts = case.drafts or {}
     return [x.id for x in section.questions if x.id in drafts and draft_errors(x, drafts[x.id])]
@@ -379,7 +379,7 @@ def open_problems(case: Case) -> list[FieldError]:
     q = default_questionnaire()
     result = check(case, require=q.sections)
     return result.errors + [FieldError(k, N_("Svaret er ikke lagret fordi det har feil."))
-                            for s in q.sections for k in _draft_errors(case, s)]
+                            for s in q.sections for k in unsaved_questions(case, s)]
 
 
 def complete_mapping(db: Session, user: User, case: Case) -> list[FieldError]:

@@ -69,7 +69,44 @@
     const link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
     if (link && focusField(decodeURIComponent(link.hash.slice(1)))) event.preventDefault();
   });
-  // 4. The login's time limit (WCAG 2.2.1, "Timing Adjustable"). The server ends a login after 30 minutes without a
+  // 4. A character count under each long text field (GOV.UK's character count): how many characters are left, or
+  // how many too many, as the caseworker types; the server's count (the page as made) says the same in characters
+  // (code points, line breaks as one). A screen reader hears it once typing pauses, not on every key.
+  const countOf = function (field) {
+    return document.getElementById(field.id + "-count");
+  };
+  const liveCount = document.createElement("p");
+  liveCount.className = "sr-only";
+  liveCount.setAttribute("aria-live", "polite");
+  let liveTimer = 0;
+  const updateCount = function (field, announce) {
+    const count = countOf(field);
+    if (!count) return;
+    const max = Number(field.dataset.maxLength);
+    const used = Array.from(field.value.replace(/^[\r\n ]+|[\r\n ]+$/g, "")).length;
+    const over = used > max;
+    const text = (over ? count.dataset.over : count.dataset.left).replace("{n}", String(Math.abs(max - used)));
+    count.textContent = text;
+    count.classList.toggle("over", over);
+    if (announce) {
+      clearTimeout(liveTimer);
+      liveTimer = setTimeout(function () { liveCount.textContent = text; }, 1000);
+    }
+  };
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-max-length]")) updateCount(event.target, true);
+  });
+  // An autosave's answer is morphed in with the count as saved: count what is in the field now.
+  const updateAll = function () {
+    document.querySelectorAll("textarea[data-max-length]").forEach(function (field) { updateCount(field, false); });
+  };
+  document.addEventListener("htmx:after:settle", updateAll);
+  document.addEventListener("DOMContentLoaded", function () {
+    document.body.appendChild(liveCount);
+    updateAll();
+  });
+
+  // 5. The login's time limit (WCAG 2.2.1, "Timing Adjustable"). The server ends a login after 30 minutes without a
   // request; a form that saves nothing until it is sent (the plan, a referral) can hold more than that of typing. So:
   // typing keeps the login (at most one request per five minutes), and two minutes before the end a dialog offers to
   // go on. If the login has ended anyway (a closed laptop), the dialog says so, and what is on the page stays there to

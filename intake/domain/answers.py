@@ -264,7 +264,8 @@ def _coerce(q: Question, raw: Any, name: str) -> tuple[Any, FieldError | None]:
         values = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
         return (values or MISSING), None
     text = raw[-1] if isinstance(raw, list) else raw
-    text = (text or "").strip() if q.type not in ("longtext",) else (text or "").strip("\r\n ")
+    # A browser sends a textarea's line breaks as CRLF: stored as one character each, as its character count shows
+    text = (text or "").strip() if q.type not in ("longtext",) else (text or "").replace("\r\n", "\n").strip("\r\n ")
     if text == "":
         return MISSING, None
     if q.type == "int":

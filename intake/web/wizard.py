@@ -12,12 +12,12 @@ from sqlmodel import col, func, or_, select
 
 from .. import access, attention, audit, case_filters, clock, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
-                     open_problems, save_answers, section_status)
+                     open_problems, save_answers, section_status, unsaved_questions)
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
 from .deps import CurrentUser, PostedForm, SessionDep
-from .forms import choices_for, display, section_view
+from .forms import choices_for, display, field_label, section_view
 from .templates import render_page, templates
 
 router = APIRouter(include_in_schema=False)
@@ -137,13 +137,28 @@ def _render_section(request, case, section, view, *, return_to=None, conflict=No
                "return_to": return_to, "saved_at": saved_at, "choices_for": choices_for, "display": display,
                "form_token": form_token or secrets.token_urlsafe(12),
                "derived_keys": DERIVED_BY_SECTION.get(section.id, []), "questionnaire": q,
-               "step": i + 1, "steps": len(ids), "previous": ids[i - 1] if i else None}
+               "step": i + 1, "steps": len(ids), "previous": ids[i - 1] if i else None,
+               "save_problems": _save_problems(case, section, view) if saved_at else None}
     fragment = request.headers.get("hx-request") and request.headers.get("hx-request-type", "partial") != "full"
     if fragment and request.method == "POST":
         return templates.TemplateResponse(request, "wizard/_autosave.html",
                                           {"csrf": request.state.session.csrf_token, **context},
                                           status_code=status_code)
     return render_page(request, "wizard/section.html", context, status_code=status_code)
+
+
+def _save_problems(case, section, view) -> dict[str, list[str]]:
+    """What the autosave status says beside "Lagret": the questions whose answer was not stored (what was typed has
+    an error and is kept as a draft) and those stored but to be put right (a cross-field check), by their labels."""
+    unsaved = set(unsaved_questions(case, section))
+    out: dict[str, list[str]] = {"unsaved": [], "to_fix": []}
+    for e in view.errors:
+        question = e.field if e.field in default_questionnaire().by_id else ".".join(e.field.split(".")[:2])
+        label = field_label(e.field) or e.field
+        kind = "unsaved" if question in unsaved else "to_fix"
+        if label not in out[kind]:
+            out[kind].append(label)
+    return out
 
 
 @router.get("/cases/{case_id}/sections/{section_id}")

@@ -99,3 +99,21 @@ def test_a_section_put_right_after_an_error_is_completed_everywhere(page, live_s
     assert page.locator("#status-goals").inner_text() == "Fullført"
     assert "Kartlegging fullført" in page.locator("main").inner_text()
     assert "må rettes" not in page.locator("main").inner_text()
+
+
+def test_a_long_text_counts_its_characters_and_the_autosave_names_what_it_did_not_store(page, live_server):
+    # #16 item 5: the count follows the typing; "Lagret" is not said alone beside an answer the save refused.
+    login(page, live_server, "veileder")
+    start_case(page, live_server)
+    page.goto(page.url.replace("/sections/participant", "/sections/goals"))
+    count = page.locator("#f-goals-long_term-count")
+    assert count.inner_text() == "Du har 4000 tegn igjen"  # without JavaScript: "Du kan skrive opptil 4000 tegn."
+    page.locator("#f-goals-long_term").fill("Sykepleier")
+    count.filter(has_text="Du har 3990 tegn igjen").wait_for()
+    page.locator("#f-goals-long_term").fill("x" * 4010)
+    count.filter(has_text="Du har 10 tegn for mye").wait_for()
+    page.locator("#f-goals-short_term").focus()  # the change event: an autosave
+    status = page.locator("#save-status")
+    status.filter(has_text="unntatt: Mål på lang sikt").wait_for()
+    assert "ikke lagret" in status.inner_text()
+    assert count.inner_text() == "Du har 10 tegn for mye"  # the morphed-in answer keeps the count

@@ -514,6 +514,24 @@ def test_a_completed_section_that_loses_a_required_answer_is_in_progress(casewor
     assert statuses(c, case)["background"] == "Påbegynt"
 
 
+def test_the_autosave_says_what_it_did_not_store_and_long_text_has_a_character_count(caseworker, logged_in,
+                                                                                       make_case, stored):
+    # #16 item 5: "Lagret" was said beside an answer the save could not accept.
+    c = logged_in(caseworker)
+    case = make_case(caseworker, {**AMAL})
+    page = open_section(c, case, "goals")
+    assert page.text("#f-goals-long_term-count") == f"Du har {4000 - len(AMAL['goals.long_term'])} tegn igjen"
+    r = post(c, case, "goals", fill(page, {"goals.long_term": ["x" * 4500]}), htmx=True)
+    status = Page(r).text("#save-status")
+    assert "unntatt: Mål på lang sikt" in status and "ikke lagret" in status
+    assert Page(r).text("#f-goals-long_term-count") == "Du har 500 tegn for mye"
+    assert stored(case.id).answers["goals.long_term"] == AMAL["goals.long_term"]
+    r = post(c, case, "goals", fill(page, {"goals.long_term": ["Lang\r\nsikt"]}), htmx=True)
+    assert Page(r).text("#save-status").startswith("Lagret kl.") and "unntatt" not in Page(r).text("#save-status")
+    assert stored(case.id).answers["goals.long_term"] == "Lang\nsikt"  # a line break is one character, as counted
+    assert Page(c.get(url(case, "goals"))).text("#f-goals-long_term-count") == "Du har 3991 tegn igjen"
+
+
 def test_a_section_put_right_after_an_error_is_completed_again_as_the_case_says(caseworker, logged_in, make_case):
     # #16 item 3: 4,500 characters in "Mål på lang sikt" (an error, kept as a draft), the text put back, "Lagre og gå
     # til oversikten": the section stayed "Påbegynt" while the case said "Kartlegging fullført".
