@@ -72,7 +72,8 @@ def test_yonas_with_the_main_rule_is_asked_for_no_reason(db, caseworker, complet
 def test_at_25_there_is_no_main_rule_and_work_needs_no_reason(db, caseworker, completed_case, ready_plan):
     # close miss: 25 on the mapping date (the rule reads "under 25" on that date)
     born = MAPPING_DATE.replace(year=MAPPING_DATE.year - 25).isoformat()
-    answers = {k: v for k, v in YONAS.items() if k != "participant.national_id"}  # its digits hold his birth date
+    answers = {**{k: v for k, v in YONAS.items() if k != "participant.national_id"},  # its digits hold his birth date
+               "participant.has_national_id": False}
     case = completed_case(caseworker, {**answers, "participant.birth_date": born})
     plan = ready_plan(caseworker, case)
     assert settings(db, caseworker, case, plan, end_goal="work", duration_months="24").errors == []
