@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import axe_violations, format_violations, login
+from tests.browser.conftest import PDF_TIMEOUT_MS, axe_violations, format_violations, login
 from tests.browser.pages import accept_every_proposal, answer_fix_warnings
 
 # Not pages of the role: logging in and out, switching language (a redirect), and downloads (PDF, JSON).
@@ -22,6 +22,23 @@ NOT_A_PAGE = re.compile(r"^/(login|logout|language/)|\.(pdf|json|csv)$|/pdf$|/ex
 PER_SHAPE = 3
 # The mapping's sections have their own, deeper accessibility tests (test_accessibility.py): one of each here.
 PER_SECTION_SHAPE = 1
+# Reflow (WCAG 1.4.10): every page is read at this width (a phone, or a laptop at 400 % zoom) and must not scroll
+# sideways; a wide table scrolls inside its own box instead.
+NARROW = 320
+WIDER_THAN_THE_SCREEN = """width => [...document.querySelectorAll('body *')]
+    .filter(el => !el.closest('.table-scroll') && el.getBoundingClientRect().right > width)
+    .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+        ' (' + Math.round(el.getBoundingClientRect().right) + ' px)')"""
+
+
+def too_wide(page) -> str | None:
+    """What makes the page wider than the screen, or None."""
+    width = page.evaluate("document.documentElement.clientWidth")
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    if scroll_width <= width:
+        return None
+    return f"{scroll_width} px wide on a {width} px screen: " + ", ".join(page.evaluate(WIDER_THAN_THE_SCREEN, width))
 
 
 def _shape(path: str) -> str:
@@ -50,6 +67,9 @@ def crawl(page, base_url: str, also: tuple[str, ...] = ()) -> tuple[list[str], l
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
         visited.append(path)
+        wide = too_wide(page)
+        if wide:
+            problems.append(f"{path}: {wide}")
         violations = axe_violations(page)
         if violations:
             problems.append(f"{path}:\n{format_violations(violations)}")
@@ -85,7 +105,7 @@ def amal_plan(browser, live_server) -> str:
             page.wait_for_url(re.compile(r"notice=settings"))
             accept_every_proposal(page)
             answer_fix_warnings(page)
-            page.get_by_role("button", name="Fastsett plan").click()
+            page.get_by_role("button", name="Fastsett plan").click(timeout=PDF_TIMEOUT_MS)
             page.get_by_text("Versjon 1 er fastsatt").wait_for()
         pdf = page.request.get(f"{live_server}{plan_path}/versions/1.pdf")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF-")
@@ -103,6 +123,10 @@ def amal_plan(browser, live_server) -> str:
 ])
 def test_every_page_a_role_reaches_answers_and_is_accessible(page, live_server, amal_plan, username, reads_amal,
                                                              must_reach):
+    # at 320 px: nothing may scroll the page sideways (#16 item 8)
+    page.set_viewport_size({"width": NARROW, "height": 800})
+    page.goto(f"{live_server}/login")
+    assert too_wide(page) is None
     login(page, live_server, username)
     # Amal's case and plan first (other tests' cases fill the case list): the plan in every state is then met.
     amal_case = amal_plan.rsplit("/plan", 1)[0]

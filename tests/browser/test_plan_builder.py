@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.browser.conftest import PDF_TIMEOUT_MS
 from tests.browser.pages import accept_every_proposal, answer_fix_warnings, completed_case, left_to_decide
 from tests.personas import AMAL
 
@@ -101,7 +102,7 @@ def test_after_fixing_the_confirmation_has_focus_and_says_what_happens_next(page
     # Career guidance is in the plan and has not taken place: the page says so before the caseworker confirms.
     assert "Karriereveiledningen er ikke gjennomført" in page.locator("#fix .fix-warning").inner_text()
     answer_fix_warnings(page)
-    page.get_by_role("button", name="Fastsett plan").click()
+    page.get_by_role("button", name="Fastsett plan").click(timeout=PDF_TIMEOUT_MS)
     panel = page.locator("#fixed-notice")
     panel.wait_for()
     page.wait_for_function("document.activeElement && document.activeElement.id === 'fixed-notice'")
