@@ -8,12 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlmodel import and_, col, func, or_, select
 
-from .. import access, audit
+import re
+
+from .. import access, audit, i18n
 from ..domain.answers import FieldError
+from ..domain.guidance import STATUSES
 from ..domain.messages import N_
 from ..models import AuditEntry, User
 from ..models_plans import Plan
 from ..models_referrals import Referral
+from ..domain.questionnaire import default_questionnaire
+from .forms import field_label
 from .templates import render_page
 from .deps import CurrentUser, SessionDep
 
@@ -42,6 +47,70 @@ OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Pl
                  "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg"), "consent": N_("Samtykke"),
                  "county": N_("Fylke"), "guidance_contract": N_("Veiledningsavtale"),
                  "guidance_session": N_("Veiledningssamtale"), "figures": N_("Nøkkeltall")}
+
+# The details an entry carries (`key=value` pairs and a few fixed words, as audit.record is called), in words.
+DETAIL_KEYS = {"section": N_("Del"), "fields": N_("Endret"), "q": N_("Søk"), "page": N_("Side"), "case": N_("Sak"),
+               "user": N_("Bruker"), "version": N_("Versjon"), "referral": N_("Henvisning"), "element": N_("Tiltak"),
+               "format": N_("Format"), "address": N_("Adresse"), "name": N_("Navn"), "kind": N_("Type"),
+               "tab": N_("Fane"), "rows": N_("Rader")}
+DETAIL_WORDS = {"check-answers": N_("Se over svarene"), "conflict": N_("to hadde lagret samtidig"),
+                "consent form": N_("Samtykkeskjema"), "consent withdrawal": N_("Skjema for å trekke samtykke"),
+                "erasure form": N_("Skjema for sletting"), "new referral form": N_("Skjema for ny henvisning"),
+                "preview": N_("Forhåndsvisning"), "print view": N_("Utskriftsvisning"), "pdf": N_("PDF"),
+                "settings": N_("Mål og omfang"), "demo data": N_("Demodata"), "never saved": N_("Aldri lagret")}
+_PAIR = re.compile(r"(\w+)=(.*?)(?=\s\w+=|$)")
+_MOVE = re.compile(r"(\w+) -> (\w+)")
+MAX_FIELDS_NAMED = 12
+
+
+def _field_names(value: str, object_type: str) -> str:
+    """The questions a case's save changed, by their labels; other objects' field names as they are."""
+    ids = [f for f in value.split(",") if f]
+    questions = default_questionnaire().by_id
+    names = [(field_label(f) or f) if object_type == "case" and f in questions else f for f in ids]
+    if len(names) > MAX_FIELDS_NAMED:
+        more = len(names) - MAX_FIELDS_NAMED
+        names = names[:MAX_FIELDS_NAMED] + [i18n.translate(N_("og {n} til", n=more))]
+    return ", ".join(names)
+
+
+def describe(detail: str | None, object_type: str) -> list[str]:
+    """An entry's detail as words a leader reads ("Del: Mål", "Endret: Mål på lang sikt, …"): each part on its own.
+    What is not a known pair or word is shown as it was written."""
+    text = (detail or "").strip()
+    if not text:
+        return []
+    first = _PAIR.search(text)
+    head = (text[:first.start()] if first else text).strip()
+    parts = []
+    moved = _MOVE.fullmatch(head)
+    if moved and object_type == "referral":  # a transition: "sent -> received"
+        statuses = STATUSES
+        head = " → ".join(i18n.translate(statuses[c].label) if c in statuses else c for c in moved.groups())
+        parts.append(f"{i18n.translate(N_('Status'))}: {head}")
+    elif head:
+        parts.append(i18n.translate(DETAIL_WORDS[head]) if head in DETAIL_WORDS else head)
+    sections = {s.id: s.title for s in default_questionnaire().sections}
+    for key, value in _PAIR.findall(text):
+        value = value.strip()
+        words = value.split(" ", 1)
+        if len(words) == 2 and words[1] in DETAIL_WORDS:  # "section=goals conflict"
+            value, extra = words[0], words[1]
+        else:
+            extra = None
+        if key in ("q", "case", "user") and not value or key == "page" and value == "1":
+            continue
+        if key == "section" and value in sections:
+            value = i18n.translate(sections[value])
+        elif key == "fields":
+            value = _field_names(value, object_type)
+        elif key == "q":
+            value = i18n.translate(N_("«{text}»", text=value))
+        label = DETAIL_KEYS.get(key)
+        parts.append(f"{i18n.translate(label)}: {value}" if label else f"{key}: {value}")
+        if extra:
+            parts.append(i18n.translate(DETAIL_WORDS[extra]))
+    return parts
 
 
 # The objects logged against something of a case's own, and how to find that case.
@@ -98,5 +167,6 @@ def audit_log(request: Request, user: CurrentUser, db: SessionDep,
     return render_page(request, "audit/log.html", {
         "entries": entries, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "case": case,
         "user_filter": user_id, "people": [(str(p.id), f"{p.full_name} ({p.username})") for p in people],
-        "errors": errors, "actions": ACTION_LABELS, "objects": OBJECT_LABELS, "case_of": _cases_of(db, entries)},
+        "errors": errors, "actions": ACTION_LABELS, "objects": OBJECT_LABELS, "case_of": _cases_of(db, entries),
+        "describe": describe},
         status_code=422 if errors else 200)

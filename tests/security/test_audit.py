@@ -229,6 +229,25 @@ def test_a_leader_filters_the_log_by_case_and_by_user(logged_in, caseworker, mak
     assert all(other.username in row_text(r) for r in page.all("table.audit tbody tr"))
 
 
+def test_the_log_says_its_details_in_words(logged_in, caseworker, make_case, make_user, drammen):
+    # #16 item 13: the "Detaljer" cell held `fields=participant.birth_date,…` (310 characters unbroken) and `q= page=1`.
+    case = make_case(caseworker, AMAL)
+    c = logged_in(caseworker)
+    c.post(f"/cases/{case.id}/sections/goals", data={"_csrf": c.csrf, "_action": "autosave",
+                                                     "goals.short_term": "Norsk", "goals.long_term": "Sykepleier"})
+    c.get("/cases")
+    leader = logged_in(make_user("leader", drammen))
+    page = Page(leader.get("/audit", params={"user": caseworker.id}))
+    details = [row_text(td) for td in page.all("table.audit td.detail")]
+    assert any("Del: Mål" in d and "Endret:" in d and "Mål på kort sikt" in d and "Mål på lang sikt" in d
+               for d in details), details
+    assert not any("fields=" in d or "q=" in d or "page=" in d or "goals." in d for d in details), details
+    english = logged_in(make_user("leader", drammen))
+    english.cookies.set("lang", "en")
+    text = Page(english.get("/audit", params={"user": caseworker.id})).text("table.audit")
+    assert "Section: Goals" in text and "Short-term goal" in text
+
+
 def test_the_log_is_paginated(logged_in, caseworker, make_case, make_user, drammen):
     case = make_case(caseworker, AMAL)
     c = logged_in(caseworker)
