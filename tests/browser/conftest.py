@@ -50,7 +50,7 @@ CHROMIUM_ARGS = [
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOT_DIR = REPO_ROOT / "test-results" / "browser"
 
-SERVER_START_TIMEOUT = 60.0  # seconds for `/login` to answer after `serve` starts
+SERVER_START_TIMEOUT = 180.0  # seconds for `/login` to answer after `serve` starts (a busy machine: over 60)
 SERVER_POLL_INTERVAL = 0.1
 DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and navigations
 # "Fastsett plan" waits for the plan's and the contract's PDFs from the PDF worker: on a machine busy with other test
