@@ -17,7 +17,7 @@ from . import identifiers
 from .conditions import Context
 from .messages import N_, from_texts
 from .questionnaire import Check, Question, Questionnaire, Section
-from .reference import countries, county_of, languages
+from .reference import countries, county_of, languages, municipalities
 from .text import FREE, NAME, text_error
 
 MISSING = object()
@@ -84,8 +84,8 @@ def check_value(q: Question, value: Any, name: str | None = None) -> list[FieldE
         if not isinstance(value, str) or value not in languages():
             return err(N_("Velg et språk fra listen."))
     elif t == "municipality":
-        if not isinstance(value, str) or county_of(value) is None:
-            return err(N_("Skriv et gyldig kommunenummer med fire sifre, for eksempel 3301."))
+        if not isinstance(value, str) or county_of(value) is None or value not in municipalities():
+            return err(N_("Velg en kommune fra listen (kommunenummer med fire sifre, for eksempel 3301)."))
     elif t == "repeat":
         if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
             return err(N_("Svaret må være en liste."))

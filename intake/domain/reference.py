@@ -1,4 +1,5 @@
-"""Reference data: counties and career centres, regulated professions, recognition countries, country and language names.
+"""Reference data: counties and career centres, municipalities, regulated professions, recognition countries, country
+and language names.
 
 The tables are CSV files under `rules/reference/`; country and language names come from CLDR via Babel.
 """
@@ -29,6 +30,7 @@ def tables() -> dict[str, dict[str, dict[str, str]]]:
     """Every reference table by name, each keyed by its code column."""
     return {
         "counties": read_table("counties", "code"),
+        "municipalities": read_table("municipalities", "code"),
         "regulated_professions": read_table("regulated_professions", "code"),
         "vocational_recognition_countries": read_table("vocational_recognition_countries", "country"),
         "vocational_recognition_trades": read_table("vocational_recognition_trades", "code"),
@@ -55,6 +57,21 @@ def languages(lang: str = "nb") -> dict[str, str]:
     for code, labels in EXTRA_LANGUAGES.items():
         names.setdefault(code, labels.get(lang, labels["en"]))
     return dict(sorted(names.items(), key=lambda kv: kv[1].casefold()))
+
+
+@lru_cache(maxsize=1)
+def municipalities() -> dict[str, str]:
+    """Municipality number → name (Statistics Norway's classification, rules/reference/municipalities.csv), sorted
+    by name."""
+    rows = tables()["municipalities"]
+    return dict(sorted(((code, row["name"]) for code, row in rows.items()), key=lambda kv: kv[1].casefold()))
+
+
+def municipality_name(number: str | None) -> str | None:
+    """A municipality's name with its county where the name alone is ambiguous to a reader ("Drammen"), or None for a
+    number the table does not hold (an old or a mistyped one)."""
+    row = tables()["municipalities"].get(str(number or ""))
+    return row["name"] if row else None
 
 
 def county_of(municipality: str) -> dict[str, str] | None:

@@ -17,7 +17,7 @@ from .. import i18n
 from ..cases import apply_changes
 from ..domain.answers import FieldError, parse_section_form, with_implied
 from ..domain.questionnaire import Question, Section, default_questionnaire
-from ..domain.reference import countries, languages, tables
+from ..domain.reference import countries, languages, municipalities, municipality_name
 from ..models import Case
 
 
@@ -159,6 +159,8 @@ def choices_for(q: Question, lang: str | None = None) -> list[tuple[str, str]]:
         return list(countries(lang).items())
     if q.type == "language":
         return list(languages(lang).items())
+    if q.type == "municipality":
+        return list(municipalities().items())
     return []
 
 
@@ -166,9 +168,17 @@ def _options_html(choices: list[tuple[str, str]]) -> str:
     return "".join(f'<option value="{escape(code)}">{escape(label)}</option>' for code, label in choices)
 
 
+REFERENCE_TYPES = ("country", "language", "municipality")
+
+
 @lru_cache(maxsize=8)
 def _reference_options(kind: str, lang: str) -> str:
-    return _options_html(list((countries if kind == "country" else languages)(lang).items()))
+    return _options_html(choices_for_type(kind, lang))
+
+
+def choices_for_type(kind: str, lang: str) -> list[tuple[str, str]]:
+    return list({"country": countries, "language": languages}[kind](lang).items()) if kind != "municipality" \
+        else list(municipalities().items())
 
 
 def select_options(q: Question, text: str, lang: str | None = None) -> Markup:
@@ -177,7 +187,7 @@ def select_options(q: Question, text: str, lang: str | None = None) -> Markup:
     Built once per question and language: the country and language lists have hundreds of entries, and every
     autosave re-renders the section (escaping them each time was a third of a save's time)."""
     lang = lang or i18n.current()
-    html = (_reference_options(q.type, lang) if q.type in ("country", "language")
+    html = (_reference_options(q.type, lang) if q.type in REFERENCE_TYPES
             else _options_html(choices_for(q, lang)))
     if text:
         plain = f'<option value="{escape(text)}">'
@@ -214,8 +224,7 @@ def display(q: Question, value: Any, lang: str | None = None) -> str:
     if q.type in ("country", "language"):
         return dict(choices_for(q, lang)).get(value, str(value))
     if q.type == "municipality":
-        county = tables()["counties"].get(str(value)[:2])
-        return f"{value} ({county['name']})" if county else str(value)
+        return municipality_name(value) or str(value)  # a number the table lacks is shown as stored
     if q.type == "number" and isinstance(value, float):
         return f"{value:g}".replace(".", ",")
     if q.type == "repeat":

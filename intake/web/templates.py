@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from .. import access, i18n
 from ..config import ROOT
 from ..domain.messages import N_
+from ..domain.reference import municipality_name
 from ..domain.text import neutralise
 from ..models import User
 from ..security import seconds_until, session_ends
@@ -156,6 +157,7 @@ env.filters["dom_id"] = dom_id
 env.globals["select_options"] = select_options
 env.globals["field_label"] = field_label
 env.globals["plan_error_href"] = plan_error_href
+env.globals["municipality_name"] = municipality_name
 env.globals["return_path"] = return_path
 # `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
 # request's language. Unlike _(), its result is escaped like any value.

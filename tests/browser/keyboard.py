@@ -118,7 +118,7 @@ class Keyboard:
             self.choose_radio(name, "true" if value else "false")
         elif q.type == "choice" and len(choices_for(q)) <= 7:
             self.choose_radio(name, value)
-        elif q.type in ("choice", "cefr", "country", "language"):
+        elif q.type in ("choice", "cefr", "country", "language", "municipality"):
             self.select(sel, value, dict(choices_for(q))[value])
         elif q.type == "multi":
             for code, _label in choices_for(q):

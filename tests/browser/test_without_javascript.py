@@ -29,7 +29,7 @@ def test_participant_section_with_a_row_added_and_follow_ups_without_javascript(
     page.fill("#f-participant-permit_date", a["participant.permit_date"])
     page.check(f"#f-participant-permit_kind-{a['participant.permit_kind']}")
     page.fill("#f-participant-settlement_date", a["participant.settlement_date"])
-    page.fill("#f-participant-municipality", a["participant.municipality"])
+    page.select_option("#f-participant-municipality", a["participant.municipality"])
     first, second = a["participant.languages"]
     page.select_option("#f-participant-languages-0-language", first["language"])
     page.check(f"#f-participant-languages-0-level-{first['level']}")

@@ -532,6 +532,22 @@ def test_the_autosave_says_what_it_did_not_store_and_long_text_has_a_character_c
     assert Page(c.get(url(case, "goals"))).text("#f-goals-long_term-count") == "Du har 3991 tegn igjen"
 
 
+def test_the_municipality_is_chosen_and_shown_by_its_name(caseworker, logged_in, make_case, stored):
+    # #16 item 7: the check page said "3301 (Buskerud)"; the field took any four digits with a known county.
+    c = logged_in(caseworker)
+    case = make_case(caseworker, {**AMAL})
+    page = open_section(c, case, "participant")
+    options = dict((o.get("value"), "".join(o.itertext())) for o in page.all("#f-participant-municipality option"))
+    assert options["3301"] == "Drammen" and options["4601"] == "Bergen" and len(options) == 358  # "Velg …" too
+    check = Page(c.get(url(case, None, "/check")))
+    row = next(r for r in check.all(".summary-row") if "Bosettingskommune" in "".join(r.itertext()))
+    assert "Drammen" in "".join(row.itertext()) and "3301" not in "".join(row.itertext())
+    r = post(c, case, "participant", fill(page, {"participant.municipality": ["3399"]}), htmx=True)
+    assert Page(r).field_errors("f-participant-municipality") == [
+        "Velg en kommune fra listen (kommunenummer med fire sifre, for eksempel 3301)."]
+    assert stored(case.id).answers["participant.municipality"] == "3301"
+
+
 def test_a_section_put_right_after_an_error_is_completed_again_as_the_case_says(caseworker, logged_in, make_case):
     # #16 item 3: 4,500 characters in "Mål på lang sikt" (an error, kept as a draft), the text put back, "Lagre og gå
     # til oversikten": the section stayed "Påbegynt" while the case said "Kartlegging fullført".
