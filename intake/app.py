@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import audit_anchor, i18n, observability, pdf_worker, periodic
@@ -28,6 +30,7 @@ from .web.deps import CsrfFailed, CurrentUser, NotAuthenticated
 from .web.language import LanguageMiddleware
 from .web.templates import home_for, render_page, templates
 
+GZIP_EXCLUDED = inspect.signature(GZipMiddleware.__init__).parameters["exclude_content_types"].default
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
@@ -46,8 +49,11 @@ class SecurityHeaders:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > get_settings().max_body_bytes:
             return await _error(request, 413, N_("Forespørselen er for stor."))(scope, receive, send)
-        # Pages and API answers carry personal data: never cache them.
-        no_store = not scope["path"].startswith("/static/")
+        # Pages and API answers carry personal data: never cache them. A static file named with its content's hash
+        # (`?v=`, templates' static_url) never changes under that name: a year; any other, checked each time.
+        static = scope["path"].startswith("/static/")
+        cache = ("no-store" if not static else "public, max-age=31536000, immutable"
+                 if b"v=" in scope.get("query_string", b"") else "no-cache")
 
         async def send_with_headers(message: Message):
             if message["type"] == "http.response.start":
@@ -56,8 +62,7 @@ class SecurityHeaders:
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
                 headers["X-Frame-Options"] = "DENY"
-                if no_store:
-                    headers["Cache-Control"] = "no-store"
+                headers["Cache-Control"] = cache
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -111,6 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # sent without one (chunked) as they arrive, and stops it at the limit with a 413.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    # Pages, answers and static files compressed when the browser accepts it (a section page's scripts and styles
+    # were 88 KiB more uncompressed). Plain ASGI like the rest; PDFs and images gain little and are left as they are.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6,
+                       exclude_content_types=(*GZIP_EXCLUDED, "application/pdf"))
     app.add_middleware(LanguageMiddleware)  # error pages made by the middleware above are translated too
     # Outermost: every answer is timed and logged with its request id, even one a middleware above refused
     app.add_middleware(observability.RequestMetrics)

@@ -20,7 +20,7 @@ from ..models_referrals import Referral
 from ..referral_pdf import render_pdf, render_print_html
 from .deps import CurrentUser, PostedForm, SessionDep
 from .forms import display
-from .templates import render_page
+from .templates import render_page, static_url
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 10_000  # longer posted values are cut here; the field checks then report them as too long
@@ -227,7 +227,7 @@ def referral_withdraw(request: Request, case_id: int, referral_id: int, user: Cu
 @router.get("/referrals/{referral_id}/print")
 def referral_print(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id, detail="print view")
-    html = render_print_html(referrals.detail(db, user, referral), stylesheet_href="/static/referral-print.css")
+    html = render_print_html(referrals.detail(db, user, referral), stylesheet_href=static_url("referral-print.css"))
     return Response(html, media_type="text/html; charset=utf-8")
 
 

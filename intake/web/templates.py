@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -131,6 +133,25 @@ def dom_id(question_id: str) -> str:
     return "f-" + question_id.replace(".", "-")
 
 
+# Where a /static/ URL's file is: the app's own, or an npm package's (as intake/app.py mounts them).
+STATIC_DIRS = {"vendor/htmx/": ROOT / "node_modules" / "htmx.org" / "dist",
+               "vendor/swagger-ui/": ROOT / "node_modules" / "swagger-ui-dist",
+               "vendor/fontsource/": ROOT / "node_modules" / "@fontsource"}
+
+
+@lru_cache(maxsize=64)
+def static_url(path: str) -> str:
+    """A static file's URL with its content's hash (`?v=`): the file may then be cached for a year (intake/app.py),
+    and a changed file gets a new URL, so a browser never keeps an old one."""
+    prefix = next((p for p in STATIC_DIRS if path.startswith(p)), None)
+    file = STATIC_DIRS[prefix] / path[len(prefix):] if prefix else ROOT / "static" / path
+    try:
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return f"/static/{path}"
+    return f"/static/{path}?v={digest}"
+
+
 def plan_error_href(case_id: int):
     """Where the plan builder's error links lead: an answer of the mapping to its field on the section page (which
     leads back to the plan), the mapping as a whole to its check page, a problem with the plan as a whole nowhere (it
@@ -158,6 +179,7 @@ env.globals["select_options"] = select_options
 env.globals["field_label"] = field_label
 env.globals["plan_error_href"] = plan_error_href
 env.globals["municipality_name"] = municipality_name
+env.globals["static_url"] = static_url
 env.globals["return_path"] = return_path
 # `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
 # request's language. Unlike _(), its result is escaped like any value.

@@ -52,6 +52,28 @@ def test_static_files_may_be_cached_but_not_framed(client):
     _assert_safe_headers(r, personal=False)
 
 
+def test_versioned_static_files_are_cached_for_a_year_and_others_are_checked_each_time(logged_in, caseworker):
+    # #16 item 15: static files were sent without Cache-Control. A page names them with their content's hash.
+    page = logged_in(caseworker).get("/cases").text
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page)
+    assert {"/static/app.css", "/static/app.js", "/static/vendor/htmx/htmx.min.js"} <= {u.split("?")[0] for u in urls}
+    for url in urls:
+        r = logged_in(caseworker).get(url)
+        assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=31536000, immutable", url
+    assert logged_in(caseworker).get("/static/app.css").headers["cache-control"] == "no-cache"
+
+
+def test_pages_and_static_files_are_compressed_for_a_browser_that_accepts_it(logged_in, caseworker, make_case):
+    c = logged_in(caseworker)
+    case = make_case(caseworker, AMAL)
+    for path in (f"/cases/{case.id}/sections/participant", "/static/app.css", "/static/vendor/htmx/htmx.min.js",
+                 f"/api/v1/cases/{case.id}"):
+        r = c.get(path, headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip", path
+        assert "no-store" in r.headers["cache-control"] or path.startswith("/static/")
+    assert "content-encoding" not in c.get("/static/app.css", headers={"Accept-Encoding": "identity"}).headers
+
+
 def test_no_template_has_inline_script_or_event_handlers():
     # The CSP would block them; this says where instead of a silent failure in the browser.
     offenders = []
