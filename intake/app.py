@@ -9,7 +9,7 @@ import inspect
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -51,7 +51,7 @@ class SecurityHeaders:
             return await _error(request, 413, N_("Forespørselen er for stor."))(scope, receive, send)
         # Pages and API answers carry personal data: never cache them. A static file named with its content's hash
         # (`?v=`, templates' static_url) never changes under that name: a year; any other, checked each time.
-        static = scope["path"].startswith("/static/")
+        static = scope["path"].startswith("/static/") or scope["path"] == "/favicon.ico"
         cache = ("no-store" if not static else "public, max-age=31536000, immutable"
                  if b"v=" in scope.get("query_string", b"") else "no-cache")
 
@@ -217,5 +217,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index(user: CurrentUser):
         return RedirectResponse(home_for(user), status_code=303)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        # Pages name their icon (base.html); a browser or a print view that asks here anyway gets it too, not a 404.
+        return FileResponse(ROOT / "static" / "favicon.ico", media_type="image/x-icon")
 
     return app

@@ -118,13 +118,18 @@ def required_errors(q: Question, value: Any) -> list[FieldError]:
         for i, row in enumerate(rows):
             for f in q.fields:
                 if f.required and _is_empty(row.get(f.id)):
-                    errors.append(FieldError(f"{q.id}.{i}.{f.id}", N_("Fyll ut «{label}».", label=f.label)))
+                    errors.append(FieldError(f"{q.id}.{i}.{f.id}", _missing(f)))
         return errors
     if _is_empty(value):
-        if q.type in ("choice", "multi", "cefr", "bool", "country", "language"):
-            return [FieldError(q.id, N_("Velg «{label}».", label=q.label))]
-        return [FieldError(q.id, N_("Fyll ut «{label}».", label=q.label))]
+        return [FieldError(q.id, _missing(q))]
     return []
+
+
+def _missing(q: Question):
+    """A required answer not given: chosen ("Velg «Nivå».") or written ("Fyll ut «Navn».")."""
+    if q.type in ("choice", "multi", "cefr", "bool", "country", "language", "municipality"):
+        return N_("Velg «{label}».", label=q.label)
+    return N_("Fyll ut «{label}».", label=q.label)
 
 
 @dataclass

@@ -200,6 +200,10 @@ def select_options(q: Question, text: str, lang: str | None = None) -> Markup:
 NOT = {"nb": "ikke", "nn": "ikkje", "en": "not"}
 
 
+def display_number(value: Any) -> str:
+    return f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
+
+
 def _lower_label(q: Question, lang: str) -> str:
     return i18n.translate(q.label, lang).lower()
 
@@ -225,8 +229,11 @@ def display(q: Question, value: Any, lang: str | None = None) -> str:
         return dict(choices_for(q, lang)).get(value, str(value))
     if q.type == "municipality":
         return municipality_name(value) or str(value)  # a number the table lacks is shown as stored
+    if q.type in ("int", "number") and q.unit:  # "3 år", not a bare "3" among a row's other answers
+        unit = q.unit.get(lang) or q.unit["nb"]
+        return f"{display_number(value)} {unit[:-1] if lang == 'en' and value == 1 and unit.endswith('s') else unit}"
     if q.type == "number" and isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        return display_number(value)
     if q.type == "repeat":
         rows = []
         for row in value:

@@ -117,3 +117,14 @@ def test_a_long_text_counts_its_characters_and_the_autosave_names_what_it_did_no
     status.filter(has_text="unntatt: Mål på lang sikt").wait_for()
     assert "ikke lagret" in status.inner_text()
     assert count.inner_text() == "Du har 10 tegn for mye"  # the morphed-in answer keeps the count
+
+
+def test_the_breadcrumb_follows_an_autosaved_name(page, live_server):
+    # #16 item 16: the breadcrumb kept "Ny sak" after the name was typed and autosaved.
+    login(page, live_server, "veileder")
+    start_case(page, live_server)
+    assert "Ny sak" in page.locator("#breadcrumbs").inner_text()
+    page.fill("#f-participant-name", "Selam Tesfaye")
+    page.locator("#f-participant-birth_date").focus()
+    page.locator("#breadcrumbs", has_text="Selam Tesfaye").wait_for()
+    assert page.locator("#breadcrumbs").count() == 1

@@ -320,10 +320,10 @@ def test_errors_in_rows_after_an_empty_one_are_numbered_as_on_screen(caseworker,
     r = post(c, case, "participant", fill(page, {"participant.languages.3.language": ["fr"]}, "continue"))
     assert r.status_code == 422
     page = Page(r)
-    assert page.field_errors("f-participant-languages-3-level") == ["Fyll ut «Nivå»."]
-    assert page.field_errors("f-participant-languages-2-level") == ["Fyll ut «Nivå»."]  # the empty row
+    assert page.field_errors("f-participant-languages-3-level") == ["Velg «Nivå»."]
+    assert page.field_errors("f-participant-languages-2-level") == ["Velg «Nivå»."]  # the empty row
     assert page.field_errors("f-participant-languages-1-level") == []
-    assert ("Fyll ut «Nivå».", "#f-participant-languages-3-level") in page.summary()
+    assert ("Velg «Nivå».", "#f-participant-languages-3-level") in page.summary()
 
 
 def test_an_added_empty_row_is_not_an_error(caseworker, logged_in, make_case, stored):
@@ -546,6 +546,31 @@ def test_the_municipality_is_chosen_and_shown_by_its_name(caseworker, logged_in,
     assert Page(r).field_errors("f-participant-municipality") == [
         "Velg en kommune fra listen (kommunenummer med fire sifre, for eksempel 3301)."]
     assert stored(case.id).answers["participant.municipality"] == "3301"
+
+
+def test_small_things_of_the_walk(caseworker, logged_in, make_case, client):
+    # #16 item 16: years of work read "Sykepleier, Syria, 8," without "år"; /favicon.ico was a 404; nynorsk said
+    # "Send" for "Sendt".
+    c = logged_in(caseworker)
+    case = make_case(caseworker, {**AMAL})
+    check = Page(c.get(url(case, None, "/check")))
+    assert "Sykepleier, Syria, 8 år" in check.text("main")
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon" and r.content[:4] == b"\0\0\1\0"
+    nynorsk = logged_in(caseworker)
+    nynorsk.cookies.set("lang", "nn")
+    c.post(f"/cases/{case.id}/consent", data={"_csrf": c.csrf})  # whether or not it is accepted, the case page shows
+    from intake.i18n import gettext
+    assert gettext("Sendt", "nn") == "Sendt"
+
+
+def test_an_autosave_that_renames_the_participant_renames_the_breadcrumb(caseworker, logged_in, make_case):
+    c = logged_in(caseworker)
+    case = make_case(caseworker, {**AMAL})
+    page = open_section(c, case, "participant")
+    r = post(c, case, "participant", fill(page, {"participant.name": ["Amal Hassan Ali"]}), htmx=True)
+    crumb = Page(r).one("#breadcrumbs")
+    assert crumb.get("hx-swap-oob") == "true" and "Amal Hassan Ali" in "".join(crumb.itertext())
 
 
 def test_a_section_put_right_after_an_error_is_completed_again_as_the_case_says(caseworker, logged_in, make_case):
