@@ -31,6 +31,7 @@ def tables() -> dict[str, dict[str, dict[str, str]]]:
     return {
         "counties": read_table("counties", "code"),
         "municipalities": read_table("municipalities", "code"),
+        "common_languages": read_table("common_languages", "code"),
         "regulated_professions": read_table("regulated_professions", "code"),
         "vocational_recognition_countries": read_table("vocational_recognition_countries", "country"),
         "vocational_recognition_trades": read_table("vocational_recognition_trades", "code"),
@@ -72,6 +73,12 @@ def municipality_name(number: str | None) -> str | None:
     number the table does not hold (an old or a mistyped one)."""
     row = tables()["municipalities"].get(str(number or ""))
     return row["name"] if row else None
+
+
+def common_languages(lang: str = "nb") -> dict[str, str]:
+    """The languages common among new participants (rules/reference/common_languages.csv), in the file's order."""
+    names = languages(lang)
+    return {code: names[code] for code in tables()["common_languages"] if code in names}
 
 
 def county_of(municipality: str) -> dict[str, str] | None:

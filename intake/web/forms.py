@@ -17,7 +17,7 @@ from .. import i18n
 from ..cases import apply_changes
 from ..domain.answers import FieldError, parse_section_form, with_implied
 from ..domain.questionnaire import Question, Section, default_questionnaire
-from ..domain.reference import countries, languages, municipalities, municipality_name
+from ..domain.reference import common_languages, countries, languages, municipalities, municipality_name
 from ..models import Case
 
 
@@ -173,6 +173,12 @@ REFERENCE_TYPES = ("country", "language", "municipality")
 
 @lru_cache(maxsize=8)
 def _reference_options(kind: str, lang: str) -> str:
+    if kind == "language":
+        # The languages common among new participants first, then every language (each stored code stays readable).
+        common = escape(i18n.gettext("Vanlige språk blant nye deltakere", lang))
+        every = escape(i18n.gettext("Alle språk", lang))
+        return (f'<optgroup label="{common}">{_options_html(list(common_languages(lang).items()))}</optgroup>'
+                f'<optgroup label="{every}">{_options_html(choices_for_type(kind, lang))}</optgroup>')
     return _options_html(choices_for_type(kind, lang))
 
 

@@ -128,3 +128,17 @@ def test_the_breadcrumb_follows_an_autosaved_name(page, live_server):
     page.locator("#f-participant-birth_date").focus()
     page.locator("#breadcrumbs", has_text="Selam Tesfaye").wait_for()
     assert page.locator("#breadcrumbs").count() == 1
+
+
+def test_the_language_list_offers_the_common_languages_first(page, live_server):
+    # #16 item 6: the first entries of about 600 were Abkhaz, Acoli, Adangme …
+    login(page, live_server, "veileder")
+    start_case(page, live_server)
+    select = page.locator("#f-participant-languages-0-language")
+    labels = select.evaluate("s => [...s.querySelectorAll('optgroup')].map(g => g.label)")
+    assert labels == ["Vanlige språk blant nye deltakere", "Alle språk"]
+    first = select.evaluate("s => [...s.options].slice(1, 4).map(o => o.text)")
+    assert first == ["ukrainsk", "arabisk", "tigrinja"]
+    select.select_option("ti")
+    page.locator("#save-status", has_text="Lagret").wait_for()
+    assert select.input_value() == "ti"

@@ -573,6 +573,26 @@ def test_an_autosave_that_renames_the_participant_renames_the_breadcrumb(casewor
     assert crumb.get("hx-swap-oob") == "true" and "Amal Hassan Ali" in "".join(crumb.itertext())
 
 
+def test_the_languages_common_among_new_participants_come_first_and_a_stored_code_stays_readable(
+        caseworker, logged_in, make_case, db):
+    # #16 item 6: about 600 languages in one list (Klingon, Sumerian, Toki Pona) before the one the caseworker needs.
+    c = logged_in(caseworker)
+    case = make_case(caseworker, {**AMAL})
+    page = open_section(c, case, "participant")
+    groups = page.all("#f-participant-languages-0-language optgroup")
+    assert [g.get("label") for g in groups] == ["Vanlige språk blant nye deltakere", "Alle språk"]
+    common = [o.get("value") for o in groups[0]]
+    assert common[:3] == ["uk", "ar", "ti"] and {"prs", "so", "ps"} <= set(common) and len(common) < 20
+    assert len(list(groups[1])) > 500  # every language is still there
+    assert page.value("participant.languages.0.language") == "ar"  # the stored answer, chosen
+    # a code no list holds any more is shown as stored, not lost
+    case.answers = {**case.answers, "participant.interpreter_language": "xx"}
+    db.add(case)
+    db.commit()
+    html = open_section(c, case, "participant").html
+    assert '<option value="xx" selected>xx</option>' in html
+
+
 def test_a_section_put_right_after_an_error_is_completed_again_as_the_case_says(caseworker, logged_in, make_case):
     # #16 item 3: 4,500 characters in "Mål på lang sikt" (an error, kept as a draft), the text put back, "Lagre og gå
     # til oversikten": the section stayed "Påbegynt" while the case said "Kartlegging fullført".
