@@ -19,6 +19,7 @@ from intake.models import Organisation, User
 from tests.personas import AMAL
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/"), ("GET", "/api/openapi.json"),
+          ("GET", "/favicon.ico"),  # the icon, asked for before any login (#16 item 16)
           ("GET", "/api/docs"), ("GET", "/api/docs/oauth2-redirect"),
           ("GET", "/language/{lang}"),  # the language switch: on the login page too
           ("GET", "/login/sso/{name}"), ("GET", "/login/sso/callback"),  # single sign-on (tests/oidc/)
