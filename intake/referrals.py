@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from . import audit, clock, i18n
-from .access import referral_side, visible_referrals
+from .access import MAX_ID, referral_side, visible_referrals
 from .cases import programme_for
 from .domain import derived as derived_mod
 from .domain.answers import FieldError
@@ -158,7 +158,8 @@ def record_consent(db: Session, user: User, case: Case, data: Mapping[str, Any],
 
 def withdraw_consent(db: Session, user: User, case: Case, consent_id: int, data: Mapping[str, Any]) -> list[FieldError]:
     """Withdraw a consent: the centre loses access to every referral sent under it, and each one's history says so."""
-    consent = db.get(Consent, consent_id)
+    # An id no row can have names no consent (the database would refuse it with an error, not a miss)
+    consent = db.get(Consent, consent_id) if isinstance(consent_id, int) and 0 < consent_id <= MAX_ID else None
     if consent is None or consent.case_id != case.id:
         raise LookupError(consent_id)
     errors: list[FieldError] = []
