@@ -36,7 +36,7 @@ def sso_server(tmp_path_factory) -> Iterator[tuple[str, Provider]]:
         _run_cli(["migrate"], env, log_path)
         _run_cli(["seed-demo"], env, log_path)
         with log_path.open("a", encoding="utf-8") as log:
-            proc = subprocess.Popen(main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port),
+            proc = subprocess.Popen(main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                                                  at=SERVER_CLOCK_START),
                                     env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     cwd=REPO_ROOT)
