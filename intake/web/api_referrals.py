@@ -307,12 +307,9 @@ def api_inbox(user: CurrentUser, db: SessionDep,
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut, responses=NOT_FOUND)
 def api_get_referral(referral_id: int, user: CurrentUser, db: SessionDep):
-    """The referral as the caller's side may see it. The career centre opening a sent referral receives it."""
-    referral = access.load_referral(db, user, referral_id)
-    if referral.status == "sent" and access.can(user, "referral.receive"):
-        referral = access.load_referral(db, user, referral_id, "referral.receive")
-        referrals.apply(db, user, referral, "receive")
-    return _out(db, user, referral)
+    """The referral as the caller's side may see it. Reading it changes nothing: the career centre marks a sent
+    referral as received with `POST /api/v1/referrals/{id}/receive`."""
+    return _out(db, user, access.load_referral(db, user, referral_id))
 
 
 def _transition(db, user, referral_id: int, name: str, data: dict[str, Any] | None = None):

@@ -266,10 +266,7 @@ def inbox_referral(request: Request, referral_id: int, user: CurrentUser, db: Se
     if access.referral_side(user) != CENTRE:
         # The inbox is the career centre's page; the municipality reads its referral on the case.
         return _redirect(f"/cases/{referral.case_id}/referrals/{referral.id}")
-    if referral.status == "sent" and access.can(user, "referral.receive"):
-        # Opening a new referral at the centre is receiving it.
-        referral = access.load_referral(db, user, referral_id, "referral.receive")
-        referrals.apply(db, user, referral, "receive")
+    # Opening it changes nothing (a GET never does): "Marker som mottatt" posts the status change.
     return _centre_page(request, db, user, referral)
 
 
@@ -280,6 +277,12 @@ def _centre_action(request: Request, referral_id: int, user: User, db, data: dic
     if errors:
         return _centre_page(request, db, user, referral, errors, data, form=name, status_code=422)
     return _redirect(f"/inbox/{referral.id}?done={name}")
+
+
+@router.post("/inbox/{referral_id}/receive")
+def inbox_receive(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+    return _centre_action(request, referral_id, user, db, data, "receive", "referral.receive",
+                            lambda r, data: referrals.apply(db, user, r, "receive"))
 
 
 @router.post("/inbox/{referral_id}/accept")

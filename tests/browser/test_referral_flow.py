@@ -1,5 +1,5 @@
 """In a real browser: the caseworker records consent and sends a referral; the counsellor, in a second browser,
-receives, accepts and completes it; the caseworker then sees the summary and recommendation in the case."""
+marks it received, accepts and completes it; the caseworker then sees the summary and recommendation in the case."""
 
 from __future__ import annotations
 
@@ -46,9 +46,12 @@ def test_referral_from_caseworker_to_career_centre_and_back(page, browser, live_
         assert_accessible(counsellor)
         counsellor.locator(f"a[href='/inbox/{referral_id}']").click()
         counsellor.get_by_text("Avklare utdanningsvei før vedtak om program.").wait_for()
-        assert "Mottatt" in counsellor.locator(".referral-status").first.inner_text()
+        assert "Sendt" in counsellor.locator(".referral-status").first.inner_text()  # opening it changes nothing
         assert counsellor.get_by_text("Livssituasjon").count() == 0  # not consented: not shown
         assert_accessible(counsellor)
+        counsellor.get_by_role("button", name="Marker som mottatt").click()
+        counsellor.get_by_text("Henvisningen er markert som mottatt.").wait_for()
+        assert "Mottatt" in counsellor.locator(".referral-status").first.inner_text()
 
         counsellor.get_by_label("Planlagt første samtale").fill("2026-12-01")
         counsellor.get_by_role("button", name="Godta henvisningen").click()

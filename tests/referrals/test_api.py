@@ -48,8 +48,11 @@ def test_the_whole_way_through(world, sent, api_client):
     inbox = counsellor.get("/api/v1/referrals", params={"tab": "new"}).json()
     assert [(r["id"], r["participant_name"]) for r in inbox] == [(rid, "Amal Hassan")]
     got = counsellor.get(f"/api/v1/referrals/{rid}").json()
-    assert got["status"] == "received" and got["case_id"] is None
-    assert got["allowed_transitions"] == ["accept", "decline"]
+    assert got["status"] == "sent" and got["case_id"] is None
+    assert got["allowed_transitions"] == ["receive"]
+    r = counsellor.post(f"/api/v1/referrals/{rid}/receive")
+    assert r.status_code == 200 and r.json()["status"] == "received"
+    assert r.json()["allowed_transitions"] == ["accept", "decline"]
 
     for name, body, status in [("accept", {"planned_first_session": days_from_today(8)}, "accepted"),
                                ("start", {"goal": "Finne vei til arbeid.", "frame": "Tre samtaler."}, "in_progress"),
@@ -80,6 +83,20 @@ def test_a_transition_the_status_does_not_allow_is_409_with_a_message(world, sen
     r = counsellor.post(f"/api/v1/referrals/{referral['id']}/{name}", json=body)
     assert r.status_code == 409
     assert "ikke mulig" in r.json()["detail"] and "«Sendt»" in r.json()["detail"]
+
+
+def test_reading_a_referral_changes_nothing(world, sent, api_client, referral_of, audit_entries):
+    """A GET never changes state: the centre reading a sent referral leaves it sent (the municipality can still
+    withdraw it as unread) until it posts `receive`."""
+    rid = sent[1]["id"]
+    counsellor = api_client(world.counsellor)
+    for _ in range(2):
+        got = counsellor.get(f"/api/v1/referrals/{rid}")
+        assert got.status_code == 200 and got.json()["status"] == "sent"
+        assert [h["to_status"] for h in got.json()["history"]] == ["draft", "sent"]
+    assert referral_of(rid).status == "sent"
+    assert "receive" not in [e.action for e in audit_entries("referral", rid, world.counsellor)]
+    assert api_client(world.caseworker).get(f"/api/v1/referrals/{rid}").json()["status_label"] == "Sendt"
 
 
 def test_withdraw_after_acceptance_is_409_and_before_it_works(world, sent, api_client):

@@ -18,6 +18,13 @@ def _life_label():
     return default_questionnaire().by_id["life.children_under_18"].label["nb"]
 
 
+def _receive(client, referral_id: int) -> None:
+    """The counsellor's "Marker som mottatt" on the referral's page (opening the page changes nothing)."""
+    form = Page(client.get(f"/inbox/{referral_id}")).form(f"form[action='/inbox/{referral_id}/receive']")
+    r = client.post(f"/inbox/{referral_id}/receive", data={k: v[0] for k, v in form.items()})
+    assert r.status_code == 303 and r.headers["location"] == f"/inbox/{referral_id}?done=receive", r.text[:2000]
+
+
 def _complete(client, referral_id: int, recommendation="education", text="Godkjenning av sykepleierutdanningen."):
     assert client.post(f"/inbox/{referral_id}/accept", data={"_csrf": client.csrf,
                                                                "planned_first_session": days_from_today(8)}).status_code == 303
@@ -45,9 +52,17 @@ def test_caseworker_sends_with_consent_and_the_right_centre_receives_it(world, m
     page = Page(counsellor.get(f"/inbox/{rid}"))
     assert page.response.status_code == 200
     assert "Avklare veien til godkjenning som sykepleier." in page.text()
-    assert "Mottatt" in page.text(".referral-status")  # opening it is receiving it
-    assert referral_of(rid).status == "received"
+    assert "Sendt" in page.text(".referral-status")  # opening it changes nothing
+    assert referral_of(rid).status == "sent"
+    assert "Marker som mottatt" in page.text("form[action$='/receive']")
+    assert not page.has("form[action$='/accept']")  # accepted or declined once received
+
+    _receive(counsellor, rid)
+    page = Page(counsellor.get(f"/inbox/{rid}?done=receive"))
+    assert "markert som mottatt" in page.text(".panel-success")
+    assert "Mottatt" in page.text(".referral-status") and referral_of(rid).status == "received"
     assert "Mottatt av karrieresenteret" in page.text("table.history")
+    assert page.has("form[action$='/accept']") and not page.has("form[action$='/receive']")
     # The municipality sees the new status in the case and in the case list.
     caseworker = logged_in(world.caseworker)
     assert "Mottatt" in Page(caseworker.get(f"/cases/{case.id}")).text("#karriereveiledning")
@@ -133,7 +148,7 @@ def test_later_edits_in_the_case_do_not_change_what_was_sent_and_a_new_version_c
     case = make_case(world.caseworker)
     first = send_referral(world.caseworker, case)
     counsellor = logged_in(world.counsellor)
-    counsellor.get(f"/inbox/{first}")  # received
+    _receive(counsellor, first)
     save_answers(db, world.caseworker, case.id, {"goals.long_term": "Bli intensivsykepleier."})
 
     assert "Bli intensivsykepleier." not in Page(counsellor.get(f"/inbox/{first}")).text()
@@ -190,7 +205,7 @@ def test_consent_form_errors_are_shown_at_the_fields(world, make_case, logged_in
 def test_accept_and_decline_errors_are_shown_at_the_field(world, make_case, send_referral, logged_in, referral_of):
     rid = send_referral(world.caseworker, make_case(world.caseworker))
     counsellor = logged_in(world.counsellor)
-    counsellor.get(f"/inbox/{rid}")
+    _receive(counsellor, rid)
     r = counsellor.post(f"/inbox/{rid}/accept", data={"_csrf": counsellor.csrf, "planned_first_session": "neste uke"})
     assert r.status_code == 422 and Page(r).field_errors("f-planned_first_session")
     r = counsellor.post(f"/inbox/{rid}/decline", data={"_csrf": counsellor.csrf, "decline_reason": "other"})
@@ -217,7 +232,7 @@ def test_the_summary_and_recommendation_come_back_to_the_case(world, make_case, 
     case = make_case(world.caseworker)
     rid = send_referral(world.caseworker, case)
     counsellor = logged_in(world.counsellor)
-    counsellor.get(f"/inbox/{rid}")
+    _receive(counsellor, rid)
     _complete(counsellor, rid)
     assert "Amal Hassan" in Page(counsellor.get("/inbox?tab=completed")).text("table.inbox")
 
@@ -240,7 +255,7 @@ def test_overdue_referrals_stand_out_in_the_inbox(world, make_case, send_referra
 def test_every_read_and_change_of_a_referral_is_audited(world, make_case, send_referral, logged_in, audit_entries):
     rid = send_referral(world.caseworker, make_case(world.caseworker))
     counsellor = logged_in(world.counsellor)
-    counsellor.get(f"/inbox/{rid}")
+    _receive(counsellor, rid)
     counsellor.get(f"/referrals/{rid}/print")
     caseworker_actions = [e.action for e in audit_entries("referral", rid, world.caseworker)]
     assert "create" in caseworker_actions and "send" in caseworker_actions

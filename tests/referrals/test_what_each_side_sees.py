@@ -82,7 +82,7 @@ def visible_text(response) -> str:
     return response.text
 
 
-STEPS = [("", {}),  # the centre opening it receives it
+STEPS = [("/receive", {}),  # "Marker som mottatt"
          ("/accept", {"planned_first_session": lambda: days_from_today(8)}),
          ("/contract", {"goal": CONTRACT_GOAL, "frame": CONTRACT_FRAME,
                         "agreed_on": lambda: days_from_today(CONTRACT_DAYS)}),
@@ -104,8 +104,7 @@ def referral(request, world, make_case, send_referral, logged_in):
     steps = STEPS if request.param == "completed" else STEPS[:-1]
     for step, data in steps:
         data = {k: v() if callable(v) else v for k, v in data.items()}
-        r = centre.get(f"/inbox/{rid}") if not step else centre.post(f"/inbox/{rid}{step}",
-                                                                     data={"_csrf": centre.csrf, **data})
+        r = centre.post(f"/inbox/{rid}{step}", data={"_csrf": centre.csrf, **data})
         assert r.status_code in (200, 303), (step, r.text[:2000])
     return case, rid, request.param
 

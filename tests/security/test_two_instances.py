@@ -103,10 +103,9 @@ def test_two_instances_share_logins_saves_referrals_plans_and_one_audit_chain(
                    headers=sender)
     assert r.status_code == 201, r.text
     referral_id = r.json()["id"]
-    opened = httpx.get(f"{a}/api/v1/referrals/{referral_id}", headers=counsellor).json()
-    if opened["status"] == "sent":  # where opening it does not mark it received
-        assert httpx.post(f"{a}/api/v1/referrals/{referral_id}/receive", json={},
-                          headers=counsellor).status_code == 200
+    assert httpx.get(f"{a}/api/v1/referrals/{referral_id}", headers=counsellor).json()["status"] == "sent"
+    assert httpx.post(f"{a}/api/v1/referrals/{referral_id}/receive", json={},
+                      headers=counsellor).status_code == 200
     accepted = httpx.post(f"{b}/api/v1/referrals/{referral_id}/accept",
                           json={"planned_first_session": days_from_today(8)}, headers=counsellor)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
