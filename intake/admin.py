@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, delete, func, select
 
 from . import audit
+from .access import MAX_ID
 from .domain.answers import FieldError
 from .domain.messages import N_
 from .domain.text import NAME, text_error
 from .domain.reference import county_of, tables
-from .models import Organisation, User, UserSession
-from .security import end_all_sessions, hash_password, verify_password
+from .models import ApiToken, Organisation, User, UserSession
+from .security import (TOKEN_DAYS, TOKEN_MAX_DAYS, create_api_token, end_all_sessions, hash_password,
+                       revoke_api_token, revoke_user_tokens, verify_password)
 
 ROLES = ("caseworker", "counsellor", "leader", "centre_leader", "admin")
 KINDS = {"municipality": N_("Kommune"), "career_centre": N_("Karrieresenter")}
@@ -144,6 +146,8 @@ def set_active(db: Session, actor: User, user: User, active: bool) -> list[Field
     db.add(user)
     audit.record(db, actor, "activate" if active else "deactivate", "user", user.id, f"username={user.username}",
                  organisation_id=user.organisation_id)
+    if not active:
+        revoke_user_tokens(db, user, actor, "deactivated")
     db.commit()
     if not active:
         end_all_sessions(db, user.id)
@@ -151,12 +155,14 @@ def set_active(db: Session, actor: User, user: User, active: bool) -> list[Field
 
 
 def reset_password(db: Session, actor: User, user: User) -> str:
-    """A new temporary password for `user` (shown once to the administrator); the user's sessions end."""
+    """A new temporary password for `user` (shown once to the administrator); the user's sessions end and their API
+    tokens are revoked."""
     password = temporary_password()
     user.password_hash = hash_password(password)
     db.add(user)
     audit.record(db, actor, "reset-password", "user", user.id, f"username={user.username}",
                  organisation_id=user.organisation_id)
+    revoke_user_tokens(db, user, actor, "password reset")
     db.commit()
     end_all_sessions(db, user.id)
     return password
@@ -225,3 +231,45 @@ def without_password(db: Session, user: User) -> None:
     user.password_hash = ""
     db.add(user)
     db.commit()
+
+
+# --- API tokens: made for a user, listed and revoked within one organisation ------------------------------------------
+
+
+def issue_token(db: Session, actor: User | None, user: User | None, name: str, days: str | int = TOKEN_DAYS,
+                by: str = "") -> tuple[str, list[FieldError]]:
+    """A new API token for `user` (shown once), named and valid for `days` days (1 to TOKEN_MAX_DAYS), or the
+    errors. `actor` None: made at the command line (`by` says who ran it)."""
+    errors: list[FieldError] = []
+    if user is None or not user.active:
+        errors.append(FieldError("user_id", N_("Velg en aktiv bruker nøkkelen skal høre til.")))
+    name = _text(errors, "name", name, N_("Navn"), 100)
+    text = str(days).strip()
+    if not text.isdigit() or not 1 <= int(text[:6]) <= TOKEN_MAX_DAYS:
+        errors.append(FieldError("days", N_("Skriv et antall dager fra 1 til {max}.", max=TOKEN_MAX_DAYS)))
+    if errors:
+        return "", errors
+    return create_api_token(db, user, name=name, days=int(text), actor=actor, by=by), []
+
+
+def _tokens_query(organisation_id: int | None):
+    query = select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id)
+    return query if organisation_id is None else query.where(User.organisation_id == organisation_id)
+
+
+def organisation_tokens(db: Session, organisation_id: int | None) -> list[tuple[ApiToken, User]]:
+    """The API tokens of the organisation's users (every organisation's: None), newest first."""
+    return list(db.exec(_tokens_query(organisation_id).order_by(col(ApiToken.id).desc())).all())
+
+
+def revoke_token(db: Session, actor: User | None, token_id: int, organisation_id: int | None, why: str = "") -> bool:
+    """Revoke the token if it belongs to a user of the organisation (any: None); False if there is no such token.
+    Revoking a revoked or expired token changes nothing and is no error."""
+    if not 0 < token_id <= MAX_ID:
+        return False
+    found = db.exec(_tokens_query(organisation_id).where(ApiToken.id == token_id)).first()
+    if found is None:
+        return False
+    revoke_api_token(db, found[0], actor, why)
+    db.commit()
+    return True

@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Kartlegging API", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
                   openapi_url="/api/openapi.json",
                   description="JSON API for integrations and tests. Authenticate with `Authorization: Bearer <token>` "
-                              "(from `main.py create-token USERNAME`) or the session cookie.")
+                              "(Administrasjon → API-nøkler, or `main.py create-token USERNAME --name NAME`) or the session cookie.")
     app.state.engine = get_engine(settings.database_url)
     # Inside SecurityHeaders (which refuses a declared Content-Length over the limit): counts the bytes of a body
     # sent without one (chunked) as they arrive, and stops it at the limit with a 413.

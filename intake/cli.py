@@ -1,5 +1,5 @@
-"""The command line: `python main.py [serve|migrate|seed-demo|create-token|verify-audit|anchor-audit|create-org|
-create-user|purge|erase-case|export-case|backup|restore]`."""
+"""The command line: `python main.py [serve|migrate|seed-demo|create-token|list-tokens|revoke-token|verify-audit|
+anchor-audit|create-org|create-user|purge|erase-case|export-case|backup|restore]`."""
 
 from __future__ import annotations
 
@@ -73,16 +73,45 @@ def cmd_seed_demo(args) -> int:
 
 
 def cmd_create_token(args) -> int:
+    from .admin import issue_token
     from .models import User
-    from .security import create_api_token
     with _db() as db:
         user = db.exec(select(User).where(User.username == args.username.lower())).first()
         if user is None:
             print(f"no user named {args.username!r}", file=sys.stderr)
             return 1
-        token = create_api_token(db, user)
-    print(f"API token for {user.username} (shown once; use as 'Authorization: Bearer <token>'):")
+        token, errors = issue_token(db, None, user, args.name, args.days, by=f"cli:{_operator()}")
+        if errors:
+            return _errors_out(errors)
+        print(f"API token {args.name!r} for {user.username}, valid for {args.days} days (shown once; use as "
+              f"'Authorization: Bearer <token>'):")
     print(token)
+    return 0
+
+
+def cmd_list_tokens(args) -> int:
+    from .admin import organisation_tokens
+    from .security import token_live
+    with _db() as db:
+        rows = organisation_tokens(db, None)
+    rows = [(t, u) for t, u in rows if not args.user or u.username == args.user.lower()]
+    for token, user in rows:
+        state = (f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at
+                 else "live" if token_live(token) else "expired")
+        print(f"{token.id}\t{user.username}\t{token.name or '-'}\tcreated {token.created_at:%Y-%m-%d}\t"
+              f"expires {token.expires_at:%Y-%m-%d}\t{state}")
+    if not rows:
+        print("no API tokens", file=sys.stderr)
+    return 0
+
+
+def cmd_revoke_token(args) -> int:
+    from .admin import revoke_token
+    with _db() as db:
+        if not revoke_token(db, None, args.token_id, None, f"by=cli:{_operator()}"):
+            print(f"no API token with id {args.token_id}", file=sys.stderr)
+            return 1
+    print(f"API token {args.token_id} revoked")
     return 0
 
 
@@ -308,9 +337,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="add demo organisations, users and cases").set_defaults(func=cmd_seed_demo)
-    token = sub.add_parser("create-token", help="print a new API token for a user (last line)")
+    from .security import TOKEN_DAYS, TOKEN_MAX_DAYS
+
+    token = sub.add_parser("create-token", help="print a new API token for a user (last line; audited)")
     token.add_argument("username")
+    token.add_argument("--name", required=True, help="what the token is for, e.g. the system that uses it")
+    token.add_argument("--days", type=int, default=TOKEN_DAYS,
+                       help=f"days until it expires (default {TOKEN_DAYS}, at most {TOKEN_MAX_DAYS})")
     token.set_defaults(func=cmd_create_token)
+    tokens = sub.add_parser("list-tokens", help="list API tokens: id, user, name, created, expires, state")
+    tokens.add_argument("--user", help="only this user's")
+    tokens.set_defaults(func=cmd_list_tokens)
+    revoke = sub.add_parser("revoke-token", help="revoke an API token by its id (from list-tokens; audited)")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(func=cmd_revoke_token)
     verify = sub.add_parser("verify-audit", help="check the audit log's hash chain and its anchor, then move the "
                             "anchor on")
     verify.add_argument("--reset", action="store_true",

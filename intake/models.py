@@ -37,13 +37,16 @@ class User(SQLModel, table=True):
     # Single sign-on: the provider's issuer and the user's subject there (unique together), once linked.
     oidc_issuer: Optional[str] = Field(default=None, max_length=300)
     oidc_subject: Optional[str] = Field(default=None, max_length=255)
+    # A temporary password an administrator made (new user, reset): nothing but changing it works until it is changed.
+    must_change_password: bool = False
 
 
 class UserSession(SQLModel, table=True):
-    """A server-side login session; the cookie holds only its random id."""
+    """A server-side login session. The cookie holds a random value; the row holds only its SHA-256
+    (intake/security.py), so a copy of the database (a backup) holds no cookie that logs anyone in."""
 
     __tablename__ = "user_session"
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)  # sha256 hex of the cookie's value
     user_id: int = Field(foreign_key="user.id", index=True)
     csrf_token: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=clock.now)
@@ -66,18 +69,24 @@ class OidcSession(SQLModel, table=True):
     """A login session that came from single sign-on: its provider and ID token, for the provider's logout."""
 
     __tablename__ = "oidc_session"
-    session_id: str = Field(primary_key=True, max_length=64)  # user_session.id
+    session_id: str = Field(primary_key=True, max_length=64)  # user_session.id (the cookie's hash)
     provider: str = Field(max_length=40)
     id_token: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class ApiToken(SQLModel, table=True):
+    """A bearer token for the API, acting as its user. Only its SHA-256 is kept; the token is shown once, as it is made.
+    It works until it expires or is revoked (by an administrator, or as its user is deactivated or given a new
+    password)."""
+
     __tablename__ = "api_token"
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the token; the token is shown once
+    name: str = Field(default="", max_length=100)  # what it is for ("Fagsystemet"), as its maker named it
     created_at: dt.datetime = Field(default_factory=clock.now)
-    revoked: bool = False
+    expires_at: dt.datetime
+    revoked_at: Optional[dt.datetime] = None
 
 
 class Case(SQLModel, table=True):

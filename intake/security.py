@@ -1,4 +1,4 @@
-"""Passwords (Argon2 via pwdlib), API tokens, login sessions with idle and absolute expiry, login throttling
+"""Passwords (Argon2 via pwdlib), API tokens (named, expiring, revocable), login sessions with idle and absolute expiry, login throttling
 (growing delays per address and per account, never a lockout)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pwdlib import PasswordHash
 from sqlmodel import Session, col, delete, func, select
 
-from . import clock
+from . import audit, clock
 from .models import ApiToken, LoginAttempt, User, UserSession
 
 _hasher = PasswordHash.recommended()
@@ -36,20 +36,58 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def token_digest(token: str) -> str:
+    """What is stored of a secret the user holds (an API token, a session cookie): its SHA-256, never the secret."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(db: Session, user: User) -> str:
+TOKEN_DAYS = 90  # an API token's lifetime unless its maker says otherwise
+TOKEN_MAX_DAYS = 365
+
+
+def create_api_token(db: Session, user: User, *, name: str = "", days: int = TOKEN_DAYS, actor: User | None = None,
+                     by: str = "") -> str:
+    """A new API token for `user`, valid for `days` days, audited as made by `actor` (None: the command line, `by`
+    saying who ran it). Returns the token, which is shown this once: only its digest is kept."""
     token = "kt_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, token_hash=token_digest(token)))
+    now = clock.now()
+    row = ApiToken(user_id=user.id, token_hash=token_digest(token), name=name, created_at=now,
+                   expires_at=now + dt.timedelta(days=days))
+    db.add(row)
+    db.flush()
+    audit.record(db, actor, "create", "api_token", row.id,
+                 f"user={user.username} expires={row.expires_at.date().isoformat()}" + (f" by={by}" if by else "")
+                 + (f" name={name}" if name else ""), organisation_id=user.organisation_id)
     db.commit()
     return token
 
 
+def token_live(row: ApiToken, now: dt.datetime | None = None) -> bool:
+    return row.revoked_at is None and _aware(row.expires_at) > (now or clock.now())
+
+
+def revoke_api_token(db: Session, row: ApiToken, actor: User | None, why: str = "") -> bool:
+    """Revoke the token (in the caller's transaction), audited; False if it was revoked already."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = clock.now()
+    db.add(row)
+    user = db.get(User, row.user_id)
+    audit.record(db, actor, "revoke", "api_token", row.id, f"user={user.username}" + (f" {why}" if why else ""),
+                 organisation_id=user.organisation_id)
+    return True
+
+
+def revoke_user_tokens(db: Session, user: User, actor: User | None, why: str) -> int:
+    """Revoke every token of `user` that still works (as the user is deactivated or given a new password), in the
+    caller's transaction; how many."""
+    rows = db.exec(select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))).all()
+    return sum(revoke_api_token(db, row, actor, why) for row in rows if token_live(row))
+
+
 def user_for_token(db: Session, token: str) -> User | None:
-    row = db.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token),
-                                         ApiToken.revoked == False)).first()  # noqa: E712
-    if row is None:
+    """The token's user, if the token is known, neither expired nor revoked, and its user active."""
+    row = db.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    if row is None or not token_live(row):
         return None
     user = db.get(User, row.user_id)
     return user if user and user.active else None

@@ -1,5 +1,6 @@
-"""The administrator's pages: organisations, users (create, deactivate, reset password). Administrators act across
-organisations; everything here needs the `admin.manage` permission."""
+"""The administrator's pages: organisations, users (create, deactivate, reset password), API tokens. Administrators act
+across organisations, except on API tokens, which they see and revoke only for their own organisation's users (a
+token reads that organisation's cases); everything here needs the `admin.manage` permission."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from .. import access, i18n, oidc
-from ..admin import (KINDS, ROLES, NewUser, create_organisation, create_user, link_sso, reset_password, set_active,
-                     unlink_sso, without_password)
+from ..admin import (KINDS, ROLES, NewUser, create_organisation, create_user, issue_token, link_sso,
+                     organisation_tokens, reset_password, revoke_token, set_active, unlink_sso, without_password)
 from ..domain.reference import tables
 from ..models import Organisation, User
+from ..security import TOKEN_DAYS, TOKEN_MAX_DAYS, token_live
 from .deps import CurrentUser, PostedForm, SessionDep
 from .templates import render_page
 
@@ -167,3 +169,43 @@ def user_sso_unlink(user_id: int, user: CurrentUser, db: SessionDep):
     target = _target(db, user_id)
     unlink_sso(db, user, target)
     return RedirectResponse(f"/admin/users/{target.id}/sso", status_code=303)
+
+
+def _tokens_page(request, db, user, values=None, errors=(), revoked=False, status_code=200):
+    users = db.exec(select(User).where(User.organisation_id == user.organisation_id, User.active == True)  # noqa: E712
+                    .order_by(User.full_name)).all()
+    return render_page(request, "admin/tokens.html", {
+        "tokens": organisation_tokens(db, user.organisation_id), "live": token_live,
+        "organisation": db.get(Organisation, user.organisation_id),
+        "users": [(u.id, f"{u.full_name} ({u.username})") for u in users],
+        "values": values or {"days": str(TOKEN_DAYS)}, "errors": list(errors), "max_days": TOKEN_MAX_DAYS,
+        "revoked": revoked}, status_code=status_code)
+
+
+@router.get("/tokens")
+def tokens(request: Request, user: CurrentUser, db: SessionDep):
+    """"API-nøkler": the tokens of the administrator's own organisation's users, a form for a new one."""
+    access.require(user, "admin.manage")
+    return _tokens_page(request, db, user, revoked=request.query_params.get("revoked") == "1")
+
+
+@router.post("/tokens")
+def token_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
+    access.require(user, "admin.manage")
+    user_id = values.get("user_id", "")
+    subject = db.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    if subject is not None and subject.organisation_id != user.organisation_id:
+        subject = None  # another organisation's user is not among the choices: as if none was chosen
+    token, errors = issue_token(db, user, subject, values.get("name", ""), values.get("days", ""))
+    if errors:
+        return _tokens_page(request, db, user, values, errors, status_code=422)
+    return render_page(request, "admin/token_shown.html", {"subject": subject, "name": values.get("name", "").strip(),
+                                                           "token": token})
+
+
+@router.post("/tokens/{token_id}/revoke")
+def token_revoke(token_id: int, user: CurrentUser, db: SessionDep):
+    access.require(user, "admin.manage")
+    if not revoke_token(db, user, token_id, user.organisation_id):
+        raise access.NotFound()
+    return RedirectResponse("/admin/tokens?revoked=1", status_code=303)

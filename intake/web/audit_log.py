@@ -42,22 +42,25 @@ ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("
                  "export": N_("Eksportert"),
                  "erase": N_("Slettet på anmodning"), "purge": N_("Slettet (lagringstid ute)"),
                  "deactivate": N_("Deaktivert"), "activate": N_("Aktivert"), "reset-password": N_("Nytt passord"),
-                 "change-password": N_("Endret passord"), "anchor-reset": N_("Loggens anker satt på nytt")}
+                 "change-password": N_("Endret passord"), "revoke": N_("Trukket tilbake"),
+                 "anchor-reset": N_("Loggens anker satt på nytt")}
 OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Plan"), "user": N_("Bruker"),
                  "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg"), "consent": N_("Samtykke"),
                  "county": N_("Fylke"), "guidance_contract": N_("Veiledningsavtale"),
-                 "guidance_session": N_("Veiledningssamtale"), "figures": N_("Nøkkeltall")}
+                 "guidance_session": N_("Veiledningssamtale"), "figures": N_("Nøkkeltall"),
+                 "api_token": N_("API-nøkkel")}
 
 # The details an entry carries (`key=value` pairs and a few fixed words, as audit.record is called), in words.
 DETAIL_KEYS = {"section": N_("Del"), "fields": N_("Endret"), "q": N_("Søk"), "page": N_("Side"), "case": N_("Sak"),
                "user": N_("Bruker"), "version": N_("Versjon"), "referral": N_("Henvisning"), "element": N_("Tiltak"),
                "format": N_("Format"), "address": N_("Adresse"), "name": N_("Navn"), "kind": N_("Type"),
-               "tab": N_("Fane"), "rows": N_("Rader")}
+               "tab": N_("Fane"), "rows": N_("Rader"), "expires": N_("Utløper"), "by": N_("Av")}
 DETAIL_WORDS = {"check-answers": N_("Se over svarene"), "conflict": N_("to hadde lagret samtidig"),
                 "consent form": N_("Samtykkeskjema"), "consent withdrawal": N_("Skjema for å trekke samtykke"),
                 "erasure form": N_("Skjema for sletting"), "new referral form": N_("Skjema for ny henvisning"),
                 "preview": N_("Forhåndsvisning"), "print view": N_("Utskriftsvisning"), "pdf": N_("PDF"),
-                "settings": N_("Mål og omfang"), "demo data": N_("Demodata"), "never saved": N_("Aldri lagret")}
+                "settings": N_("Mål og omfang"), "demo data": N_("Demodata"), "never saved": N_("Aldri lagret"),
+                "deactivated": N_("brukeren ble deaktivert"), "password reset": N_("brukeren fikk nytt passord")}
 _PAIR = re.compile(r"(\w+)=(.*?)(?=\s\w+=|$)")
 _MOVE = re.compile(r"(\w+) -> (\w+)")
 MAX_FIELDS_NAMED = 12

@@ -119,7 +119,7 @@ def amal_plan(browser, live_server) -> str:
     ("leder", True, ["/oversikt", "/cases", "/audit", "/plan", "/erase"]),
     ("karriere", False, ["/inbox", "/print"]),
     ("karriereleder", False, ["/oversikt"]),
-    ("admin", False, ["/admin/users", "/admin/organisations", "/admin/counties"]),
+    ("admin", False, ["/admin/users", "/admin/organisations", "/admin/counties", "/admin/tokens"]),
 ])
 def test_every_page_a_role_reaches_answers_and_is_accessible(page, live_server, amal_plan, username, reads_amal,
                                                              must_reach):

@@ -221,20 +221,20 @@ def main_py(*args, env):
 def test_create_token_prints_a_working_token_as_its_last_line(caseworker, database_url, app):
     from fastapi.testclient import TestClient
     env = {**os.environ, "DATABASE_URL": database_url, "KARTLEGGING_DEMO": "1"}
-    done = main_py("create-token", caseworker.username, env=env)
+    done = main_py("create-token", caseworker.username, "--name", "test", env=env)
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip().splitlines()[-1]
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as api:
         r = api.post("/api/v1/cases", json={"answers": {"participant.name": "Via token"}})
         assert r.status_code == 201
         assert api.get(f"/api/v1/cases/{r.json()['id']}").json()["answers"]["participant.name"] == "Via token"
-    again = main_py("create-token", caseworker.username, env=env).stdout.strip().splitlines()[-1]
+    again = main_py("create-token", caseworker.username, "--name", "test", env=env).stdout.strip().splitlines()[-1]
     assert again != token
 
 
 def test_create_token_for_an_unknown_user_fails_clearly(database_url):
     env = {**os.environ, "DATABASE_URL": database_url, "KARTLEGGING_DEMO": "1"}
-    done = main_py("create-token", "ingen-slik-bruker", env=env)
+    done = main_py("create-token", "ingen-slik-bruker", "--name", "test", env=env)
     assert done.returncode == 1
     assert "ingen-slik-bruker" in done.stderr and done.stdout == ""
 
