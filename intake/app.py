@@ -198,6 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_pages.router)
     from .web import leaders
     app.include_router(leaders.router)
+    from .web import openapi
+    openapi.install(app, default_questionnaire())
 
     app.mount("/static/vendor/htmx", StaticFiles(directory=ROOT / "node_modules" / "htmx.org" / "dist",
                                                  check_dir=False), name="htmx")

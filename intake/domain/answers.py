@@ -164,6 +164,7 @@ def validate(
             continue
         if _is_empty(value):
             continue
+        value = _whole_numbers(q, value)
         problems = check_value(q, value)
         if problems:
             errors.extend(problems)
@@ -196,6 +197,17 @@ def with_implied(answers: Mapping[str, Any]) -> dict[str, Any]:
         if key not in out and not _is_empty(out.get(source)):
             out[key] = value
     return out
+
+
+def _whole_numbers(q: Question, value: Any) -> Any:
+    """A whole-number answer sent as 19.0 is 19: JSON (and JSON Schema's "integer") do not tell them apart."""
+    if q.type == "int" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if q.type == "repeat" and isinstance(value, list):
+        fields = {f.id: f for f in q.fields}
+        return [{k: _whole_numbers(fields[k], v) if k in fields else v for k, v in row.items()}
+                if isinstance(row, Mapping) else row for row in value]
+    return value
 
 
 # Numbers typed in groups ("2026 0123 4567"), which their checks accept: stored as the digits, as printed and sent.

@@ -14,6 +14,7 @@ controls out of text as it is shown, so what is printed is what was typed, even 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -57,6 +58,22 @@ def _refused(ch: str, kind: str) -> str | None:
     if kind == NAME and category in ("Cf", "Zl", "Zp"):
         return "invisible"
     return None
+
+
+@functools.cache
+def refused_pattern(kind: str = FREE) -> str:
+    """A regular expression (JSON Schema's `pattern`) that matches exactly the text `text_error` lets through, apart
+    from the lone surrogates no JSON text decodes to a str without: one character class of every refused one."""
+    ranges: list[list[int]] = []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF or not _refused(chr(code), kind):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return f"^[^{body}]*$"
 
 
 def text_error(text: str, kind: str = FREE) -> Message | None:

@@ -98,7 +98,7 @@ def _case_out(case) -> CaseOut:
                    completed_at=case.completed_at, version=case.version)
 
 
-@router.post("/cases", status_code=201, response_model=CreatedOut, responses={422: {"model": ErrorsOut}})
+@router.post("/cases", summary="Create a case", status_code=201, response_model=CreatedOut, responses={422: {"model": ErrorsOut}})
 def api_create_case(body: AnswersIn, user: CurrentUser, db: SessionDep):
     """Create a case in your organisation. Invalid answers → 422 with an error per field."""
     access.require(user, "case.create")
@@ -113,7 +113,7 @@ CASE_ETAG = {"ETag": {"description": "The case's version, for `If-Match` on the 
 NOT_FOUND = {404: {"description": "No such case in your organisation"}}
 
 
-@router.get("/cases/{case_id}", response_model=CaseOut, responses={200: {"headers": CASE_ETAG}, **NOT_FOUND})
+@router.get("/cases/{case_id}", summary="Read a case", response_model=CaseOut, responses={200: {"headers": CASE_ETAG}, **NOT_FOUND})
 def api_get_case(case_id: int, response: Response, user: CurrentUser, db: SessionDep):
     """Read a case: answers, derived values, status and version (also the `ETag`)."""
     case = access.load_case(db, user, case_id)
@@ -121,7 +121,7 @@ def api_get_case(case_id: int, response: Response, user: CurrentUser, db: Sessio
     return _case_out(case)
 
 
-@router.patch("/cases/{case_id}/answers", response_model=CaseOut,
+@router.patch("/cases/{case_id}/answers", summary="Change a case's answers", response_model=CaseOut,
               responses={200: {"headers": CASE_ETAG}, 422: {"model": ErrorsOut}, **NOT_FOUND,
                          409: {"model": StaleOut, "description": "`base_version` is not the case's version now"},
                          412: {"model": StaleOut, "description": "`If-Match` does not name the case's version now"}})

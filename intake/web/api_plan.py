@@ -152,7 +152,7 @@ class EvaluationOut(Out):
     ruleset: str = Field(description="Version of the rule set (a content hash); record it with the result.")
 
 
-@router.post("/evaluate", response_model=EvaluationOut, responses={422: {"model": ErrorsOut}})
+@router.post("/evaluate", summary="Evaluate answers against the rules", response_model=EvaluationOut, responses={422: {"model": ErrorsOut}})
 def api_evaluate(body: EvaluateIn, user: CurrentUser):
     """What the rules propose for these answers, each with the answers that made it fire and its source, plus the
     derived values (null where the answers do not yet allow them). Partial answers are fine; answers with type,

@@ -243,7 +243,7 @@ INVALID = {422: {"model": ErrorsOut}}
 # --- consent ---------------------------------------------------------------------------------------------------------
 
 
-@router.post("/cases/{case_id}/consents", status_code=201, response_model=ConsentOut,
+@router.post("/cases/{case_id}/consents", summary="Record a consent", status_code=201, response_model=ConsentOut,
              responses={**INVALID, 404: {"model": MessageOut}})
 def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, db: SessionDep):
     """Record the participant's consent to share the named parts of the mapping with the county's career centre."""
@@ -254,7 +254,7 @@ def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, db: Ses
     return _consent_out(consent)
 
 
-@router.post("/cases/{case_id}/consents/{consent_id}/withdraw", response_model=ConsentOut,
+@router.post("/cases/{case_id}/consents/{consent_id}/withdraw", summary="Withdraw a consent", response_model=ConsentOut,
              responses={**INVALID, 404: {"model": MessageOut}})
 def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user: CurrentUser, db: SessionDep):
     """Withdraw a consent: the career centre loses access to the referrals sent under it."""
@@ -271,7 +271,7 @@ def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user: Curr
 # --- referrals -------------------------------------------------------------------------------------------------------
 
 
-@router.post("/cases/{case_id}/referrals", status_code=201, response_model=ReferralOut,
+@router.post("/cases/{case_id}/referrals", summary="Create a referral", status_code=201, response_model=ReferralOut,
              responses={**INVALID, **CONFLICT, 404: {"model": MessageOut}})
 def api_create_referral(case_id: int, body: ReferralIn, user: CurrentUser, db: SessionDep):
     """Create a draft referral (the next version for the case) to the county's career centre; with `send: true` it
@@ -292,7 +292,7 @@ def api_create_referral(case_id: int, body: ReferralIn, user: CurrentUser, db: S
     return _out(db, user, referral)
 
 
-@router.get("/referrals", response_model=list[ReferralListItem], responses={403: {"model": MessageOut}})
+@router.get("/referrals", summary="List the career centre's inbox", response_model=list[ReferralListItem], responses={403: {"model": MessageOut}})
 def api_inbox(user: CurrentUser, db: SessionDep,
               tab: Annotated[Tab | None,
               Query(description="One tab of the inbox; all when left out.")] = None):
@@ -305,7 +305,7 @@ def api_inbox(user: CurrentUser, db: SessionDep,
                              overdue=r.overdue) for r in rows]
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralOut, responses=NOT_FOUND)
+@router.get("/referrals/{referral_id}", summary="Read a referral", response_model=ReferralOut, responses=NOT_FOUND)
 def api_get_referral(referral_id: int, user: CurrentUser, db: SessionDep):
     """The referral as the caller's side may see it. Reading it changes nothing: the career centre marks a sent
     referral as received with `POST /api/v1/referrals/{id}/receive`."""
@@ -334,6 +334,10 @@ TRANSITION_INPUT: dict[str, tuple[type[In] | None, str]] = {
     "withdraw": (NoteIn, ""),
 }
 
+TRANSITION_SUMMARY = {"send": "Send a referral", "receive": "Mark a referral received", "accept": "Accept a referral",
+                      "decline": "Decline a referral", "start": "Start the guidance",
+                      "complete": "Complete the guidance with a summary", "withdraw": "Withdraw a referral"}
+
 
 def _transition_endpoint(name: str, body_model: type[In] | None):
     if body_model is None:
@@ -354,13 +358,14 @@ def _add_transition_routes() -> None:
         description = f"{' or '.join(t.from_statuses)} → {t.to} ({t.role}, {t.side} side). {note}".strip()
         router.add_api_route(f"/referrals/{{referral_id}}/{t.name}", _transition_endpoint(t.name, body_model),
                              methods=["POST"], name=f"api_{t.name}", description=description,
+                             summary=TRANSITION_SUMMARY.get(t.name, f"{t.name.capitalize()} a referral"),
                              response_model=ReferralOut, responses=TRANSITION_RESPONSES)
 
 
 _add_transition_routes()
 
 
-@router.post("/referrals/{referral_id}/sessions", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
+@router.post("/referrals/{referral_id}/sessions", summary="Record a guidance session", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
 def api_add_session(referral_id: int, body: SessionIn, user: CurrentUser, db: SessionDep):
     """Record a guidance session (career counsellor; accepted or in progress)."""
     referral = access.load_referral(db, user, referral_id, "referral.work", audit_action="open-for-session")

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -62,6 +62,7 @@ PDF_TIMEOUT_MS = 60_000
 SERVER_CLOCK_START = morning(TODAY)
 
 _server_log: Path | None = None  # set by live_server, read by the report hook
+_server_env: dict[str, str] | None = None  # set by live_server: `live_cli` runs main.py against its database
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,8 +111,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
-    """Run `main.py ARGS` to completion; fail with its output if it does not succeed."""
+def _run_cli(args: list[str], env: dict[str, str], log: Path) -> str:
+    """Run `main.py ARGS` to completion and give its output; fail with it if it does not succeed."""
     proc = subprocess.run(
         main_py_argv(*args, at=SERVER_CLOCK_START),
         cwd=REPO_ROOT,
@@ -128,12 +129,20 @@ def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
         pytest.fail(
             f"`main.py {' '.join(args)}` exited {proc.returncode}:\n{proc.stdout}", pytrace=False
         )
+    return proc.stdout
+
+
+@pytest.fixture
+def live_cli(live_server) -> Callable[..., str]:
+    """`live_cli("create-token", "veileder")`: main.py run against the live server's database; its output."""
+    assert _server_env is not None and _server_log is not None
+    return lambda *args: _run_cli(list(args), _server_env, _server_log)
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrate, seed the demo data and serve the app on a free port; yields its base URL."""
-    global _server_log
+    global _server_log, _server_env
     tmp = tmp_path_factory.mktemp("live_server")
     log_path = tmp / "server.log"
     _server_log = log_path
@@ -146,6 +155,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["KARTLEGGING_AUDIT_ANCHOR_PATH"] = str(tmp / "audit-anchor.json")  # and the erasure register beside it
     env.pop("KARTLEGGING_ERASURE_REGISTER_PATH", None)
 
+    _server_env = env
     _run_cli(["migrate"], env, log_path)
     _run_cli(["seed-demo"], env, log_path)
 

@@ -322,3 +322,40 @@ def test_a_stale_base_version_answers_409_with_both_values_and_none_merges_as_be
     # Without a version: merged into the case as it is now, the later PATCH winning (documented).
     r = api.patch(f"/api/v1/cases/{case.id}/answers", json={"answers": {"goals.short_term": "Sist"}})
     assert r.status_code == 200 and r.json()["answers"]["goals.short_term"] == "Sist"
+
+
+def test_a_whole_number_sent_as_19_0_is_stored_as_19(caseworker, api_client):
+    # JSON (and the API document's "integer") do not tell 19.0 from 19; a client's JSON library may send either.
+    api = api_client(caseworker)
+    created = api.post("/api/v1/cases", json={"answers": {**AMAL, "background.years_of_schooling": 12.0}})
+    assert created.status_code == 201, created.text
+    case = api.get(f"/api/v1/cases/{created.json()['id']}").json()
+    assert case["answers"]["background.years_of_schooling"] == 12
+    assert isinstance(case["answers"]["background.years_of_schooling"], int)
+    half = api.patch(f"/api/v1/cases/{case['id']}/answers", json={"answers": {"background.years_of_schooling": 12.5}})
+    assert half.status_code == 422
+    assert half.json()["errors"][0]["field"] == "background.years_of_schooling"
+
+
+def test_the_api_document_says_how_to_authenticate_and_what_each_answer_may_be(client, caseworker, api_client):
+    doc = client.get("/api/openapi.json").json()
+    summaries = [op["summary"] for operations in doc["paths"].values() for op in operations.values()]
+    assert "Create a case" in summaries and not [s for s in summaries if s.startswith("Api ")]
+    assert doc["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert {"bearerToken": []} in operation["security"], where
+            assert {"401", "403"} <= set(operation["responses"]), where
+            if "requestBody" in operation:
+                assert {"400", "413", "422"} <= set(operation["responses"]), where
+    answers = doc["components"]["schemas"]["AnswersIn"]["properties"]["answers"]
+    assert answers["additionalProperties"] is False
+    schooling = answers["properties"]["background.years_of_schooling"]["anyOf"][0]
+    assert schooling == {"type": "integer", "minimum": 0, "maximum": 30}
+    assert "resettlement_refugee" in answers["properties"]["participant.residence_basis"]["anyOf"][0]["enum"]
+    example = answers["examples"][0]
+    # "Try it out" with the example and a token creates a case
+    assert api_client(caseworker).post("/api/v1/cases", json={"answers": example}).status_code == 201
+    name = answers["properties"]["participant.name"]["anyOf"][0]
+    assert re.fullmatch(name["pattern"], "Amal Hassan") and not re.fullmatch(name["pattern"], "Amal\u202eHassan")
