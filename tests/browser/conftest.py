@@ -134,7 +134,7 @@ def _run_cli(args: list[str], env: dict[str, str], log: Path) -> str:
 
 @pytest.fixture
 def live_cli(live_server) -> Callable[..., str]:
-    """`live_cli("create-token", "veileder")`: main.py run against the live server's database; its output."""
+    """`live_cli("list-tokens")`: main.py run against the live server's database; its output."""
     assert _server_env is not None and _server_log is not None
     return lambda *args: _run_cli(list(args), _server_env, _server_log)
 

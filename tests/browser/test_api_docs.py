@@ -5,7 +5,7 @@ import json
 
 
 def test_authorize_with_a_token_and_try_out_creating_a_case(page, live_server, live_cli):
-    token = live_cli("create-token", "veileder").strip().splitlines()[-1]
+    token = live_cli("create-token", "veileder", "--name", "Swagger UI").strip().splitlines()[-1]
     page.goto(f"{live_server}/api/docs")
     page.get_by_role("button", name="Authorize").first.click()
     dialog = page.locator(".dialog-ux")
