@@ -76,6 +76,15 @@ def require(user: User, permission: str) -> None:
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns (PostgreSQL); a larger one names nothing
 
 
+def form_id(raw: object) -> int | None:
+    """An id typed in a form or a query (`"12"`), or None where it is not one a row can have ("abc", "0", 2**64):
+    the caller says so at its field. Path ids are typed `web.deps.ObjectId`, which answers 404 the same way."""
+    text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    return int(text) if 0 < int(text) <= MAX_ID else None
+
+
 def known_id(object_id: int) -> int:
     """The id, or NotFound for one no row can have (which the database would refuse with an error, not a miss)."""
     if not isinstance(object_id, int) or not 0 < object_id <= MAX_ID:

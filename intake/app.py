@@ -169,6 +169,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        if any(e["loc"][:1] == ("path",) for e in exc.errors()):
+            # A path id no row can have (web/deps.py: ObjectId) names nothing: the same 404 as a missing row.
+            return _error(request, 404, N_("Fant ikke saken."))
         if _wants_json(request):
             errors = [{"field": scrub(".".join(str(p) for p in e["loc"][1:])) or "body", "message": e["msg"]}
                       for e in exc.errors()]

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from . import audit, clock, i18n
-from .access import MAX_ID, referral_side, visible_referrals
+from .access import MAX_ID, form_id, referral_side, visible_referrals
 from .cases import programme_for
 from .domain import derived as derived_mod
 from .domain.answers import FieldError
@@ -96,7 +96,8 @@ def update_county(db: Session, user: User, county_code: str, data: Mapping[str, 
     if row is None:
         raise LookupError(county_code)
     raw = data.get("organisation_id")
-    org = db.get(Organisation, int(raw)) if isinstance(raw, (str, int)) and str(raw).isdigit() else None
+    org_id = form_id(raw)
+    org = db.get(Organisation, org_id) if org_id is not None else None
     if org is None or org.kind != "career_centre":
         return [FieldError("organisation_id", N_("Velg karrieresenteret som skal motta henvisningene fra fylket."))]
     before = row.organisation_id

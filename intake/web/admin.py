@@ -16,7 +16,7 @@ from ..admin import (KINDS, ROLES, NewUser, create_organisation, create_user, is
 from ..domain.reference import tables
 from ..models import Organisation, User
 from ..security import TOKEN_DAYS, TOKEN_MAX_DAYS, token_live
-from .deps import CurrentUser, PostedForm, SessionDep
+from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
 from .templates import render_page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -95,8 +95,7 @@ def user_create(request: Request, user: CurrentUser, db: SessionDep, values: For
     access.require(user, "admin.manage")
     org_id = values.get("organisation_id", "")
     data = NewUser(username=values.get("username", ""), full_name=values.get("full_name", ""),
-                   role=values.get("role", ""), organisation_id=int(org_id) if org_id.isdigit() and len(org_id) < 10
-                   else None, email=values.get("email", ""), phone=values.get("phone", ""))
+                   role=values.get("role", ""), organisation_id=access.form_id(org_id), email=values.get("email", ""), phone=values.get("phone", ""))
     created, password, errors = create_user(db, user, data)
     if errors:
         return _new_user_page(request, db, values, errors, status_code=422)
@@ -114,7 +113,7 @@ def _target(db, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/deactivate")
-def user_deactivate(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+def user_deactivate(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     errors = set_active(db, user, _target(db, user_id), False)
     if errors:
@@ -123,14 +122,14 @@ def user_deactivate(request: Request, user_id: int, user: CurrentUser, db: Sessi
 
 
 @router.post("/users/{user_id}/activate")
-def user_activate(user_id: int, user: CurrentUser, db: SessionDep):
+def user_activate(user_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     set_active(db, user, _target(db, user_id), True)
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/users/{user_id}/password")
-def user_reset_password(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+def user_reset_password(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     target = _target(db, user_id)
     password = reset_password(db, user, target)
@@ -146,13 +145,13 @@ def _sso_page(request, db, target, values=None, errors=(), created=False, status
 
 
 @router.get("/users/{user_id}/sso")
-def user_sso(request: Request, user_id: int, user: CurrentUser, db: SessionDep):
+def user_sso(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     return _sso_page(request, db, _target(db, user_id), created=request.query_params.get("created") == "1")
 
 
 @router.post("/users/{user_id}/sso")
-def user_sso_link(request: Request, user_id: int, user: CurrentUser, db: SessionDep, values: FormValues):
+def user_sso_link(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep, values: FormValues):
     """Link the user to the subject the provider gives them (e.g. from an "Innlogging avvist" entry of the log)."""
     access.require(user, "admin.manage")
     target = _target(db, user_id)
@@ -164,7 +163,7 @@ def user_sso_link(request: Request, user_id: int, user: CurrentUser, db: Session
 
 
 @router.post("/users/{user_id}/sso/unlink")
-def user_sso_unlink(user_id: int, user: CurrentUser, db: SessionDep):
+def user_sso_unlink(user_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     target = _target(db, user_id)
     unlink_sso(db, user, target)
@@ -204,7 +203,7 @@ def token_create(request: Request, user: CurrentUser, db: SessionDep, values: Fo
 
 
 @router.post("/tokens/{token_id}/revoke")
-def token_revoke(token_id: int, user: CurrentUser, db: SessionDep):
+def token_revoke(token_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(user, "admin.manage")
     if not revoke_token(db, user, token_id, user.organisation_id):
         raise access.NotFound()

@@ -16,7 +16,7 @@ from ..cases import Conflict, check, create_case, save_answers
 from ..domain.answers import FieldError
 from ..domain.messages import N_
 from ..domain.text import scrub
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, ObjectId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -114,7 +114,7 @@ NOT_FOUND = {404: {"description": "No such case in your organisation"}}
 
 
 @router.get("/cases/{case_id}", summary="Read a case", response_model=CaseOut, responses={200: {"headers": CASE_ETAG}, **NOT_FOUND})
-def api_get_case(case_id: int, response: Response, user: CurrentUser, db: SessionDep):
+def api_get_case(case_id: ObjectId, response: Response, user: CurrentUser, db: SessionDep):
     """Read a case: answers, derived values, status and version (also the `ETag`)."""
     case = access.load_case(db, user, case_id)
     response.headers["ETag"] = etag(case.version)
@@ -125,7 +125,7 @@ def api_get_case(case_id: int, response: Response, user: CurrentUser, db: Sessio
               responses={200: {"headers": CASE_ETAG}, 422: {"model": ErrorsOut}, **NOT_FOUND,
                          409: {"model": StaleOut, "description": "`base_version` is not the case's version now"},
                          412: {"model": StaleOut, "description": "`If-Match` does not name the case's version now"}})
-def api_patch_answers(case_id: int, body: PatchIn, response: Response, user: CurrentUser, db: SessionDep,
+def api_patch_answers(case_id: ObjectId, body: PatchIn, response: Response, user: CurrentUser, db: SessionDep,
                       if_match: Annotated[str | None, Header(description=(
                           "The case's ETag from your last GET or PATCH: if the case has changed since, nothing is "
                           "saved (412)."))] = None):

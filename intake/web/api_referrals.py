@@ -15,7 +15,7 @@ from ..domain.answers import FieldError
 from ..domain.guidance import (CAREER_AREAS, CONSENT_METHODS, DECLINE_REASONS, INBOX_TABS, RECOMMENDATIONS,
                                SESSION_FORMS, TEXT_MAX, TRANSITIONS)
 from ..models_referrals import Consent
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, ObjectId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["referrals"])
 
@@ -245,7 +245,7 @@ INVALID = {422: {"model": ErrorsOut}}
 
 @router.post("/cases/{case_id}/consents", summary="Record a consent", status_code=201, response_model=ConsentOut,
              responses={**INVALID, 404: {"model": MessageOut}})
-def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, db: SessionDep):
+def api_record_consent(case_id: ObjectId, body: ConsentIn, user: CurrentUser, db: SessionDep):
     """Record the participant's consent to share the named parts of the mapping with the county's career centre."""
     case = access.load_case(db, user, case_id, "consent.record", audit_action="open-for-consent")
     consent, errors = referrals.record_consent(db, user, case, body.model_dump(mode="json"))
@@ -256,7 +256,7 @@ def api_record_consent(case_id: int, body: ConsentIn, user: CurrentUser, db: Ses
 
 @router.post("/cases/{case_id}/consents/{consent_id}/withdraw", summary="Withdraw a consent", response_model=ConsentOut,
              responses={**INVALID, 404: {"model": MessageOut}})
-def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user: CurrentUser, db: SessionDep):
+def api_withdraw_consent(case_id: ObjectId, consent_id: ObjectId, body: NoteIn, user: CurrentUser, db: SessionDep):
     """Withdraw a consent: the career centre loses access to the referrals sent under it."""
     case = access.load_case(db, user, case_id, "consent.withdraw", audit_action="open-for-consent-withdrawal")
     try:
@@ -273,7 +273,7 @@ def api_withdraw_consent(case_id: int, consent_id: int, body: NoteIn, user: Curr
 
 @router.post("/cases/{case_id}/referrals", summary="Create a referral", status_code=201, response_model=ReferralOut,
              responses={**INVALID, **CONFLICT, 404: {"model": MessageOut}})
-def api_create_referral(case_id: int, body: ReferralIn, user: CurrentUser, db: SessionDep):
+def api_create_referral(case_id: ObjectId, body: ReferralIn, user: CurrentUser, db: SessionDep):
     """Create a draft referral (the next version for the case) to the county's career centre; with `send: true` it
     is sent at once. Only one draft per case at a time (409)."""
     case = access.load_case(db, user, case_id, "referral.create", audit_action="open-for-referral")
@@ -306,7 +306,7 @@ def api_inbox(user: CurrentUser, db: SessionDep,
 
 
 @router.get("/referrals/{referral_id}", summary="Read a referral", response_model=ReferralOut, responses=NOT_FOUND)
-def api_get_referral(referral_id: int, user: CurrentUser, db: SessionDep):
+def api_get_referral(referral_id: ObjectId, user: CurrentUser, db: SessionDep):
     """The referral as the caller's side may see it. Reading it changes nothing: the career centre marks a sent
     referral as received with `POST /api/v1/referrals/{id}/receive`."""
     return _out(db, user, access.load_referral(db, user, referral_id))
@@ -341,10 +341,10 @@ TRANSITION_SUMMARY = {"send": "Send a referral", "receive": "Mark a referral rec
 
 def _transition_endpoint(name: str, body_model: type[In] | None):
     if body_model is None:
-        def endpoint(referral_id: int, user: CurrentUser, db: SessionDep):
+        def endpoint(referral_id: ObjectId, user: CurrentUser, db: SessionDep):
             return _transition(db, user, referral_id, name)
     else:
-        def endpoint(referral_id: int, body: In, user: CurrentUser, db: SessionDep):
+        def endpoint(referral_id: ObjectId, body: In, user: CurrentUser, db: SessionDep):
             return _transition(db, user, referral_id, name, body.model_dump(mode="json"))
         endpoint.__annotations__["body"] = body_model  # this transition's own input, in the OpenAPI document
     return endpoint
@@ -366,7 +366,7 @@ _add_transition_routes()
 
 
 @router.post("/referrals/{referral_id}/sessions", summary="Record a guidance session", response_model=ReferralOut, responses=TRANSITION_RESPONSES)
-def api_add_session(referral_id: int, body: SessionIn, user: CurrentUser, db: SessionDep):
+def api_add_session(referral_id: ObjectId, body: SessionIn, user: CurrentUser, db: SessionDep):
     """Record a guidance session (career counsellor; accepted or in progress)."""
     referral = access.load_referral(db, user, referral_id, "referral.work", audit_action="open-for-session")
     errors = referrals.add_session(db, user, referral, body.model_dump(mode="json"))

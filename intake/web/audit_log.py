@@ -150,8 +150,8 @@ def audit_log(request: Request, user: CurrentUser, db: SessionDep,
     stmt = select(AuditEntry).where(AuditEntry.organisation_id == user.organisation_id)
     case = case.strip()
     if case:
-        if case.isdigit():
-            stmt = stmt.where(_about_case(db, int(case)))
+        if access.form_id(case) is not None:
+            stmt = stmt.where(_about_case(db, access.form_id(case)))
         else:
             errors.append(FieldError("case", N_("Skriv saksnummeret med sifre, for eksempel 12.")))
     people = db.exec(select(User).where(User.organisation_id == user.organisation_id).order_by(User.full_name)).all()

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Iterator
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.datastructures import FormData
 from sqlmodel import Session
 
+from ..access import MAX_ID
 from ..config import get_settings
 from ..db import new_session
 from ..models import User, UserSession
@@ -108,3 +109,8 @@ async def _check_csrf(request: Request, session: UserSession) -> None:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 PostedForm = Annotated[FormData, Depends(posted_form)]
+
+# Every id in a path (a case, referral, consent, plan element, plan version, user): a whole number a row can have.
+# Anything else (2**64, which no database integer holds; 0; "abc") names nothing, and app.py answers a path
+# parameter that fails this with the same 404 as a missing row, never a database error.
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (1 to 2147483647)")]

@@ -23,7 +23,7 @@ from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
 from ..domain.rules import default_ruleset
 from ..plan.texts import PLAN_LANGUAGES, plan_texts
-from .deps import CurrentUser, PostedForm, SessionDep
+from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +53,9 @@ PlanForm = Annotated[dict[str, str], Depends(_form)]
 
 def _version(form: dict[str, str]) -> int | None:
     raw = form.get("_version", "")
-    return int(raw) if raw.isdigit() else None
+    if not raw.isdigit():
+        return None
+    return access.form_id(raw) or 0  # a version no plan has: "changed since", never a database error
 
 
 def _plan_url(case_id: int, notice: str | None = None, anchor: str = "") -> str:
@@ -171,13 +173,13 @@ def _swap(request: Request, db, user, case, plan, *, element_id: int | None = No
 
 
 @router.get("/cases/{case_id}/plan")
-def plan_page(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def plan_page(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case, plan = access.load_plan(db, user, case_id)
     return _builder(request, db, user, case, plan)
 
 
 @router.post("/cases/{case_id}/plan")
-def create_plan(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def create_plan(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case, plan = access.load_plan(db, user, case_id, "plan.update", audit_action="open-for-update")
     if plan is not None:
         return RedirectResponse(_plan_url(case.id), status_code=303)
@@ -195,14 +197,14 @@ def _existing(db, user, case_id: int, permission: str):
 
 
 @router.post("/cases/{case_id}/plan/refresh")
-def refresh(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def refresh(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case, plan = _existing(db, user, case_id, "plan.update")
     plans.refresh_proposals(db, user, case, plan)
     return RedirectResponse(_plan_url(case.id, "refreshed", "elements"), status_code=303)
 
 
 @router.post("/cases/{case_id}/plan/settings")
-def save_settings(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
+def save_settings(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
     posted = {k: v for k, v in form.items() if k in plans.SETTINGS_FIELDS or k in plans.GOAL_FIELDS}
     saved = plans.save_settings(db, user, case, plan, posted, _version(form))
@@ -231,7 +233,7 @@ def _left(db, plan) -> str:
 
 
 @router.post("/cases/{case_id}/plan/elements/{element_id}/decision")
-def decide(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
+def decide(request: Request, case_id: ObjectId, element_id: ObjectId, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
     decision = form.get("decision", "")
     errors = plans.decide(db, user, plan, element_id, decision, form.get("reason", ""))
@@ -249,7 +251,7 @@ def decide(request: Request, case_id: int, element_id: int, user: CurrentUser, d
 
 
 @router.post("/cases/{case_id}/plan/accept-required")
-def accept_required(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def accept_required(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     """"Ta med alt påkrevd innhold": every undecided proposal the law requires, into the plan at once."""
     case, plan = _existing(db, user, case_id, "plan.update")
     taken = plans.accept_required(db, user, plan)
@@ -262,7 +264,7 @@ def accept_required(request: Request, case_id: int, user: CurrentUser, db: Sessi
 
 
 @router.post("/cases/{case_id}/plan/elements/{element_id}")
-def edit_element(request: Request, case_id: int, element_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
+def edit_element(request: Request, case_id: ObjectId, element_id: ObjectId, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
     errors = plans.edit_element(db, user, plan, element_id, form)
     posted = {"element": element_id, "edit": form}
@@ -278,7 +280,7 @@ def edit_element(request: Request, case_id: int, element_id: int, user: CurrentU
 
 
 @router.post("/cases/{case_id}/plan/elements")
-def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
+def add_element(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.update")
     errors = plans.add_element(db, user, plan, form)
     if errors:
@@ -288,7 +290,7 @@ def add_element(request: Request, case_id: int, user: CurrentUser, db: SessionDe
 
 
 @router.post("/cases/{case_id}/plan/fix")
-def fix(request: Request, case_id: int, user: CurrentUser, db: SessionDep, form: PlanForm):
+def fix(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.fix")
     reasons = {name: form.get(name, "") for name in plans.FIX_REASONS}
     result = plans.fix_plan(db, user, case, plan, _version(form), fix_reasons=reasons)
@@ -383,12 +385,12 @@ def _preview(request: Request, db, user, case_id: int, document: str):
 
 
 @router.get("/cases/{case_id}/plan/preview")
-def preview(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def preview(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     return _preview(request, db, user, case_id, "plan")
 
 
 @router.get("/cases/{case_id}/plan/preview/contract")
-def preview_contract(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def preview_contract(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     """The integration contract (§ 16) as it would be printed beside the plan if it were fixed now."""
     return _preview(request, db, user, case_id, "contract")
 
@@ -401,26 +403,26 @@ def _pdf(content: bytes | None, name: str) -> Response:
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}.pdf")
-def version_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+def version_pdf(case_id: ObjectId, number: ObjectId, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "pdf")
     return _pdf(version.pdf, f"integreringsplan-{case_id}-v{number}")
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}/contract.pdf")
-def contract_pdf(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+def contract_pdf(case_id: ObjectId, number: ObjectId, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "contract pdf")
     return _pdf(version.contract_pdf, f"integreringskontrakt-{case_id}-v{number}")
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}")
-def version_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+def version_html(case_id: ObjectId, number: ObjectId, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "html")
     html, csp = print_view(version, _plan_url(case_id, anchor="versions"))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 
 @router.get("/cases/{case_id}/plan/versions/{number:int}/contract")
-def contract_html(case_id: int, number: int, user: CurrentUser, db: SessionDep):
+def contract_html(case_id: ObjectId, number: ObjectId, user: CurrentUser, db: SessionDep):
     version = _stored(db, user, case_id, number, "contract html")
     if version.contract_html is None:
         raise access.NotFound()

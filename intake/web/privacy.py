@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from .. import access
 from ..privacy import REASON_MAX, erase_case, erasure_request, export_case, export_document
 from .admin import FormValues
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, ObjectId, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -17,7 +17,7 @@ MEDIA_TYPES = {"json": "application/json", "pdf": "application/pdf"}
 
 
 @router.get("/cases/{case_id}/export/{format}")
-def export(case_id: int, format: str, user: CurrentUser, db: SessionDep):
+def export(case_id: ObjectId, format: str, user: CurrentUser, db: SessionDep):
     if format not in MEDIA_TYPES:
         raise access.NotFound()
     case = access.load_case(db, user, case_id, "case.export", audit_action="open-for-export")
@@ -33,13 +33,13 @@ def _erase_page(request: Request, case, values: dict, errors=(), status_code: in
 
 
 @router.get("/cases/{case_id}/erase")
-def erase_form(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def erase_form(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "case.erase", audit_action="read", detail="erasure form")
     return _erase_page(request, case, {"reason": "", "requested_on": ""})
 
 
 @router.post("/cases/{case_id}/erase")
-def erase(request: Request, case_id: int, user: CurrentUser, db: SessionDep, values: FormValues):
+def erase(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, values: FormValues):
     case = access.load_case(db, user, case_id, "case.erase", audit_action="open-for-erase")
     reason, requested_on, errors = erasure_request(values)
     if errors:

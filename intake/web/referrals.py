@@ -18,7 +18,7 @@ from ..domain.reference import languages
 from ..models import Case, Organisation, User
 from ..models_referrals import Referral
 from ..referral_pdf import render_pdf, render_print_html
-from .deps import CurrentUser, PostedForm, SessionDep
+from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
 from .forms import display
 from .templates import render_page, static_url
 
@@ -80,13 +80,13 @@ def _consent_page(request, db, case: Case, values=None, errors=(), status_code=2
 
 
 @router.get("/cases/{case_id}/consent")
-def consent_form(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def consent_form(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "consent.record", audit_action="read", detail="consent form")
     return _consent_page(request, db, case)
 
 
 @router.post("/cases/{case_id}/consent")
-def consent_record(request: Request, case_id: int, user: CurrentUser, db: SessionDep, posted: PostedForm):
+def consent_record(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, posted: PostedForm):
     case = access.load_case(db, user, case_id, "consent.record", audit_action="open-for-consent")
     data = _form(posted, "sections", "sensitive_questions")
     consent, errors = referrals.record_consent(db, user, case, data)
@@ -98,7 +98,7 @@ def consent_record(request: Request, case_id: int, user: CurrentUser, db: Sessio
 
 
 @router.get("/cases/{case_id}/consent/{consent_id}/withdraw")
-def consent_withdraw_page(request: Request, case_id: int, consent_id: int, user: CurrentUser, db: SessionDep):
+def consent_withdraw_page(request: Request, case_id: ObjectId, consent_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "consent.withdraw", audit_action="read", detail="consent withdrawal")
     consent = next((c for c in referrals.consents(db, case.id) if c.id == consent_id), None)
     if consent is None:
@@ -107,7 +107,7 @@ def consent_withdraw_page(request: Request, case_id: int, consent_id: int, user:
 
 
 @router.post("/cases/{case_id}/consent/{consent_id}/withdraw")
-def consent_withdraw(request: Request, case_id: int, consent_id: int, user: CurrentUser, db: SessionDep,
+def consent_withdraw(request: Request, case_id: ObjectId, consent_id: ObjectId, user: CurrentUser, db: SessionDep,
                      data: ReferralForm):
     case = access.load_case(db, user, case_id, "consent.withdraw", audit_action="open-for-consent-withdrawal")
     try:
@@ -152,7 +152,7 @@ def _case_and_referral(db, user, case_id: int, referral_id: int, permission: str
 
 
 @router.get("/cases/{case_id}/referrals/new")
-def referral_new(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def referral_new(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "referral.create", audit_action="read", detail="new referral form")
     draft = referrals.draft_of(db, case.id)
     if draft is not None:
@@ -172,7 +172,7 @@ def _send_or_show(request, db, user, case, referral, data):
 
 
 @router.post("/cases/{case_id}/referrals")
-def referral_create(request: Request, case_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def referral_create(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     case = access.load_case(db, user, case_id, "referral.create", audit_action="open-for-referral")
     referral, errors = referrals.create_referral(db, user, case, data)
     if errors:
@@ -181,7 +181,7 @@ def referral_create(request: Request, case_id: int, user: CurrentUser, db: Sessi
 
 
 @router.get("/cases/{case_id}/referrals/{referral_id}")
-def referral_page(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_page(request: Request, case_id: ObjectId, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
     case, referral = _case_and_referral(db, user, case_id, referral_id)
     if referral.status == "draft" and access.can(user, "referral.update"):
         values = {"purpose": referral.purpose, "questions": referral.questions,
@@ -195,7 +195,7 @@ def referral_page(request: Request, case_id: int, referral_id: int, user: Curren
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}")
-def referral_save(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep,
+def referral_save(request: Request, case_id: ObjectId, referral_id: ObjectId, user: CurrentUser, db: SessionDep,
                   data: ReferralForm):
     case, referral = _case_and_referral(db, user, case_id, referral_id, "referral.update",
                                         audit_action="open-for-update")
@@ -209,7 +209,7 @@ def referral_save(request: Request, case_id: int, referral_id: int, user: Curren
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/withdraw")
-def referral_withdraw(request: Request, case_id: int, referral_id: int, user: CurrentUser, db: SessionDep,
+def referral_withdraw(request: Request, case_id: ObjectId, referral_id: ObjectId, user: CurrentUser, db: SessionDep,
                       data: ReferralForm):
     case, referral = _case_and_referral(db, user, case_id, referral_id, "referral.withdraw",
                                         audit_action="open-for-withdraw")
@@ -225,14 +225,14 @@ def referral_withdraw(request: Request, case_id: int, referral_id: int, user: Cu
 
 
 @router.get("/referrals/{referral_id}/print")
-def referral_print(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_print(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id, detail="print view")
     html = render_print_html(referrals.detail(db, user, referral), stylesheet_href=static_url("referral-print.css"))
     return Response(html, media_type="text/html; charset=utf-8")
 
 
 @router.get("/referrals/{referral_id}/pdf")
-def referral_pdf(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
+def referral_pdf(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id, audit_action="print", detail="pdf")
     d = referrals.detail(db, user, referral)
     pdf = render_pdf(d)
@@ -261,7 +261,7 @@ def _centre_page(request, db, user, referral, errors=(), values=None, form=None,
 
 
 @router.get("/inbox/{referral_id}")
-def inbox_referral(request: Request, referral_id: int, user: CurrentUser, db: SessionDep):
+def inbox_referral(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id)
     if access.referral_side(user) != CENTRE:
         # The inbox is the career centre's page; the municipality reads its referral on the case.
@@ -280,37 +280,37 @@ def _centre_action(request: Request, referral_id: int, user: User, db, data: dic
 
 
 @router.post("/inbox/{referral_id}/receive")
-def inbox_receive(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def inbox_receive(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "receive", "referral.receive",
                             lambda r, data: referrals.apply(db, user, r, "receive"))
 
 
 @router.post("/inbox/{referral_id}/accept")
-def inbox_accept(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def inbox_accept(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "accept", "referral.accept",
                             lambda r, data: referrals.apply(db, user, r, "accept", data))
 
 
 @router.post("/inbox/{referral_id}/decline")
-def inbox_decline(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def inbox_decline(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "decline", "referral.decline",
                             lambda r, data: referrals.apply(db, user, r, "decline", data))
 
 
 @router.post("/inbox/{referral_id}/contract")
-def inbox_contract(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def inbox_contract(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "contract", "referral.work",
                             lambda r, data: referrals.save_contract(db, user, r, data))
 
 
 @router.post("/inbox/{referral_id}/sessions")
-def inbox_session(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def inbox_session(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "session", "referral.work",
                             lambda r, data: referrals.add_session(db, user, r, data))
 
 
 @router.post("/inbox/{referral_id}/complete")
-def inbox_complete(request: Request, referral_id: int, user: CurrentUser, db: SessionDep, data: ReferralForm):
+def inbox_complete(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "complete", "referral.complete",
                             lambda r, data: referrals.apply(db, user, r, "complete", data))
 

@@ -16,7 +16,7 @@ from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_ca
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
-from .deps import CurrentUser, PostedForm, SessionDep
+from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
 from .forms import choices_for, display, field_label, section_view
 from .templates import render_page, templates
 
@@ -79,7 +79,7 @@ def new_case(request: Request, user: CurrentUser, db: SessionDep):
 
 
 @router.post("/cases/{case_id}/discard")
-def discard_case(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def discard_case(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     """Delete a case that was started and never saved (an empty "Uten navn" left in the list)."""
     case = access.load_case(db, user, case_id, "case.update", audited_by_caller=True)
     if not discard_untouched(db, user, case):
@@ -88,7 +88,7 @@ def discard_case(request: Request, case_id: int, user: CurrentUser, db: SessionD
 
 
 @router.get("/cases/{case_id}")
-def task_list(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def task_list(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id)
     q = default_questionnaire()
     result = check(case)
@@ -162,7 +162,7 @@ def _save_problems(case, section, view) -> dict[str, list[str]]:
 
 
 @router.get("/cases/{case_id}/sections/{section_id}")
-def section_page(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep,
+def section_page(request: Request, case_id: ObjectId, section_id: str, user: CurrentUser, db: SessionDep,
                  return_to: Annotated[str | None, Query(alias="return")] = None):
     section = _section_or_404(section_id)
     # The section page is a form: only those who may change the case get it (others read the check page).
@@ -171,7 +171,7 @@ def section_page(request: Request, case_id: int, section_id: str, user: CurrentU
 
 
 @router.post("/cases/{case_id}/sections/{section_id}")
-def section_save(request: Request, case_id: int, section_id: str, user: CurrentUser, db: SessionDep, form: PostedForm):
+def section_save(request: Request, case_id: ObjectId, section_id: str, user: CurrentUser, db: SessionDep, form: PostedForm):
     """Every post saves what it can. `_action`: autosave, continue (save and next), later (save, back to the
     task list), add:<repeat id>, remove:<repeat id>:<row>."""
     section = _section_or_404(section_id)
@@ -270,7 +270,7 @@ def _apply_row_action(section, posted: dict[str, list[str]], action: str) -> dic
 
 
 @router.get("/cases/{case_id}/check")
-def check_answers(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def check_answers(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, detail="check-answers")
     return _check_page(request, db, case, [])
 
@@ -298,7 +298,7 @@ def _check_page(request, db, case, errors, status_code=200):
 
 
 @router.post("/cases/{case_id}/complete")
-def complete(request: Request, case_id: int, user: CurrentUser, db: SessionDep):
+def complete(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep):
     case = access.load_case(db, user, case_id, "case.complete", audit_action="open-for-complete")
     errors = complete_mapping(db, user, case)
     if errors:

@@ -124,11 +124,14 @@ def world(db, make_org, make_user, make_case) -> World:
 VALUES = {"section_id": "participant", "code": "33", "number": 1, "version": 1, "lang": "nb", "language": "nb", "format": "pdf"}
 
 
-def fill(path: str, world: World, missing: int | None = None) -> str:
-    """The path with real values; with `missing`, every owned id replaced by that (an id nothing has)."""
+def fill(path: str, world: World, missing: int | None = None, **given: Any) -> str:
+    """The path with real values; with `missing`, every owned id replaced by that (an id nothing has); a parameter
+    named in `given` gets that value."""
     values = {}
     for name in params(path):
-        if name in VALUES:
+        if name in given:
+            values[name] = given[name]
+        elif name in VALUES:
             values[name] = VALUES[name]
         elif name == "user_id":
             values[name] = world.users["caseworker"].id
@@ -284,3 +287,54 @@ def test_the_navigation_shows_each_role_its_own_pages(logged_in, world):
     assert "Administrasjon" in nav("admin") and "Revisjonslogg" not in nav("admin")
     assert "Revisjonslogg" not in nav("caseworker") and "Administrasjon" not in nav("caseworker")
     assert all("Endre passord" in nav(r) for r in ("caseworker", "leader", "admin", "counsellor"))
+
+
+# --- ids no row can have ------------------------------------------------------------------------------------------
+
+BEYOND_64_BITS = 2**64  # beyond SQLite's and PostgreSQL's largest integer: the database would fail, not miss
+
+
+def test_an_id_beyond_any_integer_column_is_a_plain_404_on_every_route(app, logged_in, api_client, world):
+    """#12 item 9: each path parameter in turn set to 2**64, the others real, for every role of the organisation
+    that owns them: never a server error, and for an id (every parameter `intake.web.deps.ObjectId` types) a 404."""
+    pages = {role: logged_in(user) for role, user in world.users.items()}
+    apis = {role: api_client(user) for role, user in world.users.items()}
+    problems = []
+    walked = 0
+    for method, path, route in routes(app):
+        for name in params(path):
+            walked += 1
+            url = fill(path, world, **{name: BEYOND_64_BITS})
+            for role in world.users:
+                client = apis[role] if path.startswith("/api/") else pages[role]
+                try:
+                    status = call(client, method, url, getattr(client, "csrf", None), path).status_code
+                except Exception as e:  # the test client raises what the server would answer with a 500
+                    status = f"500 ({type(e).__name__})"
+                    problems.append(f"{method} {url} as {role}: {status}")
+                    continue
+                if status >= 500 or (name.endswith("_id") or name == "number") and status != 404:
+                    problems.append(f"{method} {url} as {role}: {status}")
+    assert walked > 40
+    assert not problems, "\n".join(problems)
+
+
+def test_an_id_beyond_any_integer_column_in_a_form_or_query_is_said_at_its_field(app, logged_in, world):
+    """The same id typed in a form field or a query (the audit log's case, the county's career centre, a new user's
+    organisation, the plan's hidden row version): 422 with the Norwegian message at that field, or a conflict."""
+    from tests.web.pages import Page
+
+    huge = str(BEYOND_64_BITS)
+    leader, admin = logged_in(world.users["leader"]), logged_in(world.users["admin"])
+    r = leader.get("/audit", params={"case": huge})
+    assert r.status_code == 422 and Page(r).field_errors("f-case")
+    r = admin.post("/admin/counties/33", data={"_csrf": admin.csrf, "organisation_id": huge})
+    assert r.status_code == 422 and Page(r).field_errors("f-organisation_id")
+    r = admin.post("/admin/users/new", data={"_csrf": admin.csrf, "username": "ny-bruker", "full_name": "Ny Bruker",
+                                             "role": "caseworker", "organisation_id": huge})
+    assert r.status_code == 422 and Page(r).field_errors("f-organisation_id")
+    caseworker = logged_in(world.users["caseworker"])
+    world.ids.setdefault("plan_id", world.ids["_lazy"]["plan_id"]())
+    for action in ("settings", "fix"):
+        r = caseworker.post(f"/cases/{world.case_id}/plan/{action}", data={"_csrf": caseworker.csrf, "_version": huge})
+        assert r.status_code in (303, 409, 422), (action, r.status_code)
