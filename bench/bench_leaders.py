@@ -200,7 +200,7 @@ def measure(url: str, users: dict[str, str], n: int) -> dict[str, list[float]]:
     app = create_app()
     out = {}
     with Session(get_engine(url)) as db:
-        sessions = {role: create_session(db, db.exec(select(User).where(User.username == name)).one()).id
+        sessions = {role: create_session(db, db.exec(select(User).where(User.username == name)).one())[1]
                     for role, name in users.items()}
     with TestClient(app) as client:
         for role, session in sessions.items():

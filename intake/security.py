@@ -93,18 +93,22 @@ def user_for_token(db: Session, token: str) -> User | None:
     return user if user and user.active else None
 
 
-def create_session(db: Session, user: User) -> UserSession:
-    session = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32))
+def create_session(db: Session, user: User) -> tuple[UserSession, str]:
+    """A new login session and the value for its cookie. The row is keyed by the value's SHA-256, as API tokens are
+    (#12 item 17): a copy of the database holds no value that logs anyone in."""
+    cookie = secrets.token_urlsafe(32)
+    session = UserSession(id=token_digest(cookie), user_id=user.id, csrf_token=secrets.token_urlsafe(32))
     db.add(session)
     db.commit()
-    return session
+    return session, cookie
 
 
-def load_session(db: Session, session_id: str, *, idle: dt.timedelta, absolute: dt.timedelta) -> tuple[User, UserSession] | None:
-    """The live session and its user, or None when missing, idle too long or too old (then it is deleted)."""
+def load_session(db: Session, cookie: str, *, idle: dt.timedelta, absolute: dt.timedelta) -> tuple[User, UserSession] | None:
+    """The live session of the cookie's value and its user, or None when missing, idle too long or too old (then it
+    is deleted)."""
     # One query for both (every request passes here).
     found = db.exec(select(UserSession, User).join(User, User.id == UserSession.user_id)
-                    .where(UserSession.id == session_id)).first()
+                    .where(UserSession.id == token_digest(cookie))).first()
     if found is None:
         return None
     session, user = found

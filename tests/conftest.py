@@ -232,8 +232,8 @@ def logged_in(app, db: Session) -> Iterator[Callable]:
     from intake.web.deps import SESSION_COOKIE
 
     def prepare(c, user):
-        session = create_session(db, user)
-        c.cookies.set(SESSION_COOKIE, session.id)
+        session, cookie = create_session(db, user)
+        c.cookies.set(SESSION_COOKIE, cookie)
         c.csrf = session.csrf_token
 
     yield from _clients(app, prepare)

@@ -70,14 +70,14 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
                 errors.append(("password", N_("Feil brukernavn eller passord.")))
             else:
                 record_login_attempt(db, username, address, succeeded=True)
-                session = create_session(db, user)
+                _session, cookie = create_session(db, user)
                 audit.record(db, user, "login", "user", user.id, f"address={address}")
                 db.commit()
                 target = safe_next(next)
                 if target == "/cases":
                     target = home_for(user)  # no page was asked for (the form's default): the role's start page
                 response = RedirectResponse(target, status_code=303)
-                response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax",
+                response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",
                                     secure=get_settings().secure_cookies, path="/")
                 return response
     return templates.TemplateResponse(request, "auth/login.html",

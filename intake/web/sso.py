@@ -58,7 +58,7 @@ def callback(request: Request, db: SessionDep):
                      organisation_id=oidc.mapped_organisation(provider, answer.claims))
         db.commit()
         return _forget_state(_problem(request, refused.message, 403))
-    session = create_session(db, user)
+    session, cookie = create_session(db, user)
     oidc.remember_session(db, session.id, answer)
     audit.record(db, user, "login", "user", user.id, f"address={_address(request)} via=sso provider={provider.name}")
     db.commit()
@@ -66,7 +66,7 @@ def callback(request: Request, db: SessionDep):
     if target == "/cases" and not access.can(user, "case.read"):
         target = home_for(user)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax",
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",
                         secure=get_settings().secure_cookies, path="/")
     return _forget_state(response)
 

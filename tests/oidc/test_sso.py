@@ -7,7 +7,9 @@ import uuid
 
 from sqlmodel import select
 
-from intake.models import AuditEntry, User
+from intake.models import AuditEntry, OidcSession, User, UserSession
+from intake.security import token_digest
+from intake.web.deps import SESSION_COOKIE
 from tests.personas import AHMAD, AMAL
 
 
@@ -48,6 +50,11 @@ def test_a_linked_user_logs_in_and_sees_their_organisations_cases_only(client, s
     assert AMAL["participant.name"] in cases.text and AHMAD["participant.name"] not in cases.text
     login = _audit(db, "login")[-1]
     assert login.user_id == user.id and "via=sso provider=test" in login.detail
+    # stored by the cookie's hash, as a password login is (#12 item 17): the cookie's value is nowhere in the database
+    cookie = client.cookies[SESSION_COOKIE]
+    assert db.get(UserSession, cookie) is None and db.get(OidcSession, cookie) is None
+    assert db.get(UserSession, token_digest(cookie)).user_id == user.id
+    assert db.get(OidcSession, token_digest(cookie)).provider == "test"
 
 
 def test_an_unknown_subject_is_refused_in_norwegian_and_the_refusal_is_audited(client, sso, sso_browser,

@@ -86,8 +86,8 @@ def _prepare(url: str) -> tuple[list[Worker], str]:
                 case, errors = create_case(db, user, dict(AMAL))
                 assert not errors, errors
                 cases.append(case.id)
-            session = create_session(db, user)
-            workers.append(Worker(n, cases, session.id, session.csrf_token))
+            session, cookie = create_session(db, user)
+            workers.append(Worker(n, cases, cookie, session.csrf_token))
         token = create_api_token(db, user)
     get_engine(url).dispose()
     return workers, token

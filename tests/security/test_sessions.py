@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intake.models import UserSession
+from intake.security import token_digest
 from intake.web.deps import SESSION_COOKIE
 from tests.conftest import PASSWORD
 from tests.web.pages import Page
@@ -114,7 +115,7 @@ def test_a_deactivated_user_cannot_log_in(app, make_user, drammen, db):
 
 
 def _age_session(db, client, *, idle: dt.timedelta = dt.timedelta(0), age: dt.timedelta = dt.timedelta(0)):
-    session = db.get(UserSession, client.cookies[SESSION_COOKIE])
+    session = db.get(UserSession, token_digest(client.cookies[SESSION_COOKIE]))
     now = dt.datetime.now(dt.timezone.utc)
     session.last_seen_at = now - idle
     session.created_at = now - age
@@ -136,7 +137,7 @@ def test_sessions_expire_after_30_minutes_idle_or_8_hours_in_all(logged_in, case
     else:
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
         db.expire_all()
-        assert db.get(UserSession, c.cookies[SESSION_COOKIE]) is None  # gone for good, not just refused
+        assert db.get(UserSession, token_digest(c.cookies[SESSION_COOKIE])) is None  # gone for good, not just refused
         assert c.get("/api/v1/cases/1").status_code == 401
 
 
@@ -198,12 +199,30 @@ def test_the_session_cookie_is_secure_when_configured_and_always_httponly(app, m
     assert ("; secure" in cookie) is secure
 
 
+def test_a_session_is_stored_by_its_cookies_hash_and_the_hash_logs_nobody_in(app, caseworker, db):
+    # A copy of the database (a backup) holds no live session (#12 item 17).
+    with _client(app) as c:
+        assert _login(c, caseworker.username, PASSWORD).status_code == 303
+        cookie = c.cookies[SESSION_COOKIE]
+        assert c.get("/cases").status_code == 200
+    db.expire_all()
+    assert db.get(UserSession, cookie) is None
+    stored = db.get(UserSession, token_digest(cookie))
+    assert stored.user_id == caseworker.id and cookie not in (stored.id, stored.csrf_token)
+    with _client(app) as thief:
+        thief.cookies.set(SESSION_COOKIE, stored.id)
+        assert thief.get("/cases").status_code == 303  # to the login page
+    with _client(app) as owner:
+        owner.cookies.set(SESSION_COOKIE, cookie)
+        assert owner.get("/cases").status_code == 200  # the session itself lives on
+
+
 def test_logging_out_ends_the_session_on_the_server(logged_in, caseworker, db):
     c = logged_in(caseworker)
     sid = c.cookies[SESSION_COOKIE]
     assert c.post("/logout", data={"_csrf": c.csrf}).status_code == 303
     db.expire_all()
-    assert db.get(UserSession, sid) is None
+    assert db.get(UserSession, token_digest(sid)) is None
 
 
 # --- one's own password ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from intake.models import UserSession
+from intake.security import token_digest
 from intake.web.deps import SESSION_COOKIE
 from tests.conftest import PASSWORD
 from tests.web.pages import HTMX, Page
@@ -55,7 +56,7 @@ def test_the_cookie_holds_only_a_random_session_id(fresh_client, caseworker, db)
     login(fresh_client, caseworker.username)
     sid = fresh_client.cookies[SESSION_COOKIE]
     assert caseworker.username not in sid and str(caseworker.id) != sid and len(sid) >= 32
-    assert db.get(UserSession, sid).user_id == caseworker.id
+    assert db.get(UserSession, token_digest(sid)).user_id == caseworker.id
 
 
 def test_user_names_are_not_case_sensitive(fresh_client, caseworker):
@@ -128,14 +129,14 @@ def test_login_goes_to_the_page_asked_for_but_never_off_site(fresh_client, casew
 def test_logout_ends_the_session(fresh_client, caseworker, db):
     login(fresh_client, caseworker.username)
     sid = fresh_client.cookies[SESSION_COOKIE]
-    csrf = db.get(UserSession, sid).csrf_token
+    csrf = db.get(UserSession, token_digest(sid)).csrf_token
     page = Page(fresh_client.get("/cases"))
     assert page.one("form[action='/logout'] input[name=_csrf]").get("value") == csrf
     r = fresh_client.post("/logout", data={"_csrf": csrf})
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert f'{SESSION_COOKIE}=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
     db.expire_all()
-    assert db.get(UserSession, sid) is None
+    assert db.get(UserSession, token_digest(sid)) is None
     # the old cookie is worthless now, even if a copy was kept
     fresh_client.cookies.set(SESSION_COOKIE, sid)
     assert fresh_client.get("/cases").status_code == 303
@@ -171,7 +172,7 @@ def test_a_forged_cookie_is_not_a_session(client):
 
 
 def _age_session(db, sid, *, idle=None, age=None):
-    session = db.get(UserSession, sid)
+    session = db.get(UserSession, token_digest(sid))
     now = dt.datetime.now(dt.timezone.utc)
     if idle is not None:
         session.last_seen_at = now - idle
@@ -197,7 +198,7 @@ def test_a_session_ends_after_8_hours_even_when_in_use(fresh_client, caseworker,
     _age_session(db, sid, age=dt.timedelta(hours=8, minutes=1))
     assert fresh_client.get("/cases").status_code == 303
     db.expire_all()
-    assert db.exec(select(UserSession).where(UserSession.id == sid)).first() is None
+    assert db.exec(select(UserSession).where(UserSession.id == token_digest(sid))).first() is None
 
 
 @pytest.mark.parametrize("case", ["wrong-password", "unknown-user", "inactive-user"])
