@@ -9,7 +9,7 @@ import inspect
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,6 +33,7 @@ from .web.templates import home_for, render_page, templates
 GZIP_EXCLUDED = inspect.signature(GZipMiddleware.__init__).parameters["exclude_content_types"].default
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+HSTS = "max-age=31536000; includeSubDomains"  # sent only where cookies are Secure (KARTLEGGING_SECURE_COOKIES)
 
 
 class SecurityHeaders:
@@ -46,31 +47,60 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         request = Request(scope)
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > get_settings().max_body_bytes:
-            return await _error(request, 413, N_("Forespørselen er for stor."))(scope, receive, send)
+        settings = get_settings()
         # Pages and API answers carry personal data: never cache them. A static file named with its content's hash
         # (`?v=`, templates' static_url) never changes under that name: a year; any other, checked each time.
         static = scope["path"].startswith("/static/") or scope["path"] == "/favicon.ico"
         cache = ("no-store" if not static else "public, max-age=31536000, immutable"
                  if b"v=" in scope.get("query_string", b"") else "no-cache")
+        started = False
 
         async def send_with_headers(message: Message):
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Content-Security-Policy", CSP)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Cache-Control"] = cache
+                if settings.secure_cookies:
+                    # Served over HTTPS (the cookies say so): the browser keeps to HTTPS for a year, so no later
+                    # visit starts in plain HTTP where the first answer could be changed on its way.
+                    headers["Strict-Transport-Security"] = HSTS
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return await _error(request, 413, N_("Forespørselen er for stor."))(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            # An unhandled error: answered here, inside these headers, rather than by Starlette's outermost
+            # ServerErrorMiddleware, whose bare 500 would carry none of them. Raised on, so it is still logged.
+            await _server_error(request)(scope, receive, send_with_headers)
+            raise
 
 
 def _wants_json(request: Request) -> bool:
     # The JSON API, and the page script's own JSON call (the timeout warning's /session/extend).
     return request.url.path.startswith(("/api/", "/session/"))
+
+
+def _server_error(request: Request) -> Response:
+    """The answer to an unhandled error: the plain error page (no menu: the signed-in page needs the database,
+    which may be what failed), or JSON for the API."""
+    message = N_("Noe gikk galt hos oss. Prøv igjen om litt.")
+    if _wants_json(request):
+        return JSONResponse({"detail": i18n.translate(message)}, status_code=500)
+    try:
+        return templates.TemplateResponse(request, "errors/error.html", {"status": 500, "message": message},
+                                          status_code=500)
+    except Exception:  # the templates themselves failing: still an answer, with the same headers
+        return PlainTextResponse(i18n.translate(message), status_code=500)
 
 
 def _error(request: Request, status: int, message: str) -> Response:

@@ -46,6 +46,60 @@ def test_login_and_error_pages_carry_the_same_headers(client):
     _assert_safe_headers(client.get("/no-such-page"))
 
 
+@pytest.fixture
+def failing_app(app):
+    """An app of its own (the shared one's routes are walked by other tests) with routes that fail as a bug would."""
+    from fastapi.testclient import TestClient
+
+    from intake.app import create_app
+
+    broken = create_app()
+
+    def fail():
+        raise RuntimeError("a bug")
+
+    broken.add_api_route("/broken-page", fail, include_in_schema=False)
+    broken.add_api_route("/api/v1/broken", fail, include_in_schema=False)
+    with TestClient(broken, raise_server_exceptions=False, follow_redirects=False) as c:
+        yield c
+
+
+def test_a_server_error_carries_the_same_headers_as_every_page(failing_app):
+    """#12 item 19: Starlette answers an unhandled error from outside every middleware, with none of the headers."""
+    page = failing_app.get("/broken-page")
+    assert page.status_code == 500 and "Noe gikk galt" in Page(page).text("h1")
+    _assert_safe_headers(page)
+    assert page.headers["x-frame-options"] == "DENY"
+    api = failing_app.get("/api/v1/broken")
+    assert api.status_code == 500 and api.json() == {"detail": "Noe gikk galt hos oss. Prøv igjen om litt."}
+    _assert_safe_headers(api)
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_hsts_is_sent_on_every_answer_where_cookies_are_secure(client, failing_app, monkeypatch, secure):
+    from intake.config import get_settings
+
+    if secure:
+        monkeypatch.setenv("KARTLEGGING_SECURE_COOKIES", "1")
+    else:
+        monkeypatch.delenv("KARTLEGGING_SECURE_COOKIES", raising=False)
+    get_settings.cache_clear()
+    try:
+        answers = [client.get("/login"), client.get("/no-such-page"), client.get("/static/app.css"),
+                   client.post("/login", content=b"x" * 2_000_000,
+                               headers={"content-type": "application/x-www-form-urlencoded"}),
+                   failing_app.get("/broken-page"), failing_app.get("/api/v1/broken")]
+    finally:
+        get_settings.cache_clear()
+    assert [r.status_code for r in answers] == [200, 404, 200, 413, 500, 500]
+    for r in answers:
+        if secure:
+            assert r.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains", r.request.url
+        else:
+            assert "strict-transport-security" not in r.headers, r.request.url
+        _assert_safe_headers(r, personal=not r.request.url.path.startswith("/static/"))
+
+
 def test_static_files_may_be_cached_but_not_framed(client):
     r = client.get("/static/app.css")
     assert r.status_code == 200
