@@ -18,7 +18,7 @@ from . import clock
 from .domain.figures import DUE_SOON_DAYS
 from .domain.messages import N_, Message
 from .models import Case, User
-from .models_plans import Plan, PlanVersion
+from .models_plans import Plan
 from .models_referrals import GuidanceSummary
 
 
@@ -52,7 +52,7 @@ class Group:
 
 
 def _has_fixed_version():
-    return exists().where(Plan.case_id == Case.id, PlanVersion.plan_id == Plan.id)
+    return col(Case.first_fixed_at).is_not(None)  # set as the first version is fixed
 
 
 def _conditions(today: dt.date):

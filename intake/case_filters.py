@@ -19,17 +19,12 @@ from .domain.figures import DUE_SOON_DAYS
 from .domain.guidance import STATUSES, read_date
 from .domain.messages import N_, Message
 from .models import Case
-from .models_plans import Plan, PlanVersion
 from .models_referrals import Referral
 
 
 def _fixed():
-    return exists().where(Plan.case_id == Case.id, PlanVersion.plan_id == Plan.id)
-
-
-def _first_fixed_at():
-    return (select(PlanVersion.fixed_at).join(Plan, Plan.id == PlanVersion.plan_id)
-            .where(Plan.case_id == Case.id, PlanVersion.number == 1).correlate(Case).scalar_subquery())
+    """The case has a fixed plan: its first version's time is on the case (set as it is fixed)."""
+    return col(Case.first_fixed_at).is_not(None)
 
 
 def _latest_referral_status():
@@ -62,7 +57,7 @@ SORTS = {"deadline": N_("Frist for vedtak, tidligste først"), "newest": N_("Nye
 # Date ranges the figures link with: (from parameter, to parameter) -> the moment or day they bound
 RANGES = {("mapped_from", "mapped_to"): lambda: Case.mapping_date,
           ("completed_from", "completed_to"): lambda: Case.completed_at,
-          ("fixed_from", "fixed_to"): _first_fixed_at}
+          ("fixed_from", "fixed_to"): lambda: Case.first_fixed_at}
 RANGE_LABELS = {"mapped_from": N_("Kartleggingsdato"), "completed_from": N_("Kartleggingen fullført"),
                 "fixed_from": N_("Planen fastsatt første gang")}
 

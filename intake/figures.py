@@ -1,18 +1,22 @@
-"""The municipality leader's figures, counted in the database: every figure is one SQL aggregate (counts, and medians
-by window functions) over the organisation's own cases, plans and referrals; no case is loaded into Python.
+"""The leaders' figures, counted in the database: every figure is an SQL aggregate (counts, and medians by window
+functions) over the organisation's own cases or referrals, no case is loaded into Python. Each reads one table's
+indexed columns (the case's first fixing time, the referral's times: migrations/versions/0010_figure_times.py),
+joined only by primary or unique key where a figure needs another table's value; figures over the same rows share
+one query.
 
-`FIGURES` names each figure with its definition, as the page shows it; `municipality_figures` counts them for a
-period. The small-number rule and the period are `intake/domain/figures.py`. Days are whole calendar days, a moment
-(a completed mapping, a fixed plan, a referral event) counted on its date in UTC.
+`FIGURES` names each figure with its definition, as the page shows it; `municipality_figures` and `centre_figures`
+count them for a period. The small-number rule and the period are `intake/domain/figures.py`. Days are whole calendar
+days, a moment (a completed mapping, a fixed plan, a referral event) counted on its date in UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from sqlalchemy import Integer, String, and_, case as when, exists, func, or_, select
+from sqlalchemy import (Integer, String, and_, case as when, cast, func, literal, or_, select, true,
+                        union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
@@ -22,8 +26,8 @@ from .domain.derived import END_GOAL_NAMES, END_GOALS
 from .domain.figures import (DUE_SOON_DAYS, DURATION_BANDS, Chart, Period, bar_chart, cell, median_text, share)
 from .domain.messages import N_, Message
 from .models import Case, User
-from .models_plans import Plan, PlanElement, PlanVersion
-from .models_referrals import GuidanceSummary, Referral, ReferralEvent
+from .models_plans import Plan, PlanElement
+from .models_referrals import GuidanceSession, GuidanceSummary, Referral
 from .cases import programme_history
 
 
@@ -83,15 +87,27 @@ def _day_diff_postgresql(element, compiler, **kw):
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
 
-def median(db: Session, values) -> tuple[float | None, int]:
-    """The median of a one-column select (label `d`) and how many values it is over, in one query: the middle row
-    (or the two middle rows) by ROW_NUMBER over the ordered values."""
-    sub = values.subquery()
-    ranked = select(sub.c.d.label("d"), func.row_number().over(order_by=sub.c.d).label("rn"),
-                    func.count().over().label("n")).where(sub.c.d.is_not(None)).subquery()
-    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    value, n = db.execute(select(func.avg(ranked.c.d), func.max(ranked.c.n)).where(middle)).one()
-    return (float(value) if value is not None else None), int(n or 0)
+def medians(db: Session, rows, where, values: Mapping[str, Any]) -> dict[str, tuple[float | None, int]]:
+    """Several medians over one set of rows, in one query; returns {name: (median, how many values)}. Each value
+    (whole days) is counted per distinct day (a GROUP BY: far cheaper than ordering every row), then a running sum
+    over those few rows finds the middle one (or the middle two, averaged)."""
+    names = list(values)
+    # Each row's values computed once (a materialised CTE: the database may not inline it into each histogram)
+    found_rows = (select(*(expr.label(f"d{i}") for i, expr in enumerate(values.values()))).select_from(rows)
+                  .where(where).cte("figure_values").prefix_with("MATERIALIZED"))
+    histograms = union_all(*(
+        select(literal(i).label("k"), found_rows.c[f"d{i}"].label("d"), func.count().label("c"))
+        .where(found_rows.c[f"d{i}"].is_not(None)).group_by(found_rows.c[f"d{i}"])
+        for i in range(len(names)))).subquery()
+    running = select(histograms.c.k, histograms.c.d,
+                     cast(func.sum(histograms.c.c).over(partition_by=histograms.c.k, order_by=histograms.c.d),
+                          Integer).label("below"),
+                     cast(func.sum(histograms.c.c).over(partition_by=histograms.c.k), Integer).label("n")).subquery()
+    lower = func.min(when((running.c.below >= (running.c.n + 1) // 2, running.c.d)))
+    upper = func.min(when((running.c.below >= (running.c.n + 2) // 2, running.c.d)))
+    found = {k: (value, n) for k, value, n in db.execute(
+        select(running.c.k, (lower + upper) / 2.0, func.max(running.c.n)).group_by(running.c.k))}
+    return {name: (float(found[i][0]), int(found[i][1])) if i in found else (None, 0) for i, name in enumerate(names)}
 
 
 def utc_midnight(day: dt.date) -> dt.datetime:
@@ -199,200 +215,6 @@ STAGES = {"mapping": N_("Kartleggingen pågår"), "mapped": N_("Kartlegging full
           "plan_fixed": N_("Plan fastsatt")}
 
 
-def _figure(fid: str, rows: list[Row], chart: Chart | None = None) -> Figure:
-    title, definition, columns = FIGURES[fid]
-    return Figure(fid, title, definition, columns, rows, chart)
-
-
-def first_fixed(org_id: int):
-    """Per case of the organisation with a fixed plan: when its first version (number 1) was fixed. A join on the
-    unique (plan_id, number), not a MIN over every version: the figures use it in most of their queries."""
-    return (select(Plan.case_id.label("case_id"), Plan.id.label("plan_id"), PlanVersion.fixed_at.label("fixed_at"))
-            .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.number == 1))
-            .where(Plan.organisation_id == org_id).subquery("first_fixed"))
-
-
-def work_codes() -> tuple[str, ...]:
-    """The catalogue codes the rules count as work-oriented elements, in any entry of the programme."""
-    codes: set[str] = set()
-    for programme in programme_history().entries:
-        for content in (programme.content, getattr(programme.chapter_6a, "content", None)):
-            oriented = getattr(content, "oriented_elements", None)
-            codes |= set(getattr(oriented, "work_codes", ()) or ())
-    return tuple(sorted(codes))
-
-
-def municipality_figures(db: Session, org_id: int, period: Period, today: dt.date,
-                         link: Callable[..., str] | None = None, list_limit: int = 20) -> MunicipalityFigures:
-    link = link or (lambda **_: None)
-    fixed = first_fixed(org_id)
-    figures = []
-
-    # Cases by stage
-    stage = when((fixed.c.fixed_at.is_not(None), "plan_fixed"), (Case.status == "completed", "mapped"),
-                 else_="mapping")
-    counts = dict(db.execute(
-        select(stage.label("stage"), func.count()).select_from(Case).outerjoin(fixed, fixed.c.case_id == Case.id)
-        .where(Case.organisation_id == org_id, Case.mapping_date >= period.start, Case.mapping_date <= period.end)
-        .group_by(stage)).all())
-    rows = [(label, counts.get(code, 0), link(stage=code, mapped_from=period.start, mapped_to=period.end))
-            for code, label in STAGES.items()]
-    figures.append(_figure("status", [Row(label, cell(n), href=href, code=code)
-                                      for (label, n, href), code in zip(rows, STAGES)], bar_chart(rows)))
-
-    # Decision deadlines, today
-    open_case = and_(Case.organisation_id == org_id, fixed.c.fixed_at.is_(None), Case.decision_deadline.is_not(None))
-    base = select(Case.id, Case.participant_name, Case.decision_deadline).select_from(Case).outerjoin(
-        fixed, fixed.c.case_id == Case.id)
-    soon_where = and_(open_case, Case.decision_deadline >= today,
-                      Case.decision_deadline <= today + dt.timedelta(days=DUE_SOON_DAYS))
-    late_where = and_(open_case, Case.decision_deadline < today)
-
-    def due(where, order) -> tuple[list[DueCase], int]:
-        n = db.execute(select(func.count()).select_from(Case).outerjoin(fixed, fixed.c.case_id == Case.id)
-                       .where(where)).scalar_one()
-        found = db.execute(base.where(where).order_by(order, Case.id).limit(list_limit)).all()
-        return [DueCase(r.id, r.participant_name, r.decision_deadline, (r.decision_deadline - today).days)
-                for r in found], n
-
-    due_soon, soon_n = due(soon_where, col(Case.decision_deadline).asc())
-    overdue, late_n = due(late_where, col(Case.decision_deadline).asc())
-    deadline_rows = [(N_("Innen 14 dager"), soon_n, link(deadline="soon")),
-                     (N_("Passert"), late_n, link(deadline="overdue"))]
-    figures.append(_figure("deadlines", [Row(label, cell(n), href=href, code=code) for (label, n, href), code
-                                         in zip(deadline_rows, ("soon", "overdue"))], bar_chart(deadline_rows)))
-
-    # Days from settlement
-    mapped = median(db, select(day_diff(utc_day(Case.completed_at), Case.settlement_date).label("d"))
-                    .where(Case.organisation_id == org_id, in_period(Case.completed_at, period)))
-    planned = median(db, select(day_diff(utc_day(fixed.c.fixed_at), Case.settlement_date).label("d"))
-                     .select_from(Case).join(fixed, fixed.c.case_id == Case.id)
-                     .where(Case.organisation_id == org_id, in_period(fixed.c.fixed_at, period)))
-    figures.append(_figure("times", [
-        Row(N_("Fullført kartlegging"), median_text(*mapped), cell(mapped[1]), code="mapping_completed",
-            href=link(completed_from=period.start, completed_to=period.end)),
-        Row(N_("Fastsatt plan"), median_text(*planned), cell(planned[1]), code="plan_fixed",
-            href=link(fixed_from=period.start, fixed_to=period.end))]))
-
-    # Decision deadline met
-    reached = and_(Case.organisation_id == org_id, Case.decision_deadline >= period.start,
-                   Case.decision_deadline <= period.end,
-                   or_(Case.decision_deadline < today, fixed.c.fixed_at.is_not(None)))
-    met_expr = and_(fixed.c.fixed_at.is_not(None), day_diff(utc_day(fixed.c.fixed_at), Case.decision_deadline) <= 0)
-    total, met = db.execute(select(func.count(), func.sum(when((met_expr, 1), else_=0))).select_from(Case)
-                            .outerjoin(fixed, fixed.c.case_id == Case.id).where(reached)).one()
-    total, met = int(total or 0), int(met or 0)
-    met_rows = [(N_("Holdt"), met, None), (N_("Ikke holdt"), total - met, None)]
-    figures.append(_figure("deadline_met", [
-        *(Row(label, cell(n), code=code) for (label, n, _), code in zip(met_rows, ("met", "missed"))),
-        Row(N_("Andel holdt"), share(met, total), cell(total), code="share_met")], bar_chart(met_rows)))
-
-    # Career guidance before the decision
-    referred_before = exists().where(Referral.case_id == Case.id, Referral.sent_at.is_not(None),
-                                     Referral.sent_at < fixed.c.fixed_at)
-    total, referred = db.execute(
-        select(func.count(), func.sum(when((referred_before, 1), else_=0))).select_from(Case)
-        .join(fixed, fixed.c.case_id == Case.id)
-        .where(Case.organisation_id == org_id, in_period(fixed.c.fixed_at, period))).one()
-    total, referred = int(total or 0), int(referred or 0)
-    figures.append(_figure("guidance_before_decision", [
-        Row(N_("Henvist før vedtak"), cell(referred), code="referred"),
-        Row(N_("Ikke henvist før vedtak"), cell(total - referred), code="not_referred"),
-        Row(N_("Andel henvist før vedtak"), share(referred, total), cell(total), code="share_referred")]))
-
-    # The referrals' times (what the municipality may know: its own referral's history and the summary back)
-    sent = and_(Referral.from_organisation_id == org_id, in_period(Referral.sent_at, period))
-
-    def event_at(action: str):
-        return (select(func.min(ReferralEvent.at)).where(ReferralEvent.referral_id == Referral.id,
-                                                          ReferralEvent.action == action)
-                .correlate(Referral).scalar_subquery())
-
-    accepted, started = event_at("accept"), event_at("start")
-    summary_at = (select(func.min(GuidanceSummary.completed_at)).where(GuidanceSummary.referral_id == Referral.id)
-                  .correlate(Referral).scalar_subquery())
-    steps = [("sent_accepted", N_("Sendt → godtatt"), day_diff(utc_day(accepted), utc_day(Referral.sent_at))),
-             ("accepted_started", N_("Godtatt → veiledningen startet"), day_diff(utc_day(started), utc_day(accepted))),
-             ("sent_summary", N_("Sendt → oppsummering tilbake"), day_diff(utc_day(summary_at),
-                                                                            utc_day(Referral.sent_at)))]
-    rows = []
-    for code, label, expr in steps:
-        value, n = median(db, select(expr.label("d")).where(sent))
-        rows.append(Row(label, median_text(value, n), cell(n), code=code))
-    figures.append(_figure("referral_times", rows))
-
-    # The plans fixed for the first time in the period
-    fixed_now = and_(Case.organisation_id == org_id, in_period(fixed.c.fixed_at, period))
-    plans = (select(func.count()).select_from(Case).join(fixed, fixed.c.case_id == Case.id)
-             .join(Plan, Plan.id == fixed.c.plan_id).where(fixed_now))
-    by_goal = {goal: n for n, goal in db.execute(plans.add_columns(Plan.end_goal).group_by(Plan.end_goal))}
-    names = END_GOAL_NAMES.get(i18n.current(), END_GOAL_NAMES["nb"])
-    goal_rows = [(names[g].capitalize(), by_goal.get(g, 0), None) for g in END_GOALS]
-    if by_goal.get(None):
-        goal_rows.append((N_("Ikke valgt"), by_goal[None], None))
-    figures.append(_figure("end_goal", [Row(label, cell(n), code=code) for (label, n, _), code in
-                                        zip(goal_rows, [*END_GOALS, "none"])], bar_chart(goal_rows)))
-
-    band = when(*[((and_(Plan.duration_months >= low, Plan.duration_months <= high)), code)
-                  for code, _label, low, high in DURATION_BANDS], else_="none")
-    by_band = {code: n for n, code in db.execute(plans.add_columns(band.label("band")).group_by(band))}
-    band_rows = [(label, by_band.get(code, 0), None) for code, label, _, _ in DURATION_BANDS]
-    if by_band.get("none"):
-        band_rows.append((N_("Ikke satt"), by_band["none"], None))
-    figures.append(_figure("duration", [Row(label, cell(n), code=code) for (label, n, _), code in
-                                        zip(band_rows, [c for c, *_ in DURATION_BANDS] + ["none"])],
-                           bar_chart(band_rows)))
-
-    has_work = exists().where(PlanElement.plan_id == Plan.id, PlanElement.status == "accepted",
-                              or_(col(PlanElement.code).in_(work_codes()), PlanElement.oriented == "work"))
-    total, with_work = db.execute(select(func.count(), func.sum(when((has_work, 1), else_=0)))
-                                  .select_from(Case).join(fixed, fixed.c.case_id == Case.id)
-                                  .join(Plan, Plan.id == fixed.c.plan_id).where(fixed_now)).one()
-    total, with_work = int(total or 0), int(with_work or 0)
-    figures.append(_figure("work_oriented", [
-        Row(N_("Med arbeidsrettet element"), cell(with_work), code="with"),
-        Row(N_("Uten"), cell(total - with_work), code="without"),
-        Row(N_("Andel med"), share(with_work, total), cell(total), code="share_with")]))
-
-    by_level = sorted(((goal, n) for n, goal in db.execute(plans.add_columns(Case.norwegian_goal)
-                                                           .group_by(Case.norwegian_goal))),
-                      key=lambda r: (r[0] is None, r[0] or ""))
-    level_rows = [(goal or N_("Ikke kjent"), n, None) for goal, n in by_level]
-    figures.append(_figure("norwegian_goal", [Row(label, cell(n), code=goal or "unknown") for (label, n, _), (goal, _n)
-                                              in zip(level_rows, by_level)], bar_chart(level_rows)))
-
-    # Workload per caseworker
-    open_expr = when((fixed.c.fixed_at.is_(None), 1), else_=0)
-    done_expr = when((in_period(Case.completed_at, period), 1), else_=0)
-    work = db.execute(select(User.id, User.full_name, func.sum(open_expr), func.sum(done_expr))
-                      .select_from(Case).join(User, User.id == Case.created_by_id)
-                      .outerjoin(fixed, fixed.c.case_id == Case.id).where(Case.organisation_id == org_id)
-                      .group_by(User.id, User.full_name).order_by(User.full_name)).all()
-    figures.append(_figure("workload", [Row(name, cell(int(n_open or 0)), cell(int(n_done or 0)),
-                                            href=link(caseworker=uid, stage="open"), code=str(uid))
-                                        for uid, name, n_open, n_done in work],
-                           bar_chart([(name, int(n_open or 0), link(caseworker=uid, stage="open"))
-                                      for uid, name, n_open, _ in work])))
-    return MunicipalityFigures(period, figures, due_soon, overdue, soon_n, late_n)
-
-
-def csv_rows(figures: list[Figure]) -> list[list[Any]]:
-    """The figures as CSV rows: counts, medians and shares with the small-number rule applied, and no personal data
-    (the workload per caseworker, which names the staff, stays on the page)."""
-    out: list[list[Any]] = [[i18n.translate(N_("Figur")), i18n.translate(N_("Rad")), i18n.translate(N_("Verdi")),
-                             i18n.translate(N_("Grunnlag"))]]
-    for figure in figures:
-        if figure.id in PER_PERSON:
-            continue
-        for row in figure.rows:
-            label = i18n.translate(row.label) if isinstance(row.label, Message) else row.label
-            out.append([i18n.translate(figure.title), label, row.value if row.value is not None else "",
-                        row.count or ""])
-    return out
-
-
-
-
 # --- the career centre's figures -------------------------------------------------------------------------------------
 
 CENTRE_FIGURES: dict[str, tuple[Message, Message, tuple[Message, ...]]] = {
@@ -431,9 +253,182 @@ class CentreFigures:
     figures: list[Figure]
 
 
-def _centre_figure(fid: str, rows: list[Row], chart: Chart | None = None) -> Figure:
-    title, definition, columns = CENTRE_FIGURES[fid]
+def _figure(fid: str, rows: list[Row], chart: Chart | None = None) -> Figure:
+    title, definition, columns = {**FIGURES, **CENTRE_FIGURES}[fid]
     return Figure(fid, title, definition, columns, rows, chart)
+
+
+def _counted(fid: str, labels: Mapping[str, str | Message], counts: Mapping[Any, int],
+             links: Mapping[str, str | None] | None = None) -> Figure:
+    """A figure of counts by code, in the order of `labels`, with its bar chart."""
+    rows = [(code, label, int(counts.get(code) or 0), (links or {}).get(code)) for code, label in labels.items()]
+    return _figure(fid, [Row(label, cell(n), href=href, code=code) for code, label, n, href in rows],
+                   bar_chart([(label, n, href) for _, label, n, href in rows]))
+
+
+def _parted(fid: str, labels: tuple[Message, Message, Message], codes: tuple[str, str, str], part: int | None,
+            total: int | None, chart: bool = False) -> Figure:
+    """A figure of a part of a whole: the part, the rest, and the part's share (counted over the whole)."""
+    part, total = int(part or 0), int(total or 0)
+    counts = [(labels[0], part, None), (labels[1], total - part, None)]
+    return _figure(fid, [*(Row(label, cell(n), code=code) for (label, n, _), code in zip(counts, codes)),
+                         Row(labels[2], share(part, total), cell(total), code=codes[2])],
+                   bar_chart(counts) if chart else None)
+
+
+def _timed(fid: str, labels: Mapping[str, Message], found: Mapping[str, tuple[float | None, int]]) -> Figure:
+    """A figure of medians in days (`medians`), one row per step."""
+    return _figure(fid, [Row(label, median_text(*found[code]), cell(found[code][1]), code=code)
+                         for code, label in labels.items()])
+
+
+def _any(*where):
+    """EXISTS over an index: selects a constant (not `*`), so the database need not read the table's rows."""
+    return select(literal(1)).where(*where).exists()
+
+
+def _sums(db: Session, rows, where, conditions: Mapping[str, Any]) -> dict[str, int]:
+    """How many of the rows meet each condition, in one query."""
+    found = db.execute(select(*(func.sum(when((c, 1), else_=0)) for c in conditions.values()))
+                       .select_from(rows).where(where)).one()
+    return {name: int(n or 0) for name, n in zip(conditions, found)}
+
+
+def work_codes() -> tuple[str, ...]:
+    """The catalogue codes the rules count as work-oriented elements, in any entry of the programme."""
+    codes: set[str] = set()
+    for programme in programme_history().entries:
+        for content in (programme.content, getattr(programme.chapter_6a, "content", None)):
+            oriented = getattr(content, "oriented_elements", None)
+            codes |= set(getattr(oriented, "work_codes", ()) or ())
+    return tuple(sorted(codes))
+
+
+def municipality_figures(db: Session, org_id: int, period: Period, today: dt.date,
+                         link: Callable[..., str] | None = None, list_limit: int = 20) -> MunicipalityFigures:
+    link = link or (lambda **_: None)
+    own = Case.organisation_id == org_id
+    fixed, not_fixed = col(Case.first_fixed_at).is_not(None), col(Case.first_fixed_at).is_(None)
+    figures = []
+
+    # Cases by stage
+    stage = when((fixed, "plan_fixed"), (Case.status == "completed", "mapped"), else_="mapping")
+    counts = dict(db.execute(select(stage, func.count()).where(own, Case.mapping_date >= period.start,
+                                                               Case.mapping_date <= period.end).group_by(stage)).all())
+    figures.append(_counted("status", STAGES, counts, {
+        code: link(stage=code, mapped_from=period.start, mapped_to=period.end) for code in STAGES}))
+
+    # Decision deadlines, today: the open cases (no fixed plan) by deadline
+    soon_end = today + dt.timedelta(days=DUE_SOON_DAYS)
+    open_due = and_(own, not_fixed, col(Case.decision_deadline).is_not(None), Case.decision_deadline <= soon_end)
+    windows = {"soon": Case.decision_deadline >= today, "overdue": Case.decision_deadline < today}
+    due_n = _sums(db, Case, open_due, windows)
+
+    def due(code: str) -> list[DueCase]:
+        if not list_limit:
+            return []
+        found = db.execute(select(Case.id, Case.participant_name, Case.decision_deadline)
+                           .where(open_due, windows[code]).order_by(col(Case.decision_deadline).asc(), Case.id)
+                           .limit(list_limit)).all()
+        return [DueCase(r.id, r.participant_name, r.decision_deadline, (r.decision_deadline - today).days)
+                for r in found]
+
+    figures.append(_counted("deadlines", {"soon": N_("Innen 14 dager"), "overdue": N_("Passert")}, due_n,
+                            {code: link(deadline=code) for code in windows}))
+
+    # Days from settlement (each over its own index range: the cases completed, the plans fixed in the period)
+    completed_now, fixed_now = in_period(Case.completed_at, period), in_period(Case.first_fixed_at, period)
+    timed = _timed("times", {"mapping_completed": N_("Fullført kartlegging"), "plan_fixed": N_("Fastsatt plan")}, {
+        **medians(db, Case, and_(own, completed_now), {
+            "mapping_completed": day_diff(utc_day(Case.completed_at), Case.settlement_date)}),
+        **medians(db, Case, and_(own, fixed_now), {
+            "plan_fixed": day_diff(utc_day(Case.first_fixed_at), Case.settlement_date)})})
+    for row, href in zip(timed.rows, (link(completed_from=period.start, completed_to=period.end),
+                                     link(fixed_from=period.start, fixed_to=period.end))):
+        row.href = href
+    figures.append(timed)
+
+    # Decision deadline met
+    reached = and_(own, Case.decision_deadline >= period.start, Case.decision_deadline <= period.end,
+                   or_(Case.decision_deadline < today, fixed))
+    met = _sums(db, Case, reached, {"all": true(), "met": and_(fixed, day_diff(utc_day(Case.first_fixed_at),
+                                                                             Case.decision_deadline) <= 0)})
+    figures.append(_parted("deadline_met", (N_("Holdt"), N_("Ikke holdt"), N_("Andel holdt")),
+                           ("met", "missed", "share_met"), met["met"], met["all"], chart=True))
+
+    # The plans fixed for the first time in the period: one query for every figure over them
+    plans = and_(own, fixed_now)
+    with_plan = Case.__table__.join(Plan.__table__, Plan.case_id == Case.id)
+    bands = {code: and_(Plan.duration_months >= low, Plan.duration_months <= high)
+             for code, _label, low, high in DURATION_BANDS}
+    found = _sums(db, with_plan, plans, {
+        "all": true(),
+        # Career guidance before the decision: a referral sent before the plan was first fixed
+        "referred": _any(Referral.case_id == Case.id, col(Referral.sent_at).is_not(None),
+                         Referral.sent_at < Case.first_fixed_at),
+        "with_work": _any(PlanElement.plan_id == Plan.id, PlanElement.status == "accepted",
+                          or_(col(PlanElement.code).in_(work_codes()), PlanElement.oriented == "work")),
+        **{f"goal:{goal}": Plan.end_goal == goal for goal in END_GOALS},
+        "goal:none": col(Plan.end_goal).is_(None),
+        **{f"band:{code}": within for code, within in bands.items()},
+        "band:none": ~or_(*bands.values()) | col(Plan.duration_months).is_(None)})
+    figures.append(_parted("guidance_before_decision", (N_("Henvist før vedtak"), N_("Ikke henvist før vedtak"),
+                                                        N_("Andel henvist før vedtak")),
+                           ("referred", "not_referred", "share_referred"), found["referred"], found["all"]))
+
+    # The referrals' times (what the municipality may know: its own referral's history and the summary back)
+    sent = and_(Referral.from_organisation_id == org_id, in_period(Referral.sent_at, period))
+    figures.append(_timed("referral_times", {
+        "sent_accepted": N_("Sendt → godtatt"), "accepted_started": N_("Godtatt → veiledningen startet"),
+        "sent_summary": N_("Sendt → oppsummering tilbake")}, medians(db, Referral, sent, {
+            "sent_accepted": day_diff(utc_day(Referral.accepted_at), utc_day(Referral.sent_at)),
+            "accepted_started": day_diff(utc_day(Referral.started_at), utc_day(Referral.accepted_at)),
+            "sent_summary": day_diff(utc_day(Referral.summary_at), utc_day(Referral.sent_at))})))
+
+    names = END_GOAL_NAMES.get(i18n.current(), END_GOAL_NAMES["nb"])
+    goals = {goal: names[goal].capitalize() for goal in END_GOALS}
+    if found["goal:none"]:
+        goals["none"] = N_("Ikke valgt")
+    figures.append(_counted("end_goal", goals, {goal: found[f"goal:{goal}"] for goal in goals}))
+    durations = {code: label for code, label, _low, _high in DURATION_BANDS}
+    if found["band:none"]:
+        durations["none"] = N_("Ikke satt")
+    figures.append(_counted("duration", durations, {code: found[f"band:{code}"] for code in durations}))
+    figures.append(_parted("work_oriented", (N_("Med arbeidsrettet element"), N_("Uten"), N_("Andel med")),
+                           ("with", "without", "share_with"), found["with_work"], found["all"]))
+
+    by_level = dict(db.execute(select(Case.norwegian_goal, func.count()).where(plans)
+                               .group_by(Case.norwegian_goal)).all())
+    levels = {goal or "unknown": goal or N_("Ikke kjent")
+              for goal in sorted(by_level, key=lambda g: (g is None, g or ""))}
+    figures.append(_counted("norwegian_goal", levels, {goal or "unknown": n for goal, n in by_level.items()}))
+
+    # Workload per caseworker
+    work = db.execute(select(User.id, User.full_name, func.sum(when((not_fixed, 1), else_=0)),
+                             func.sum(when((completed_now, 1), else_=0)))
+                      .select_from(Case).join(User, User.id == Case.created_by_id).where(own)
+                      .group_by(User.id, User.full_name).order_by(User.full_name)).all()
+    figures.append(_figure("workload", [Row(name, cell(int(n_open or 0)), cell(int(n_done or 0)),
+                                            href=link(caseworker=uid, stage="open"), code=str(uid))
+                                        for uid, name, n_open, n_done in work],
+                           bar_chart([(name, int(n_open or 0), link(caseworker=uid, stage="open"))
+                                      for uid, name, n_open, _ in work])))
+    return MunicipalityFigures(period, figures, due("soon"), due("overdue"), due_n["soon"], due_n["overdue"])
+
+
+def csv_rows(figures: list[Figure]) -> list[list[Any]]:
+    """The figures as CSV rows: counts, medians and shares with the small-number rule applied, and no personal data
+    (the workload per caseworker, which names the staff, stays on the page)."""
+    out: list[list[Any]] = [[i18n.translate(N_("Figur")), i18n.translate(N_("Rad")), i18n.translate(N_("Verdi")),
+                             i18n.translate(N_("Grunnlag"))]]
+    for figure in figures:
+        if figure.id in PER_PERSON:
+            continue
+        for row in figure.rows:
+            label = i18n.translate(row.label) if isinstance(row.label, Message) else row.label
+            out.append([i18n.translate(figure.title), label, row.value if row.value is not None else "",
+                        row.count or ""])
+    return out
 
 
 def _months(period: Period) -> list[str]:
@@ -446,10 +441,9 @@ def _months(period: Period) -> list[str]:
 
 def centre_figures(db: Session, org_id: int, period: Period) -> CentreFigures:
     from .domain.guidance import DECLINE_REASONS, RECOMMENDATIONS, SESSION_FORMS
-    from .models_referrals import GuidanceSession
 
-    received = and_(Referral.to_organisation_id == org_id, Referral.status != "draft",
-                    in_period(Referral.sent_at, period))
+    ours = Referral.to_organisation_id == org_id
+    received = and_(ours, Referral.status != "draft", in_period(Referral.sent_at, period))
     figures = []
 
     month = utc_month(Referral.sent_at)
@@ -457,79 +451,54 @@ def centre_figures(db: Session, org_id: int, period: Period) -> CentreFigures:
     months = _months(period)
     if len(months) > 36:  # a long period: only the months with referrals
         months = sorted(by_month)
-    rows = [(m, by_month.get(m, 0), None) for m in months]
-    figures.append(_centre_figure("inbox", [Row(m, cell(n), code=m) for m, n, _ in rows], bar_chart(rows)))
+    figures.append(_counted("inbox", {m: m for m in months}, by_month))
 
-    def event_at(action: str):
-        return (select(func.min(ReferralEvent.at)).where(ReferralEvent.referral_id == Referral.id,
-                                                          ReferralEvent.action == action)
-                .correlate(Referral).scalar_subquery())
+    # The first session is the centre's own record: the earliest session of each referral (a join, grouped)
+    sessions = GuidanceSession.__table__.join(Referral.__table__, Referral.id == GuidanceSession.referral_id)
+    first_sessions = (select(func.min(GuidanceSession.held_on).label("held_on"), Referral.accepted_at)
+                      .select_from(sessions).where(received).group_by(Referral.id, Referral.accepted_at).subquery())
+    figures.append(_timed("centre_times", {
+        "sent_accepted": N_("Sendt → godtatt"), "accepted_first_session": N_("Godtatt → første samtale"),
+        "sent_summary": N_("Sendt → oppsummering tilbake")}, {
+            **medians(db, Referral, received, {
+                "sent_accepted": day_diff(utc_day(Referral.accepted_at), utc_day(Referral.sent_at)),
+                "sent_summary": day_diff(utc_day(Referral.summary_at), utc_day(Referral.sent_at))}),
+            **medians(db, first_sessions, true(), {
+                "accepted_first_session": day_diff(first_sessions.c.held_on,
+                                                   utc_day(first_sessions.c.accepted_at))})}))
 
-    accepted = event_at("accept")
-    first_session = (select(func.min(GuidanceSession.held_on)).where(GuidanceSession.referral_id == Referral.id)
-                     .correlate(Referral).scalar_subquery())
-    summary_at = (select(func.min(GuidanceSummary.completed_at)).where(GuidanceSummary.referral_id == Referral.id)
-                  .correlate(Referral).scalar_subquery())
-    steps = [("sent_accepted", N_("Sendt → godtatt"), day_diff(utc_day(accepted), utc_day(Referral.sent_at))),
-             ("accepted_first_session", N_("Godtatt → første samtale"), day_diff(first_session, utc_day(accepted))),
-             ("sent_summary", N_("Sendt → oppsummering tilbake"), day_diff(utc_day(summary_at),
-                                                                            utc_day(Referral.sent_at)))]
-    time_rows = []
-    for code, label, expr in steps:
-        value, n = median(db, select(expr.label("d")).where(received))
-        time_rows.append(Row(label, median_text(value, n), cell(n), code=code))
-    figures.append(_centre_figure("centre_times", time_rows))
+    # The sessions held in the period: by form, with and without an interpreter, in one query
+    held = and_(ours, GuidanceSession.held_on >= period.start, GuidanceSession.held_on <= period.end)
+    found = _sums(db, sessions, held, {"all": true(), "interpreter": col(GuidanceSession.interpreter_used).is_(True),
+                                       **{f"form:{form}": GuidanceSession.form == form for form in SESSION_FORMS}})
+    figures.append(_counted("session_forms", SESSION_FORMS, {form: found[f"form:{form}"] for form in SESSION_FORMS}))
+    figures[-1].rows.append(Row(N_("Andel digitale"), share(found["all"] - found["form:in_person"], found["all"]),
+                                cell(found["all"]), code="share_digital"))
+    figures.append(_parted("interpreter", (N_("Med tolk"), N_("Uten tolk"), N_("Andel med tolk")),
+                           ("with", "without", "share_with"), found["interpreter"], found["all"]))
 
-    held = and_(Referral.to_organisation_id == org_id, GuidanceSession.held_on >= period.start,
-                GuidanceSession.held_on <= period.end)
-    sessions = select(func.count()).select_from(GuidanceSession).join(Referral, Referral.id ==
-                                                                      GuidanceSession.referral_id).where(held)
-    by_form = {form: n for n, form in db.execute(sessions.add_columns(GuidanceSession.form)
-                                                 .group_by(GuidanceSession.form))}
-    total = sum(by_form.values())
-    digital = sum(n for form, n in by_form.items() if form != "in_person")
-    form_rows = [(label, by_form.get(code, 0), None) for code, label in SESSION_FORMS.items()]
-    figures.append(_centre_figure("session_forms", [
-        *(Row(label, cell(n), code=code) for (label, n, _), code in zip(form_rows, SESSION_FORMS)),
-        Row(N_("Andel digitale"), share(digital, total), cell(total), code="share_digital")], bar_chart(form_rows)))
+    summaries = and_(ours, in_period(Referral.summary_at, period))
+    summary_rows = GuidanceSummary.__table__.join(Referral.__table__, Referral.id == GuidanceSummary.referral_id)
+    by_rec = dict(db.execute(select(GuidanceSummary.recommendation, func.count()).select_from(summary_rows)
+                             .where(summaries).group_by(GuidanceSummary.recommendation)).all())
+    figures.append(_counted("recommendations", RECOMMENDATIONS, by_rec))
 
-    with_interpreter = db.execute(sessions.where(GuidanceSession.interpreter_used.is_(True))).scalar_one()
-    figures.append(_centre_figure("interpreter", [
-        Row(N_("Med tolk"), cell(with_interpreter), code="with"),
-        Row(N_("Uten tolk"), cell(total - with_interpreter), code="without"),
-        Row(N_("Andel med tolk"), share(with_interpreter, total), cell(total), code="share_with")]))
+    by_reason = dict(db.execute(select(Referral.decline_reason, func.count())
+                                .where(ours, Referral.status == "declined", in_period(Referral.declined_at, period))
+                                .group_by(Referral.decline_reason)).all())
+    figures.append(_counted("declines", DECLINE_REASONS, by_reason))
 
-    done = and_(Referral.to_organisation_id == org_id, in_period(GuidanceSummary.completed_at, period))
-    by_rec = {rec: n for rec, n in db.execute(
-        select(GuidanceSummary.recommendation, func.count()).join(Referral, Referral.id == GuidanceSummary.referral_id)
-        .where(done).group_by(GuidanceSummary.recommendation))}
-    rec_rows = [(label, by_rec.get(code, 0), None) for code, label in RECOMMENDATIONS.items()]
-    figures.append(_centre_figure("recommendations", [Row(label, cell(n), code=code) for (label, n, _), code
-                                                      in zip(rec_rows, RECOMMENDATIONS)], bar_chart(rec_rows)))
-
-    declined_at = event_at("decline")
-    by_reason = {reason: n for reason, n in db.execute(
-        select(Referral.decline_reason, func.count()).where(Referral.to_organisation_id == org_id,
-                                                            Referral.status == "declined",
-                                                            in_period(declined_at, period))
-        .group_by(Referral.decline_reason))}
-    reason_rows = [(label, by_reason.get(code, 0), None) for code, label in DECLINE_REASONS.items()]
-    figures.append(_centre_figure("declines", [Row(label, cell(n), code=code) for (label, n, _), code
-                                               in zip(reason_rows, DECLINE_REASONS)], bar_chart(reason_rows)))
-
-    open_now = when((col(Referral.status).in_(("accepted", "in_progress")), 1), else_=0)
     people = db.execute(select(User.id, User.full_name).where(User.organisation_id == org_id,
                                                               User.role == "counsellor").order_by(User.full_name)).all()
-    ongoing = dict(db.execute(select(Referral.counsellor_id, func.sum(open_now))
-                              .where(Referral.to_organisation_id == org_id).group_by(Referral.counsellor_id)).all())
-    held_by = dict(db.execute(select(GuidanceSession.created_by_id, func.count()).select_from(GuidanceSession)
-                              .join(Referral, Referral.id == GuidanceSession.referral_id).where(held)
+    ongoing = dict(db.execute(select(Referral.counsellor_id, func.count())
+                              .where(ours, col(Referral.status).in_(("accepted", "in_progress")))
+                              .group_by(Referral.counsellor_id)).all())
+    held_by = dict(db.execute(select(GuidanceSession.created_by_id, func.count()).select_from(sessions).where(held)
                               .group_by(GuidanceSession.created_by_id)).all())
-    sent_by = dict(db.execute(select(GuidanceSummary.completed_by_id, func.count())
-                              .join(Referral, Referral.id == GuidanceSummary.referral_id).where(done)
-                              .group_by(GuidanceSummary.completed_by_id)).all())
-    figures.append(_centre_figure("counsellor_workload", [
-        Row(name, cell(int(ongoing.get(uid) or 0)), cell(held_by.get(uid, 0)), code=str(uid),
+    sent_by = dict(db.execute(select(GuidanceSummary.completed_by_id, func.count()).select_from(summary_rows)
+                              .where(summaries).group_by(GuidanceSummary.completed_by_id)).all())
+    figures.append(_figure("counsellor_workload", [
+        Row(name, cell(ongoing.get(uid, 0)), cell(held_by.get(uid, 0)), code=str(uid),
             extra=cell(sent_by.get(uid, 0))) for uid, name in people],
-        bar_chart([(name, int(ongoing.get(uid) or 0), None) for uid, name in people])))
+        bar_chart([(name, ongoing.get(uid, 0), None) for uid, name in people])))
     return CentreFigures(period, figures)

@@ -92,10 +92,16 @@ class ApiToken(SQLModel, table=True):
 class Case(SQLModel, table=True):
     """A participant's mapping. Answers are the spec's JSON form; drafts keep typed text that did not validate."""
 
-    # What the leaders' figures (intake/figures.py) count over, within one organisation
-    __table_args__ = (Index("ix_case_org_deadline", "organisation_id", "decision_deadline"),
-                      Index("ix_case_org_mapping_date", "organisation_id", "mapping_date"),
-                      Index("ix_case_org_completed_at", "organisation_id", "completed_at"))
+    # What the leaders' figures (intake/figures.py) count over, within one organisation. Each holds every column its
+    # figures read, so SQLite and PostgreSQL answer from the index alone (docs/BENCHMARKS.md, "Leaders' pages")
+    __table_args__ = (Index("ix_case_org_deadline", "organisation_id", "decision_deadline", "first_fixed_at"),
+                      Index("ix_case_org_mapping_date", "organisation_id", "mapping_date", "first_fixed_at", "status"),
+                      Index("ix_case_org_completed_at", "organisation_id", "completed_at", "settlement_date"),
+                      # Plans fixed in a period; and the open cases (first_fixed_at NULL) by deadline
+                      Index("ix_case_org_first_fixed", "organisation_id", "first_fixed_at", "decision_deadline",
+                            "settlement_date", "norwegian_goal"),
+                      Index("ix_case_org_created_by", "organisation_id", "created_by_id", "first_fixed_at",
+                            "completed_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     participant_name: str = Field(default="", max_length=200, index=True)  # copied from answers, for list and search
@@ -113,6 +119,8 @@ class Case(SQLModel, table=True):
     mapping_date: dt.date = Field(default_factory=clock.today)
     completed_at: Optional[dt.datetime] = None
     completed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    # When the plan's first version was fixed (intake/plans/fixing.py `store_version`); None: no fixed plan
+    first_fixed_at: Optional[dt.datetime] = None
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
     created_at: dt.datetime = Field(default_factory=clock.now)
     updated_at: dt.datetime = Field(default_factory=clock.now)

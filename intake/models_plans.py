@@ -15,6 +15,8 @@ from . import clock
 class Plan(SQLModel, table=True):
     """One per case: the plan's settings while the caseworker shapes it. Fixed versions are `PlanVersion` rows."""
 
+    # The leaders' figures of the plans fixed in a period (intake/figures.py), from the index alone
+    __table_args__ = (Index("ix_plan_case_figures", "case_id", "end_goal", "duration_months"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", unique=True, index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -46,6 +48,8 @@ class PlanElement(SQLModel, table=True):
     """An element (tiltak): a rule's proposal (with why it was proposed) or one the caseworker added (`code` None)."""
 
     __tablename__ = "plan_element"
+    # The leaders' figure of plans with a work-oriented element (intake/figures.py)
+    __table_args__ = (Index("ix_plan_element_plan_status", "plan_id", "status", "code", "oriented"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     code: Optional[str] = Field(default=None, max_length=40)  # a recommendation code; None for an own element

@@ -49,8 +49,15 @@ class Referral(SQLModel, table=True):
     """A referral from a municipality to its county's career centre; the shared answers are frozen when it is sent."""
 
     __table_args__ = (UniqueConstraint("case_id", "version", name="uq_referral_case_version"),
-                      Index("ix_referral_from_org_sent_at", "from_organisation_id", "sent_at"),
-                      Index("ix_referral_to_org_sent_at", "to_organisation_id", "sent_at"))
+                      # The leaders' figures (intake/figures.py), each index with every column its figures read
+                      Index("ix_referral_from_org_sent_at", "from_organisation_id", "sent_at", "accepted_at",
+                            "started_at", "summary_at"),
+                      Index("ix_referral_to_org_sent_at", "to_organisation_id", "sent_at", "status", "accepted_at",
+                            "summary_at"),
+                      Index("ix_referral_to_org_declined_at", "to_organisation_id", "declined_at", "status",
+                            "decline_reason"),
+                      Index("ix_referral_to_org_summary_at", "to_organisation_id", "summary_at"),
+                      Index("ix_referral_case_sent_at", "case_id", "sent_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     from_organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -71,6 +78,12 @@ class Referral(SQLModel, table=True):
     created_by_id: int = Field(foreign_key="user.id")
     created_at: dt.datetime = Field(default_factory=clock.now)
     sent_at: Optional[dt.datetime] = None
+    # When it first took each step (the history's first such event; set by `referrals.apply`), for the leaders'
+    # figures. The first session's date is the centre's own record and stays in guidance_session.
+    accepted_at: Optional[dt.datetime] = None
+    declined_at: Optional[dt.datetime] = None
+    started_at: Optional[dt.datetime] = None
+    summary_at: Optional[dt.datetime] = None  # the summary sent back
     updated_at: dt.datetime = Field(default_factory=clock.now)
 
 
@@ -107,6 +120,9 @@ class GuidanceContract(SQLModel, table=True):
 
 class GuidanceSession(SQLModel, table=True):
     __tablename__ = "guidance_session"
+    # A referral's first session, and the centre's figures of the sessions held (intake/figures.py)
+    __table_args__ = (Index("ix_guidance_session_referral_held_on", "referral_id", "held_on", "form",
+                            "interpreter_used", "created_by_id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     referral_id: int = Field(foreign_key="referral.id", index=True)
     held_on: dt.date

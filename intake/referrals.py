@@ -317,6 +317,10 @@ def _send_checks(db: Session, referral: Referral) -> tuple[Consent | None, list[
     return consent, errors
 
 
+# The transitions whose first time is kept on the referral (the figures' medians and period counts read them)
+FIGURE_TIMES = {"accept": "accepted_at", "decline": "declined_at", "start": "started_at", "complete": "summary_at"}
+
+
 def apply(db: Session, user: User, referral: Referral, name: str, data: Mapping[str, Any] | None = None, *,
           today: dt.date | None = None) -> list[FieldError]:
     """Make the transition `name` (a key of TRANSITIONS). Raises NotAllowed when the current status does not allow
@@ -355,6 +359,9 @@ def apply(db: Session, user: User, referral: Referral, name: str, data: Mapping[
         note = read_text(data, "note", N_("Merknaden"), errors)
     if errors:
         return errors
+    if name in FIGURE_TIMES:  # the first time it took this step, for the leaders' figures
+        column = getattr(Referral, FIGURE_TIMES[name])
+        changes[FIGURE_TIMES[name]] = func.coalesce(column, now)
     if db.exec(update(Referral).where(Referral.id == referral.id, Referral.status == current)
                .values(status=transition.to, updated_at=now, **changes)).rowcount != 1:
         db.rollback()
@@ -367,7 +374,7 @@ def apply(db: Session, user: User, referral: Referral, name: str, data: Mapping[
                                areas=values["areas"], recommendation=values["recommendation"],
                                recommendation_text=values["recommendation_text"], completed_by_id=user.id,
                                completed_at=now))
-    _event(db, user, referral, name, current, transition.to, note)
+    _event(db, user, referral, name, current, transition.to, note, at=now)
     audit.record(db, user, name, "referral", referral.id, f"{current} -> {transition.to}",
                  organisation_id=user.organisation_id)
     if name == "send":
@@ -392,10 +399,10 @@ def _withdraw_replaced(db: Session, user: User, sent: Referral) -> None:
 
 
 def _event(db: Session, user: User, referral: Referral, action: str, from_status: str | None, to_status: str,
-           note: str = "") -> None:
+           note: str = "", at: dt.datetime | None = None) -> None:
     db.add(ReferralEvent(referral_id=referral.id, action=action, from_status=from_status, to_status=to_status,
                          user_id=user.id, user_name=user.full_name, organisation_id=user.organisation_id,
-                         note=note[:2000]))
+                         note=note[:2000], at=at or clock.now()))
 
 
 # --- the career centre's work ---------------------------------------------------------------------------------------

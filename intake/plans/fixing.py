@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -338,6 +339,9 @@ def store_version(db: Session, user: User, prepared: Prepared, pdf: bytes,
     except IntegrityError:
         db.rollback()
         return [FieldError("plan", N_("Planen ble fastsatt av noen andre samtidig. Se over versjonene."))]
+    if prepared.number == 1:  # the case's first fixed plan, for the leaders' figures and the case list
+        db.exec(update(Case).where(Case.id == prepared.case_id, col(Case.first_fixed_at).is_(None))
+                .values(first_fixed_at=version.fixed_at))
     doc = prepared.document
     flags = ((" after-deadline" if doc.late_reason else "") + (" before-guidance" if doc.before_guidance_reason else "")
              + (" without-work-minimum" if doc.work_minimum_reason else ""))

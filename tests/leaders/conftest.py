@@ -36,6 +36,7 @@ def add_case(db: Session) -> Callable:
     from intake.models import Case
     from intake.models_plans import Plan, PlanElement, PlanVersion
     from intake.models_referrals import GuidanceSession, GuidanceSummary, Referral, ReferralEvent
+    from intake.referrals import FIGURE_TIMES
 
     def add(org, caseworker, *, name: str, settled: dt.date, mapped: int = 5, completed: int | None = None,
             fixed: int | None = None, deadline: dt.date | int | None = 90, end_goal: str | None = None,
@@ -53,7 +54,9 @@ def add_case(db: Session) -> Callable:
             plan = Plan(case_id=case.id, organisation_id=org.id, end_goal=end_goal, duration_months=duration)
             db.add(plan)
             db.flush()
-            db.add(PlanVersion(plan_id=plan.id, number=1, fixed_at=at(settled + dt.timedelta(days=fixed)),
+            case.first_fixed_at = at(settled + dt.timedelta(days=fixed))  # as fixing the first version sets it
+            db.add(case)
+            db.add(PlanVersion(plan_id=plan.id, number=1, fixed_at=case.first_fixed_at,
                                language="nb", ruleset_version="test", fingerprint=f"fp{case.id}", html="", pdf=b""))
             # A second version later: the figures count from the first
             db.add(PlanVersion(plan_id=plan.id, number=2, fixed_at=at(settled + dt.timedelta(days=fixed + 200)),
@@ -100,6 +103,8 @@ def add_case(db: Session) -> Callable:
                                        completed_at=done))
             for action, when in events:
                 db.add(ReferralEvent(referral_id=referral.id, action=action, to_status="x", at=when))
+                if action in FIGURE_TIMES:  # as the transition sets it
+                    setattr(referral, FIGURE_TIMES[action], when)
             db.add(referral)
         db.commit()
         db.refresh(case)

@@ -174,6 +174,8 @@ def test_fixing_freezes_a_version_and_a_later_change_makes_a_new_one(db, casewor
     v2 = fix(db, caseworker, case, plan)
     assert isinstance(v2, PlanVersion), v2
     assert v2.number == 2 and v2.answers["digital.electronic_id"] == "bankid"
+    db.refresh(case)
+    assert case.first_fixed_at == v1.fixed_at  # the leaders' figures count from the first version
 
     db.expire_all()
     stored = plans.get_version(db, plan, 1)

@@ -161,6 +161,10 @@ def test_each_change_is_recorded_with_who_and_when(db, world, drafted):
         ("start", "accepted", "in_progress", world.counsellor.id),
         ("complete", "in_progress", "completed", world.counsellor.id)]
     assert all(e.at is not None for e in d.events)
+    # The leaders' figures read each step's first time from the referral itself
+    at = {e.action: e.at for e in d.events}
+    assert (referral.accepted_at, referral.started_at, referral.summary_at, referral.declined_at) == (
+        at["accept"], at["start"], at["complete"], None)
     summary = referrals.latest_guidance(db, case.id)
     assert summary.recommendation == "education" and summary.recommendation_text == "Godkjenning og norsk B2."
     # The contract is the centre's record: its counsellor reads it, the municipality does not.
