@@ -41,13 +41,14 @@ FORMS = ("in_person", "in_person", "video", "phone", "chat")
 
 def fill(url: str, cases: int, today: dt.date) -> dict[str, str]:
     """The rows; returns the two leaders' user names."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
     from sqlmodel import Session
 
     from intake.db import get_engine
     from intake.models import Case, Organisation, User
     from intake.models_plans import Plan, PlanElement, PlanVersion
     from intake.models_referrals import GuidanceSession, GuidanceSummary, Referral, ReferralEvent
+    from intake.referrals import FIGURE_TIMES
     from intake.security import hash_password
 
     rnd = random.Random(13)
@@ -55,6 +56,13 @@ def fill(url: str, cases: int, today: dt.date) -> dict[str, str]:
     password = hash_password(PASSWORD)
     now = dt.datetime.combine(today, dt.time(9), tzinfo=dt.timezone.utc)
     with Session(engine, expire_on_commit=False) as db:
+        def staff(org, role: str, n: int, username: str, full_name: str) -> list[int]:
+            users = [User(username=f"{username}-{i}", full_name=f"{full_name} {i}", role=role,
+                          organisation_id=org.id, password_hash=password) for i in range(n)]
+            db.add_all(users)
+            db.flush()
+            return [user.id for user in users]
+
         orgs, centres, workers, counsellors = [], {}, {}, {}
         for name, number, county, _share in MUNICIPALITIES:
             org = Organisation(name=name, kind="municipality", municipality_number=number, county_code=county)
@@ -63,20 +71,8 @@ def fill(url: str, cases: int, today: dt.date) -> dict[str, str]:
             db.flush()
             orgs.append(org)
             centres[org.id] = centre
-            workers[org.id] = []
-            for i in range(12):
-                user = User(username=f"cw{number}-{i}", full_name=f"Rådgiver {number} {i}", role="caseworker",
-                            organisation_id=org.id, password_hash=password)
-                db.add(user)
-                db.flush()
-                workers[org.id].append(user.id)
-            counsellors[centre.id] = []
-            for i in range(6):
-                user = User(username=f"kv{county}-{i}", full_name=f"Veileder {county} {i}", role="counsellor",
-                            organisation_id=centre.id, password_hash=password)
-                db.add(user)
-                db.flush()
-                counsellors[centre.id].append(user.id)
+            workers[org.id] = staff(org, "caseworker", 12, f"cw{number}", f"Rådgiver {number}")
+            counsellors[centre.id] = staff(centre, "counsellor", 6, f"kv{county}", f"Veileder {county}")
         db.add(User(username="bench-leder", full_name="Bench Leder", role="leader", organisation_id=orgs[0].id,
                     password_hash=password))
         db.add(User(username="bench-senterleder", full_name="Bench Senterleder", role="centre_leader",
@@ -105,6 +101,8 @@ def fill(url: str, cases: int, today: dt.date) -> dict[str, str]:
                 mapping_date=settled + dt.timedelta(days=5), settlement_date=settled, decision_deadline=deadline,
                 norwegian_goal=rnd.choice(("A2", "B1", "B1", "B2", "A2–B1")), created_by_id=rnd.choice(workers[org.id]),
                 completed_at=dt.datetime.combine(completed, dt.time(10), tzinfo=dt.timezone.utc) if completed else None,
+                # as fixing the first version sets it (below)
+                first_fixed_at=dt.datetime.combine(fixed, dt.time(12), tzinfo=dt.timezone.utc) if fixed else None,
                 created_at=now, updated_at=now))
             if fixed:
                 plan_id += 1
@@ -161,7 +159,9 @@ def fill(url: str, cases: int, today: dt.date) -> dict[str, str]:
                     version=1, purpose="x", questions="", contact_user_id=workers[org.id][0], status=status,
                     counsellor_id=counsellor if status not in ("sent", "declined") else None,
                     decline_reason="other" if status == "declined" else None, decline_text="",
-                    created_by_id=workers[org.id][0], created_at=sent, sent_at=sent, updated_at=sent))
+                    created_by_id=workers[org.id][0], created_at=sent, sent_at=sent, updated_at=sent,
+                    # each step's first time, as the transitions set it
+                    **{column: dict(events).get(action) for action, column in FIGURE_TIMES.items()}))
                 rows["event"] += [dict(referral_id=referral_id, action=a, to_status="x", at=at, user_name="",
                                        note="") for a, at in events]
     tables = {"case": Case, "plan": Plan, "version": PlanVersion, "element": PlanElement, "referral": Referral,
@@ -171,19 +171,21 @@ def fill(url: str, cases: int, today: dt.date) -> dict[str, str]:
             for i in range(0, len(rows[key]), 5000):
                 conn.execute(insert(model.__table__), rows[key][i:i + 5000])
         if engine.dialect.name == "postgresql":  # the ids were given: move the sequences past them
-            from sqlalchemy import text
             for table in ("case", "plan", "referral"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                   f"(SELECT MAX(id) FROM \"{table}\"))"))
-            conn.execute(text("ANALYZE"))
         else:
-            from sqlalchemy import text
             conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":  # statistics, and the visibility map index-only scans need
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     print(f"  {', '.join(f'{len(v):,} {k}' for k, v in rows.items())}", flush=True)
     return {"leader": "bench-leder", "centre_leader": "bench-senterleder"}
 
 
-def measure(url: str, users: dict[str, str], n: int) -> dict[str, list[float]]:
+def measure(url: str, users: dict[str, str], n: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Per role, each request's time (ms) and this process's CPU time in it (with SQLite that is the database's
+    work too; with PostgreSQL the server's is not in it)."""
     from fastapi.testclient import TestClient
     from sqlmodel import Session, select
 
@@ -207,13 +209,14 @@ def measure(url: str, users: dict[str, str], n: int) -> dict[str, list[float]]:
             client.cookies.set(SESSION_COOKIE, session)
             for _ in range(3):
                 assert client.get("/oversikt").status_code == 200
-            times = []
+            times, cpu = [], []
             for _ in range(n):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 r = client.get("/oversikt")
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
                 assert r.status_code == 200, r.text[:500]
-            out[role] = times
+            out[role] = (times, cpu)
     return out
 
 
@@ -236,7 +239,7 @@ def main() -> int:
     today = clock.today()
     os.environ.setdefault("KARTLEGGING_DEMO", "1")
     load_start = os.getloadavg()[0]
-    results = {}
+    results, loads = {}, {}
     tmp = tempfile.mkdtemp(prefix="bench-leaders-")
     for kind in ("sqlite", "postgresql"):
         if args.only and kind != args.only:
@@ -254,9 +257,13 @@ def main() -> int:
         started = time.perf_counter()
         users = fill(url, args.cases, today)
         print(f"  filled in {time.perf_counter() - started:.0f} s; measuring …", flush=True)
+        load_before = os.getloadavg()[0]
         results[kind] = measure(url, users, args.n)
-        for role, times in results[kind].items():
-            print(f"  {role}: p50 {statistics.median(times):.0f} ms, p95 {p95(times):.0f} ms", flush=True)
+        loads[kind] = (load_before, os.getloadavg()[0])
+        for role, (times, cpu) in results[kind].items():
+            print(f"  {role}: p50 {statistics.median(times):.0f} ms, p95 {p95(times):.0f} ms, "
+                  f"CPU p50 {statistics.median(cpu):.0f} ms; load average {loads[kind][0]:.1f}–{loads[kind][1]:.1f}",
+                  flush=True)
     load_end = os.getloadavg()[0]
     if args.no_write:
         return 0
@@ -268,13 +275,16 @@ def main() -> int:
              "14 months and at every stage, about half with a fixed plan (two versions), three in four completed "
              "mappings referred to the county's career centre with their history, sessions and summaries. Each "
              f"page requested {args.n} times in process (TestClient, no network) after 3 unmeasured, for the "
-             "default period (this year). Every figure is one SQL query (intake/figures.py).", "",
-             "| database | page | p50 | p95 |", "|---|---|---|---|"]
+             "default period (this year). The figures are SQL aggregates over the stored times and covering "
+             "indexes (intake/figures.py; figures over the same rows share a query). CPU: this process's CPU time "
+             "per request (with SQLite the database's work is in it, with PostgreSQL the server's is not).", "",
+             "| database | page | p50 | p95 | CPU p50 | load average while measured |", "|---|---|---|---|---|---|"]
     names = {"leader": "municipality leader's /oversikt", "centre_leader": "career-centre leader's /oversikt"}
     for kind, by_role in results.items():
-        for role, times in by_role.items():
+        for role, (times, cpu) in by_role.items():
             lines.append(f"| {'SQLite ' + sqlite3.sqlite_version if kind == 'sqlite' else 'PostgreSQL'} | "
-                         f"{names[role]} | {statistics.median(times):.0f} ms | {p95(times):.0f} ms |")
+                         f"{names[role]} | {statistics.median(times):.0f} ms | {p95(times):.0f} ms | "
+                         f"{statistics.median(cpu):.0f} ms | {loads[kind][0]:.1f}–{loads[kind][1]:.1f} |")
     print(write_markdown("\n".join(lines), HEADING))
     return 0
 

@@ -34,57 +34,25 @@ from .cases import programme_history
 # --- portable SQL: a date's day, days between two days, the median -------------------------------------------------
 
 
-class utc_day(FunctionElement):
-    """The calendar day (UTC) of a stored moment."""
-    type = Integer()  # compared with dates only through day_diff
-    inherit_cache = True
-    name = "utc_day"
+def _portable(name: str, type_, doc: str, sqlite: str, postgresql: str) -> type[FunctionElement]:
+    """An SQL function written once per dialect: the templates take the arguments as {0}, {1}."""
+    function = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True, "name": name, "__doc__": doc})
+
+    def writer(template: str):
+        return lambda element, compiler, **kw: template.format(*(compiler.process(c, **kw) for c in element.clauses))
+
+    compiles(function)(writer(sqlite))
+    compiles(function, "postgresql")(writer(postgresql))
+    return function
 
 
-@compiles(utc_day)
-def _utc_day_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(utc_day, "postgresql")
-def _utc_day_postgresql(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
-
-
-class utc_month(FunctionElement):
-    """The month (UTC) of a stored moment, as text "2026-11"."""
-    type = String()
-    inherit_cache = True
-    name = "utc_month"
-
-
-@compiles(utc_month)
-def _utc_month_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(utc_month, "postgresql")
-def _utc_month_postgresql(element, compiler, **kw):
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
-
-
-class day_diff(FunctionElement):
-    """Whole days from the second day to the first (two dates, or `utc_day`s)."""
-    type = Integer()
-    inherit_cache = True
-    name = "day_diff"
-
-
-@compiles(day_diff)
-def _day_diff_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-@compiles(day_diff, "postgresql")
-def _day_diff_postgresql(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+# Integer: a day is compared with dates only through day_diff
+utc_day = _portable("utc_day", Integer(), "The calendar day (UTC) of a stored moment.",
+                    "date({0})", "CAST(({0}) AT TIME ZONE 'UTC' AS DATE)")
+utc_month = _portable("utc_month", String(), 'The month (UTC) of a stored moment, as text "2026-11".',
+                      "strftime('%Y-%m', {0})", "to_char(({0}) AT TIME ZONE 'UTC', 'YYYY-MM')")
+day_diff = _portable("day_diff", Integer(), "Whole days from the second day to the first (two dates, or utc_days).",
+                     "CAST(julianday({0}) - julianday({1}) AS INTEGER)", "(CAST({0} AS DATE) - CAST({1} AS DATE))")
 
 
 def medians(db: Session, rows, where, values: Mapping[str, Any]) -> dict[str, tuple[float | None, int]]:

@@ -111,3 +111,28 @@ def add_case(db: Session) -> Callable:
         return case
 
     return add
+
+
+@dataclass
+class Office:
+    """A municipality with two caseworkers, its county's career centre and a counsellor there; `settled` is the
+    settlement date of the cases the tests add (60 days ago)."""
+    org: object
+    centre: object
+    caseworker: object
+    colleague: object
+    counsellor: object
+    settled: dt.date
+    today: dt.date
+
+    def due(self, days: int) -> dt.date:
+        """A decision deadline `days` from today (negative: passed)."""
+        return self.today + dt.timedelta(days=days)
+
+
+@pytest.fixture
+def office(db, make_org, make_user, today) -> Office:
+    org = make_org(municipality_number="3301", county_code="33")
+    centre = make_org(kind="career_centre", county_code="33")
+    return Office(org, centre, make_user("caseworker", org), make_user("caseworker", org),
+                  make_user("counsellor", centre), today - dt.timedelta(days=60), today)

@@ -3,8 +3,6 @@ the career centre (in the list, until a caseworker of the municipality opens it)
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from tests.leaders.conftest import Referred
@@ -12,29 +10,23 @@ from tests.web.pages import Page
 
 
 @pytest.fixture
-def desk(db, make_org, make_user, add_case, today):
-    org = make_org(municipality_number="3301", county_code="33")
-    centre = make_org(kind="career_centre", county_code="33")
-    me, colleague = make_user("caseworker", org), make_user("caseworker", org)
-    counsellor = make_user("counsellor", centre)
-    settled = today - dt.timedelta(days=60)
-
-    def due(days):
-        return today + dt.timedelta(days=days)
-
+def desk(office, add_case):
+    o = office
+    me, colleague, settled = o.caseworker, o.colleague, o.settled
     cases = {
-        "soon": add_case(org, me, name="Frist Snart", settled=settled, deadline=due(5)),
-        "late": add_case(org, me, name="Frist Passert", settled=settled, deadline=due(-2)),
-        "later": add_case(org, me, name="Frist Senere", settled=settled, deadline=due(20)),
-        "no_plan": add_case(org, me, name="Ingen Plan", settled=settled, deadline=due(30), completed=10),
-        "draft": add_case(org, me, name="Plan Utkast", settled=settled, deadline=due(30), completed=10,
+        "soon": add_case(o.org, me, name="Frist Snart", settled=settled, deadline=o.due(5)),
+        "late": add_case(o.org, me, name="Frist Passert", settled=settled, deadline=o.due(-2)),
+        "later": add_case(o.org, me, name="Frist Senere", settled=settled, deadline=o.due(20)),
+        "no_plan": add_case(o.org, me, name="Ingen Plan", settled=settled, deadline=o.due(30), completed=10),
+        "draft": add_case(o.org, me, name="Plan Utkast", settled=settled, deadline=o.due(30), completed=10,
                           draft_plan=True),
-        "fixed": add_case(org, me, name="Plan Fastsatt", settled=settled, deadline=due(-1), completed=10, fixed=40),
-        "summary": add_case(org, me, name="Svar Tilbake", settled=settled, deadline=due(40), centre=centre,
-                            counsellor=counsellor, referred=Referred(sent=5, accepted=1, started=1, summary=20)),
-        "theirs": add_case(org, colleague, name="Kollegas Sak", settled=settled, deadline=due(1)),
+        "fixed": add_case(o.org, me, name="Plan Fastsatt", settled=settled, deadline=o.due(-1), completed=10,
+                          fixed=40),
+        "summary": add_case(o.org, me, name="Svar Tilbake", settled=settled, deadline=o.due(40), centre=o.centre,
+                            counsellor=o.counsellor, referred=Referred(sent=5, accepted=1, started=1, summary=20)),
+        "theirs": add_case(o.org, colleague, name="Kollegas Sak", settled=settled, deadline=o.due(1)),
     }
-    return org, me, colleague, cases
+    return o.org, me, colleague, cases
 
 
 def groups(page: Page) -> dict[str, list[str]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from tests.leaders.conftest import Referred
@@ -11,24 +9,17 @@ from tests.web.pages import Page
 
 
 @pytest.fixture
-def office(db, make_org, make_user, add_case, today):
-    org = make_org(municipality_number="3301", county_code="33")
-    centre = make_org(kind="career_centre", county_code="33")
-    a, b = make_user("caseworker", org), make_user("caseworker", org)
-    counsellor = make_user("counsellor", centre)
-    settled = today - dt.timedelta(days=60)
-
-    def due(days):
-        return today + dt.timedelta(days=days)
-
-    add_case(org, a, name="Anna Pågår", settled=settled, deadline=due(10))
-    add_case(org, a, name="Bo Fullført", settled=settled, deadline=due(-3), completed=5)
-    add_case(org, b, name="Cem Plan", settled=settled, deadline=due(25), completed=5, fixed=20)
-    add_case(org, b, name="Dina Henvist", settled=settled, deadline=due(40), centre=centre, counsellor=counsellor,
-             referred=Referred(sent=5, accepted=1))
-    add_case(org, b, name="Eli Ferdig", settled=settled, deadline=due(2), centre=centre, counsellor=counsellor,
-             referred=Referred(sent=5, accepted=1, started=1, summary=9))
-    return org, a, b, make_user("leader", org)
+def listed(office, add_case, make_user):
+    o = office
+    a, b, settled = o.caseworker, o.colleague, o.settled
+    add_case(o.org, a, name="Anna Pågår", settled=settled, deadline=o.due(10))
+    add_case(o.org, a, name="Bo Fullført", settled=settled, deadline=o.due(-3), completed=5)
+    add_case(o.org, b, name="Cem Plan", settled=settled, deadline=o.due(25), completed=5, fixed=20)
+    add_case(o.org, b, name="Dina Henvist", settled=settled, deadline=o.due(40), centre=o.centre,
+             counsellor=o.counsellor, referred=Referred(sent=5, accepted=1))
+    add_case(o.org, b, name="Eli Ferdig", settled=settled, deadline=o.due(2), centre=o.centre,
+             counsellor=o.counsellor, referred=Referred(sent=5, accepted=1, started=1, summary=9))
+    return o.org, a, b, make_user("leader", o.org)
 
 
 def names(client, **params) -> list[str]:
@@ -37,8 +28,8 @@ def names(client, **params) -> list[str]:
     return [" ".join("".join(td.itertext()).split()) for td in Page(r).all("table.cases tbody tr td:first-child")]
 
 
-def test_the_filters(office, logged_in):
-    _, a, b, leader = office
+def test_the_filters(listed, logged_in):
+    _, a, b, leader = listed
     c = logged_in(leader)
     assert names(c) == ["Bo Fullført", "Eli Ferdig", "Anna Pågår", "Cem Plan", "Dina Henvist"]  # by deadline
     assert names(c, stage="mapping") == ["Eli Ferdig", "Anna Pågår", "Dina Henvist"]
@@ -55,9 +46,9 @@ def test_the_filters(office, logged_in):
     assert names(c, sort="newest") == ["Eli Ferdig", "Dina Henvist", "Cem Plan", "Bo Fullført", "Anna Pågår"]
 
 
-def test_the_filters_are_kept_on_the_form_and_a_wrong_one_is_said_at_its_field(office, logged_in, make_org,
+def test_the_filters_are_kept_on_the_form_and_a_wrong_one_is_said_at_its_field(listed, logged_in, make_org,
                                                                               make_user):
-    _, a, _, leader = office
+    _, a, _, leader = listed
     c = logged_in(leader)
     page = Page(c.get("/cases", params={"stage": "mapping", "caseworker": a.id}))
     assert page.one("#f-stage option[selected]").get("value") == "mapping"
