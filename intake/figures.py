@@ -1,6 +1,6 @@
 """The leaders' figures, counted in the database: every figure is an SQL aggregate (counts, and medians by window
 functions) over the organisation's own cases or referrals, no case is loaded into Python. Each reads one table's
-indexed columns (the case's first fixing time, the referral's times: migrations/versions/0010_figure_times.py),
+indexed columns (the case's first fixing time, the referral's times: migrations/versions/0011_figure_times.py),
 joined only by primary or unique key where a figure needs another table's value; figures over the same rows share
 one query.
 

@@ -4,8 +4,8 @@ its summary sent back, as columns with indexes, so each leader's figure is an in
 what is stored, from the plan versions, the referrals' history and the summaries. The figures' indexes are widened
 to hold every column their figures read (a referral's first session is found by the sessions' index).
 
-Revision ID: 0010_figure_times
-Revises: 0009_login_attempts
+Revision ID: 0011_figure_times
+Revises: 0010_tokens_sessions_passwords
 Create Date: 2026-12-05
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0010_figure_times'
-down_revision: Union[str, Sequence[str], None] = '0009_login_attempts'
+revision: str = '0011_figure_times'
+down_revision: Union[str, Sequence[str], None] = '0010_tokens_sessions_passwords'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
