@@ -136,6 +136,11 @@ def read_text(data: Mapping[str, Any], name: str, label: Message, errors: list[F
     return text
 
 
+# Every date of a referral (consent given, decision deadline, first session, contract, sessions) lies within these:
+# a year typed as 1 or 9999 (a slip in a date field) is said at its field, not stored and printed.
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+
+
 def _parse_date(text: str) -> dt.date | None:
     """ISO (what a date field posts) or dd.mm.åååå (what a person types where there is no date picker)."""
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
@@ -160,6 +165,10 @@ def read_date(data: Mapping[str, Any], name: str, label: Message, errors: list[F
         if day is None:
             errors.append(FieldError(name, N_("{label} må være en gyldig dato, for eksempel 01.12.2026.", label=label)))
             return None
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        errors.append(FieldError(name, N_("{label} må være mellom {first} og {last}.", label=label,
+                                          first=f"{DATE_RANGE[0]:%d.%m.%Y}", last=f"{DATE_RANGE[1]:%d.%m.%Y}")))
+        return None
     if not_after and day > not_after:
         errors.append(FieldError(name, N_("{label} kan ikke være etter {date}.", label=label,
                                           date=f"{not_after:%d.%m.%Y}")))

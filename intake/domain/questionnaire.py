@@ -24,7 +24,8 @@ TYPES = ("text", "longtext", "date", "int", "number", "bool", "choice", "multi",
 CEFR = CEFR_LEVELS
 DEFAULT_MAX_LENGTH = {"text": 200, "longtext": 4000, "occupation": 200}
 QUESTION_KEYS = {"id", "type", "required", "label", "help", "options", "max_length", "min", "max", "sensitive", "show_if",
-                 "default", "default_from", "ordered", "fields", "min_items", "max_items", "item_label", "reveal", "unit"}
+                 "default", "default_from", "ordered", "fields", "min_items", "max_items", "item_label", "reveal", "unit",
+                 "identifies"}
 
 # Derived values the rules and conditions may read (computed in derived.py, never asked).
 # derived.end_goal: an end goal of §§ 13–14, or the participant's wish where none is proposed (recommendations.md).
@@ -86,6 +87,9 @@ class Question:
     # `{field: that question, eq: that answer}`; the page puts it under that answer, shown when it is chosen.
     reveal: tuple[str, Any] | None = None
     unit: Mapping[str, str] | None = None  # after a number where it is shown ("3 år")
+    # The answer identifies the person (name, national id, DUF number): its field is never filled in or remembered
+    # by the browser's autofill (autocomplete="off"), which on an office's shared machine would offer it to the next.
+    identifies: bool = False
 
     @cached_property  # read for every answer a save checks; options do not change after loading
     def codes(self) -> tuple[str, ...]:
@@ -222,7 +226,7 @@ def _question(data: Any, section: str, where: str, *, in_repeat: bool = False) -
     for key in ("min", "max"):
         if key in data and (isinstance(data[key], bool) or not isinstance(data[key], (int, float))):
             raise QuestionnaireError(f"{where}: '{key}' must be a number")
-    for key in ("required", "sensitive", "ordered", "reveal"):
+    for key in ("required", "sensitive", "ordered", "reveal", "identifies"):
         if key in data and not isinstance(data[key], bool):
             raise QuestionnaireError(f"{where}: '{key}' must be true or false")
     if data.get("default_from") not in (None, "user.municipality"):
@@ -236,7 +240,7 @@ def _question(data: Any, section: str, where: str, *, in_repeat: bool = False) -
         fields=tuple(fields), min_items=data.get("min_items", 1 if data.get("required") and qtype == "repeat" else 0),
         max_items=data.get("max_items", 20),
         item_label=_labels(data.get("item_label"), f"{where} item_label", optional=True),
-        unit=_labels(data.get("unit"), f"{where} unit", optional=True),
+        unit=_labels(data.get("unit"), f"{where} unit", optional=True), identifies=data.get("identifies", False),
     )
     q._show_if_data = data.get("show_if")  # compiled once every question is known
     q._reveal = data.get("reveal", False)

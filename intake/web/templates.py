@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import access, i18n
 from ..config import ROOT
+from ..domain.guidance import DATE_RANGE
 from ..domain.messages import N_
 from ..domain.reference import municipality_name
 from ..domain.text import neutralise
@@ -181,6 +182,7 @@ env.globals["plan_error_href"] = plan_error_href
 env.globals["municipality_name"] = municipality_name
 env.globals["static_url"] = static_url
 env.globals["return_path"] = return_path
+env.globals["referral_date_range"] = DATE_RANGE  # a referral's date fields offer only these years
 # `|t`: a Message (validation errors), a per-language text from the rules files or a catalogue string, in the
 # request's language. Unlike _(), its result is escaped like any value.
 env.filters["t"] = i18n.translate

@@ -188,6 +188,16 @@ def test_input_is_strict(world, sent, api_client, body):
     assert r.status_code == 422 and r.json()["errors"]
 
 
+def test_a_date_outside_2000_to_2100_is_a_field_error(world, sent, api_client):
+    counsellor = api_client(world.counsellor)
+    rid = sent[1]["id"]
+    counsellor.post(f"/api/v1/referrals/{rid}/receive")
+    r = counsellor.post(f"/api/v1/referrals/{rid}/accept", json={"planned_first_session": "9999-12-31"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "planned_first_session",
+                                   "message": "Planlagt første samtale må være mellom 01.01.2000 og 31.12.2100."}]
+
+
 def test_a_contact_person_id_must_be_an_integer_and_a_caseworker_here(world, make_case, api_client):
     case = make_case(world.caseworker)
     caseworker = api_client(world.caseworker)

@@ -202,6 +202,31 @@ def test_consent_form_errors_are_shown_at_the_fields(world, make_case, logged_in
     assert page.form("form[action$='/consent']")["sections"] == ["goals"]
 
 
+def test_a_referral_date_outside_2000_to_2100_is_said_at_its_field(world, make_case, logged_in, send_referral,
+                                                                  referral_of):
+    """#12 item 16: a year typed as 1 or 9999 is refused at the field, in words, on every form of the referral."""
+    case = make_case(world.caseworker)
+    caseworker = logged_in(world.caseworker)
+    r = caseworker.post(f"/cases/{case.id}/consent", data=consent_form(caseworker, given_on="0001-01-01"))
+    assert r.status_code == 422
+    assert Page(r).field_errors("f-given_on") == ["Datoen samtykket ble gitt må være mellom 01.01.2000 og 31.12.2100."]
+    assert Page(r).one("input[name='given_on']").get("min") == "2000-01-01"
+    assert Page(r).one("input[name='given_on']").get("max") == "2100-12-31"
+    assert caseworker.post(f"/cases/{case.id}/consent", data=consent_form(caseworker)).status_code == 303
+    r = caseworker.post(f"/cases/{case.id}/referrals", data=referral_form(caseworker, decision_deadline="9999-12-31"))
+    assert r.status_code == 422
+    assert Page(r).field_errors("f-decision_deadline") == [
+        "Fristen for vedtak må være mellom 01.01.2000 og 31.12.2100."]
+
+    rid = send_referral(world.caseworker, make_case(world.caseworker))
+    counsellor = logged_in(world.counsellor)
+    _receive(counsellor, rid)
+    r = counsellor.post(f"/inbox/{rid}/accept", data={"_csrf": counsellor.csrf, "planned_first_session": "9999-01-01"})
+    assert r.status_code == 422 and "mellom 01.01.2000 og 31.12.2100" in Page(r).field_errors(
+        "f-planned_first_session")[0]
+    assert referral_of(rid).status == "received"
+
+
 def test_accept_and_decline_errors_are_shown_at_the_field(world, make_case, send_referral, logged_in, referral_of):
     rid = send_referral(world.caseworker, make_case(world.caseworker))
     counsellor = logged_in(world.counsellor)

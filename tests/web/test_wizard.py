@@ -168,6 +168,14 @@ def test_a_ten_thousand_character_name_is_an_error_not_a_crash(caseworker, logge
     assert "høyst 200 tegn" in Page(r).field_errors("f-participant-name")[0]
 
 
+def test_the_browser_is_told_not_to_remember_what_identifies_the_participant(caseworker, logged_in, make_case):
+    """#12 item 16: on an office's shared machine, autofill would offer one refugee's national id to the next."""
+    page = open_section(logged_in(caseworker), make_case(caseworker), "participant")
+    for field in ("participant.name", "participant.national_id", "participant.duf_number"):
+        assert page.one(f"input[name='{field}']").get("autocomplete") == "off", field
+    assert page.one("input[name='participant.birth_date']").get("autocomplete") is None  # no identifier on its own
+
+
 def test_cefr_b3_and_an_unknown_country_are_errors(caseworker, logged_in, make_case):
     c = logged_in(caseworker)
     case = make_case(caseworker, {**AMAL})
