@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import pytest
+from sqlmodel import select
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from intake.models import Organisation, User
@@ -26,7 +27,7 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/
           ("GET", "/readyz"), ("GET", "/metrics")}  # for the load balancer; /metrics has its own token
 # Path parameters that name an object belonging to an organisation: another organisation's user must get 404.
 OWNED = ("case_id", "referral_id", "plan_id", "element_id", "version_id", "consent_id", "session_id", "contract_id",
-         "summary_id")
+         "summary_id", "token_id")  # an API token belongs to its user's organisation
 MISSING_ID = 987_654_321
 HUGE_ID = 10**20  # more than any database integer holds: must be a plain 404, not a database error
 
@@ -97,6 +98,14 @@ def _plan(db, case_id, home, user):
     return plan.id
 
 
+def _token(db, user):
+    from intake.models import ApiToken
+    from intake.security import create_api_token, token_digest
+
+    token = create_api_token(db, user, name="Fagsystemet")
+    return db.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).one().id
+
+
 @pytest.fixture
 def world(db, make_org, make_user, make_case) -> World:
     home = make_org(municipality_number="3301", county_code="33")
@@ -115,6 +124,7 @@ def world(db, make_org, make_user, make_case) -> World:
         "plan_id": lambda: _plan(db, case.id, home, users["caseworker"]),
         "consent_id": lambda: _consent(db, case.id, home, centre, users["caseworker"]),
         "element_id": lambda: _element(db, world_ids.setdefault("plan_id", lazy["plan_id"]())),
+        "token_id": lambda: _token(db, users["caseworker"]),
     }
     ids["_lazy"] = lazy
     return World(home, centre, case.id, ids, users, strangers)
@@ -258,6 +268,8 @@ OWN_ORGANISATION = {
     ("GET", "/regelverk"): {"caseworker": 200, "leader": 200, "admin": 403, "counsellor": 403},
     ("GET", "/admin/users"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
     ("GET", "/admin/organisations"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
+    ("GET", "/admin/tokens"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
+    ("POST", "/admin/tokens/{token_id}/revoke"): {"caseworker": 403, "leader": 403, "admin": 303, "counsellor": 403},
     ("POST", "/admin/users/{user_id}/password"): {"caseworker": 403, "leader": 403, "admin": 200, "counsellor": 403},
     ("GET", "/account/password"): {"caseworker": 200, "leader": 200, "admin": 200, "counsellor": 200},
     ("GET", "/cases/{case_id}/export/{format}"): {"caseworker": 200, "leader": 200, "admin": 404, "counsellor": 404},
