@@ -102,3 +102,13 @@ def mark_opened(db: Session, user: User, summary: GuidanceSummary | None) -> boo
                         .values(opened_at=clock.now(), opened_by_id=user.id)).rowcount
     db.commit()
     return bool(opened)
+
+
+def summary_marker(db: Session, user: User, summary: GuidanceSummary | None) -> str | None:
+    """Mark the summary opened if this user's view opens it (`mark_opened`), and say how the page marks it: "new"
+    (this is the first time a caseworker has it on screen), "unopened" (still unread: a leader's view) or None."""
+    if summary is None:
+        return None
+    if mark_opened(db, user, summary):
+        return "new"
+    return "unopened" if summary.opened_at is None else None

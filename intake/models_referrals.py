@@ -119,6 +119,8 @@ class GuidanceContract(SQLModel, table=True):
 
 
 class GuidanceSession(SQLModel, table=True):
+    """A guidance session the centre held, with the counsellor's own notes on it (migration 0011_session_notes)."""
+
     __tablename__ = "guidance_session"
     # A referral's first session, and the centre's figures of the sessions held (intake/figures.py)
     __table_args__ = (Index("ix_guidance_session_referral_held_on", "referral_id", "held_on", "form",
@@ -128,6 +130,10 @@ class GuidanceSession(SQLModel, table=True):
     held_on: dt.date
     form: str = Field(max_length=20)  # in_person | video | phone | chat
     interpreter_used: bool = False
+    # The centre's private notes: free text, never read for the municipality (see CENTRE_PRIVATE_TABLES), never
+    # printed, and kept out of the audit log's details (which say only that the notes changed).
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    notes_updated_at: Optional[dt.datetime] = None
     created_by_id: int = Field(foreign_key="user.id")
     created_at: dt.datetime = Field(default_factory=clock.now)
 

@@ -441,13 +441,44 @@ def add_session(db: Session, user: User, referral: Referral, data: Mapping[str, 
     errors: list[FieldError] = []
     held_on = read_date(data, "held_on", N_("Datoen for samtalen"), errors, required=True, not_after=today)
     form = read_choice(data, "form", N_("Samtaleformen"), SESSION_FORMS, errors)
+    notes = read_text(data, "notes", SESSION_NOTES_LABEL, errors)
     if errors:
         return errors
     session = GuidanceSession(referral_id=referral.id, held_on=held_on, form=form,
-                              interpreter_used=read_bool(data, "interpreter_used"), created_by_id=user.id)
+                              interpreter_used=read_bool(data, "interpreter_used"), notes=notes,
+                              notes_updated_at=clock.now() if notes else None, created_by_id=user.id)
     db.add(session)
     db.flush()
-    audit.record(db, user, "create", "guidance_session", session.id, f"referral={referral.id}",
+    # The audit log says that there are notes, never what they say.
+    audit.record(db, user, "create", "guidance_session", session.id,
+                 f"referral={referral.id}" + (" notes" if notes else ""), organisation_id=user.organisation_id)
+    db.commit()
+    return []
+
+
+SESSION_NOTES_LABEL = N_("Notatet")
+
+
+def update_session_notes(db: Session, user: User, referral: Referral, session_id: int, data: Mapping[str, Any]
+                         ) -> list[FieldError]:
+    """Change the centre's private notes on one of the referral's sessions (while the guidance is open). Raises
+    LookupError for a session that is not the referral's."""
+    session = (db.get(GuidanceSession, session_id) if isinstance(session_id, int) and 0 < session_id <= MAX_ID
+               else None)
+    if session is None or session.referral_id != referral.id:
+        raise LookupError(session_id)
+    if referral.status not in SESSION_STATUSES:
+        raise NotAllowed(N_("Notatene kan endres mens henvisningen er godtatt eller under veiledning, "
+                            "ikke når den er «{status}».", status=STATUSES[referral.status].label))
+    errors: list[FieldError] = []
+    notes = read_text(data, "notes", SESSION_NOTES_LABEL, errors)
+    if errors:
+        return errors
+    if notes == session.notes:
+        return []
+    session.notes, session.notes_updated_at = notes, clock.now()
+    db.add(session)
+    audit.record(db, user, "update", "guidance_session", session.id, f"referral={referral.id} notes",
                  organisation_id=user.organisation_id)
     db.commit()
     return []

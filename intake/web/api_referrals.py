@@ -84,6 +84,8 @@ class SessionIn(In):
     held_on: IsoDate
     form: SessionForm
     interpreter_used: StrictBool = False
+    notes: Text = Field(default="", description="The counsellor's private notes on the session: the career centre's "
+                                                "own, never shown to the municipality.")
 
 
 class CompleteIn(In):
@@ -155,6 +157,7 @@ class SessionOut(BaseModel):
     held_on: dt.date
     form: str
     interpreter_used: bool
+    notes: str = Field(description="The counsellor's private notes (the career centre's side only, as the sessions).")
 
 
 class ReferralListItem(BaseModel):
@@ -231,7 +234,8 @@ def _out(db, user, referral) -> ReferralOut:
         if d.summary else None,
         contract=ContractOut(goal=d.contract.goal, frame=d.contract.frame, agreed_on=d.contract.agreed_on)
         if centre and d.contract else None,
-        sessions=[SessionOut(held_on=s.held_on, form=s.form, interpreter_used=s.interpreter_used) for s in d.sessions]
+        sessions=[SessionOut(held_on=s.held_on, form=s.form, interpreter_used=s.interpreter_used,
+                             notes=s.notes) for s in d.sessions]
         if centre else None)
 
 

@@ -33,7 +33,8 @@ ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("
                  "open-for-referral": N_("Åpnet for henvisning"), "open-for-consent": N_("Åpnet for samtykke"),
                  "open-for-consent-withdrawal": N_("Åpnet for å trekke samtykke"),
                  "open-for-withdraw": N_("Åpnet for å trekke tilbake"),
-                 "open-for-session": N_("Åpnet for veiledningssamtale"), "open-for-export": N_("Åpnet for eksport"),
+                 "open-for-session": N_("Åpnet for veiledningssamtale"),
+                 "open-for-notes": N_("Åpnet for notater fra samtalen"), "open-for-export": N_("Åpnet for eksport"),
                  "open-for-erase": N_("Åpnet for sletting"), "send": N_("Sendt"), "receive": N_("Mottatt"),
                  "logout": N_("Logget ut"), "login-refused": N_("Innlogging avvist"),
                  "link-sso": N_("Koblet til innloggingstjenesten"), "unlink-sso": N_("Koblet fra innloggingstjenesten"),
@@ -60,7 +61,10 @@ DETAIL_WORDS = {"check-answers": N_("Se over svarene"), "conflict": N_("to hadde
                 "erasure form": N_("Skjema for sletting"), "new referral form": N_("Skjema for ny henvisning"),
                 "preview": N_("Forhåndsvisning"), "print view": N_("Utskriftsvisning"), "pdf": N_("PDF"),
                 "settings": N_("Mål og omfang"), "demo data": N_("Demodata"), "never saved": N_("Aldri lagret"),
-                "deactivated": N_("brukeren ble deaktivert"), "password reset": N_("brukeren fikk nytt passord")}
+                "deactivated": N_("brukeren ble deaktivert"), "password reset": N_("brukeren fikk nytt passord"),
+                # the parts of a referral at the career centre, and a session's notes (never their words)
+                "contract": N_("Avtale"), "sessions": N_("Samtaler"), "summary": N_("Oppsummering"),
+                "notes": N_("Notater fra samtalen")}
 _PAIR = re.compile(r"(\w+)=(.*?)(?=\s\w+=|$)")
 _MOVE = re.compile(r"(\w+) -> (\w+)")
 MAX_FIELDS_NAMED = 12

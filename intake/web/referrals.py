@@ -13,6 +13,8 @@ from starlette.datastructures import FormData
 
 from .. import access, attention, clock, i18n, referrals
 from ..domain.guidance import CENTRE, INBOX_TABS
+from ..domain.answers import FieldError
+from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
 from ..models import Case, Organisation, User
@@ -190,8 +192,8 @@ def referral_page(request: Request, case_id: ObjectId, referral_id: ObjectId, us
                   "contact_user_id": str(referral.contact_user_id)}
         return _draft_page(request, db, user, case, referral, values)
     d = referrals.detail(db, user, referral)
-    attention.mark_opened(db, user, d.summary)
-    return render_page(request, "referrals/detail.html", _common(case=case, d=d))
+    return render_page(request, "referrals/detail.html",
+                       _common(case=case, d=d, summary_unread=attention.summary_marker(db, user, d.summary)))
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}")
@@ -254,29 +256,59 @@ def inbox(request: Request, user: CurrentUser, db: SessionDep,
                                                            organisation=_org(db, user.organisation_id)))
 
 
-def _centre_page(request, db, user, referral, errors=(), values=None, form=None, status_code=200):
-    return render_page(request, "inbox/detail.html",
+# The parts of a referral at the centre, each its own page under /inbox/{id} (#16 item 9): key -> (path, label).
+CENTRE_PARTS = {
+    "referral": ("", N_("Henvisning")),
+    "contract": ("/contract", N_("Avtale")),
+    "sessions": ("/sessions", N_("Samtaler")),
+    "summary": ("/summary", N_("Oppsummering")),
+}
+# Where each action's form is, and where its success is told.
+_ACTION_PART = {"receive": "referral", "accept": "referral", "decline": "referral", "contract": "contract", "session": "sessions",
+                "notes": "sessions", "complete": "summary"}
+_DONE_GOES_TO = {"accept": "contract", "contract": "sessions"}  # the next step's page
+
+
+def _centre_page(request, db, user, referral, part: str, errors=(), values=None, form=None, status_code=200):
+    return render_page(request, f"inbox/{part}.html",
                        _common(d=referrals.detail(db, user, referral), errors=list(errors), values=values or {},
-                               form=form), status_code=status_code)
+                               form=form, part=part, parts=CENTRE_PARTS), status_code=status_code)
 
 
-@router.get("/inbox/{referral_id}")
-def inbox_referral(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
-    referral = access.load_referral(db, user, referral_id)
+def _centre_referral(db, user, referral_id: int, part: str) -> Referral | RedirectResponse:
+    """The referral as the centre's page of `part` shows it, or, for the municipality, a redirect to its own view
+    of the referral. Opening it changes nothing (a GET never does): "Marker som mottatt" posts the status change."""
+    referral = access.load_referral(db, user, referral_id, detail="" if part == "referral" else part)
     if access.referral_side(user) != CENTRE:
         # The inbox is the career centre's page; the municipality reads its referral on the case.
         return _redirect(f"/cases/{referral.case_id}/referrals/{referral.id}")
-    # Opening it changes nothing (a GET never does): "Marker som mottatt" posts the status change.
-    return _centre_page(request, db, user, referral)
+    return referral
+
+
+def _part_route(part: str):
+    def page(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
+        referral = _centre_referral(db, user, referral_id, part)
+        if isinstance(referral, RedirectResponse):
+            return referral
+        return _centre_page(request, db, user, referral, part)
+    page.__name__ = f"inbox_{part}"
+    return page
+
+
+for _part, (_path, _label) in CENTRE_PARTS.items():
+    router.add_api_route(f"/inbox/{{referral_id}}{_path}", _part_route(_part), methods=["GET"])
 
 
 def _centre_action(request: Request, referral_id: int, user: User, db, data: dict[str, Any], name: str,
                    permission: str, action):
     referral = access.load_referral(db, user, referral_id, permission, audit_action=f"open-for-{name}")
     errors = action(referral, data)
+    part = _ACTION_PART[name]
     if errors:
-        return _centre_page(request, db, user, referral, errors, data, form=name, status_code=422)
-    return _redirect(f"/inbox/{referral.id}?done={name}")
+        return _centre_page(request, db, user, referral, part, errors, data, form=name, status_code=422)
+    goes_to = _DONE_GOES_TO.get(name, part)
+    anchor = f"#session-{data['_session']}" if name == "notes" else ""
+    return _redirect(f"/inbox/{referral.id}{CENTRE_PARTS[goes_to][0]}?done={name}{anchor}")
 
 
 @router.post("/inbox/{referral_id}/receive")
@@ -307,6 +339,21 @@ def inbox_contract(request: Request, referral_id: ObjectId, user: CurrentUser, d
 def inbox_session(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep, data: ReferralForm):
     return _centre_action(request, referral_id, user, db, data, "session", "referral.work",
                             lambda r, data: referrals.add_session(db, user, r, data))
+
+
+@router.post("/inbox/{referral_id}/sessions/{session_id}")
+def inbox_session_notes(request: Request, referral_id: ObjectId, session_id: ObjectId, user: CurrentUser, db: SessionDep,
+                        data: ReferralForm):
+    field = f"notes-{session_id}"  # each session's notes field on the sessions page has its own name
+
+    def save(referral, data):
+        try:
+            errors = referrals.update_session_notes(db, user, referral, session_id, {"notes": data.get(field, "")})
+        except LookupError:
+            raise access.NotFound()
+        return [FieldError(field, e.message) for e in errors]
+    return _centre_action(request, referral_id, user, db, {**data, "_session": session_id}, "notes",
+                          "referral.work", save)
 
 
 @router.post("/inbox/{referral_id}/complete")

@@ -95,13 +95,13 @@ def task_list(request: Request, case_id: ObjectId, user: CurrentUser, db: Sessio
     required = check(case, require=q.sections)
     statuses = {s.id: section_status(case, s, result, required) for s in q.sections}
     guidance = referrals.case_guidance(db, user, case)
-    attention.mark_opened(db, user, guidance.summary)  # the page shows the newest summary
+    summary_unread = attention.summary_marker(db, user, guidance.summary)  # the page shows the newest summary
     return render_page(request, "cases/tasklist.html", {
         "case": case, "sections": q.sections, "statuses": statuses, "labels": STATUS_LABELS,
         "derived": result.derived, "can_edit": access.can(user, "case.update"),
         "all_done": all(v == "completed" for v in statuses.values()), "completed_by": _completed_by(db, case),
         "not_done": [s for s in q.sections if statuses[s.id] != "completed"],
-        "guidance": guidance, "referral_labels": referrals.labels(),
+        "guidance": guidance, "referral_labels": referrals.labels(), "summary_unread": summary_unread,
         "can_refer": access.can(user, "referral.create"), "can_export": access.can(user, "case.export"),
         "can_erase": access.can(user, "case.erase"), "plan_state": plans.plan_state(db, case),
         "untouched": access.can(user, "case.update") and is_untouched(db, case)})

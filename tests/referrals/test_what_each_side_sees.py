@@ -2,7 +2,8 @@
 
 A referral has two sides, each with records the other may not read:
 - the municipality's: the mapping's answers outside the consent (here a local-labour-market note and a health note);
-- the career centre's: its guidance contract (goal, frame, date) and its session log.
+- the career centre's: its guidance contract (goal, frame, date) and its session log with the counsellor's private
+  notes on each session.
 The centre's summary and recommendation go back to the municipality: both sides see those.
 
 One referral is taken the whole way (sent, received, accepted, contract, a session, completed) with a marker in each
@@ -32,6 +33,7 @@ MUNICIPALITY_ONLY = {"local.employers": "Kommunens-egen-arbeidsgivernotat-7Q",
 CONTRACT_GOAL = "Senterets-kontraktmål-4K"
 CONTRACT_FRAME = "Senterets-ramme-5L"
 CONTRACT_DAYS, SESSION_DAYS = -4, -5  # days from today, used by nothing else in the referral
+SESSION_NOTES = "Senterets-samtalenotat-8N"
 # Sent back to the municipality: both sides see it.
 SUMMARY = "Felles-oppsummering-6M"
 
@@ -44,7 +46,10 @@ ROUTES = [
     "/referrals/{referral_id}/pdf",
     "/inbox",
     "/inbox?tab=completed",
-    "/inbox/{referral_id}",
+    "/inbox/{referral_id}",  # the centre's referral in parts, each its own page (#16 item 9)
+    "/inbox/{referral_id}/contract",
+    "/inbox/{referral_id}/sessions",
+    "/inbox/{referral_id}/summary",
     "/api/v1/referrals",
     "/api/v1/referrals?tab=completed",
     "/api/v1/referrals/{referral_id}",
@@ -67,7 +72,7 @@ def _dates(days: int) -> list[str]:
 
 
 def centre_only() -> list[str]:
-    return [CONTRACT_GOAL, CONTRACT_FRAME, *_dates(CONTRACT_DAYS), *_dates(SESSION_DAYS)]
+    return [CONTRACT_GOAL, CONTRACT_FRAME, SESSION_NOTES, *_dates(CONTRACT_DAYS), *_dates(SESSION_DAYS)]
 
 
 def visible_text(response) -> str:
@@ -86,7 +91,8 @@ STEPS = [("/receive", {}),  # "Marker som mottatt"
          ("/accept", {"planned_first_session": lambda: days_from_today(8)}),
          ("/contract", {"goal": CONTRACT_GOAL, "frame": CONTRACT_FRAME,
                         "agreed_on": lambda: days_from_today(CONTRACT_DAYS)}),
-         ("/sessions", {"held_on": lambda: days_from_today(SESSION_DAYS), "form": "chat", "interpreter_used": "true"}),
+         ("/sessions", {"held_on": lambda: days_from_today(SESSION_DAYS), "form": "chat", "interpreter_used": "true",
+                        "notes": SESSION_NOTES}),
          ("/complete", {"summary": SUMMARY, "recommendation": "education",
                         "recommendation_text": "Godkjenning av sykepleierutdanningen."})]
 
@@ -155,13 +161,14 @@ def test_each_side_sees_its_own_and_what_is_shared_and_nothing_of_the_others(
             seen[(name, route)] = text if r.status_code == 200 else ""
 
     # The markers are there to be found: each side sees its own records, and the summary once it is sent back.
-    if status == "in_progress":
-        for route in ("/inbox/{referral_id}", "/api/v1/referrals/{referral_id}"):
-            text = seen[("counsellor", route)]
-            assert CONTRACT_GOAL in text and CONTRACT_FRAME in text, route
-            assert any(d in text for d in _dates(SESSION_DAYS)), route
-    else:
-        for route in ("/inbox/{referral_id}", "/api/v1/referrals/{referral_id}", "/referrals/{referral_id}/print"):
+    for route in ("/inbox/{referral_id}/contract", "/api/v1/referrals/{referral_id}"):
+        text = seen[("counsellor", route)]
+        assert CONTRACT_GOAL in text and CONTRACT_FRAME in text, (status, route)
+    for route in ("/inbox/{referral_id}/sessions", "/api/v1/referrals/{referral_id}"):
+        text = seen[("counsellor", route)]
+        assert any(d in text for d in _dates(SESSION_DAYS)) and SESSION_NOTES in text, (status, route)
+    if status == "completed":
+        for route in ("/inbox/{referral_id}/summary", "/api/v1/referrals/{referral_id}", "/referrals/{referral_id}/print"):
             assert SUMMARY in seen[("counsellor", route)], route
         for who in ("caseworker", "leader"):
             for route in ("/cases/{case_id}/referrals/{referral_id}", "/inbox/{referral_id}",
