@@ -117,7 +117,7 @@ def amal_plan(browser, live_server) -> str:
 @pytest.mark.parametrize("username, reads_amal, must_reach", [
     ("veileder", True, ["/cases", "/plan", "/plan/preview", "/plan/versions/1", "/referrals/new", "/consent"]),
     ("leder", True, ["/oversikt", "/cases", "/audit", "/plan", "/erase"]),
-    ("karriere", False, ["/inbox", "/print"]),
+    ("karriere", False, ["/inbox", "/print", "/contract", "/sessions", "/summary"]),
     ("karriereleder", False, ["/oversikt"]),
     ("admin", False, ["/admin/users", "/admin/organisations", "/admin/counties", "/admin/tokens"]),
 ])

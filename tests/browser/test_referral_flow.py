@@ -61,6 +61,8 @@ def test_referral_from_caseworker_to_career_centre_and_back(page, browser, live_
         counsellor.get_by_label("Ramme for veiledningen").fill("Tre samtaler med tolk på tigrinja.")
         counsellor.get_by_role("button", name="Lagre kontrakten og start veiledningen").click()
         counsellor.get_by_text("Veiledningskontrakten er lagret.").wait_for()
+        # The summary is its own part of the referral (#16 item 9)
+        counsellor.get_by_role("navigation", name="Deler av henvisningen").get_by_role("link", name="Oppsummering").click()
 
         counsellor.get_by_label("Oppsummering", exact=True).fill("Yonas er motivert og vil bli elektriker.")
         counsellor.get_by_label("Meg i kontekst").fill("Ung, uten nettverk i Norge ennå.")
