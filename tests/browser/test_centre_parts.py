@@ -48,6 +48,8 @@ def test_the_counsellor_works_through_the_parts_and_keeps_private_notes_by_keybo
         counsellor.goto(f"{live_server}/inbox/{rid}")
         assert counsellor.locator(f"{parts} a[aria-current=page]").inner_text() == "Henvisning"
         assert_accessible(counsellor)
+        keys.press("form[action$='/receive'] button[type=submit]")
+        counsellor.get_by_text("Henvisningen er markert som mottatt.").wait_for()
         keys.type_date("#f-planned_first_session", days_from_today(7))
         keys.press("form[action$='/accept'] button[type=submit]")
         counsellor.wait_for_url(re.compile(rf"/inbox/{rid}/contract\?done=accept$"))

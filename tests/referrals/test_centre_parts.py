@@ -17,7 +17,7 @@ def _notes(page: Page, session_id: int) -> str:
 
 
 def _in_progress(client, rid: int) -> None:
-    client.get(f"/inbox/{rid}")
+    assert client.post(f"/inbox/{rid}/receive", data={"_csrf": client.csrf}).status_code == 303
     assert client.post(f"/inbox/{rid}/accept", data={"_csrf": client.csrf,
                                                      "planned_first_session": days_from_today(8)}).status_code == 303
     assert client.post(f"/inbox/{rid}/contract", data={
@@ -47,7 +47,8 @@ def test_each_part_is_its_own_page_with_its_heading_and_the_current_part_marked(
 def test_each_step_lands_on_the_part_where_the_work_goes_on(world, make_case, send_referral, logged_in):
     rid = send_referral(world.caseworker, make_case(world.caseworker))
     counsellor = logged_in(world.counsellor)
-    counsellor.get(f"/inbox/{rid}")
+    r = counsellor.post(f"/inbox/{rid}/receive", data={"_csrf": counsellor.csrf})
+    assert r.headers["location"] == f"/inbox/{rid}?done=receive"
     r = counsellor.post(f"/inbox/{rid}/accept", data={"_csrf": counsellor.csrf,
                                                       "planned_first_session": days_from_today(8)})
     assert r.headers["location"] == f"/inbox/{rid}/contract?done=accept"
