@@ -119,7 +119,7 @@ class GuidanceContract(SQLModel, table=True):
 
 
 class GuidanceSession(SQLModel, table=True):
-    """A guidance session the centre held, with the counsellor's own notes on it (migration 0011_session_notes)."""
+    """A guidance session the centre held, with the counsellor's own notes on it (migration 0012_session_notes)."""
 
     __tablename__ = "guidance_session"
     # A referral's first session, and the centre's figures of the sessions held (intake/figures.py)

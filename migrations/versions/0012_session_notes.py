@@ -1,7 +1,7 @@
 """guidance sessions: the career centre's private notes per session (#16 item 9)
 
-Revision ID: 0011_session_notes
-Revises: 0010_tokens_sessions_passwords
+Revision ID: 0012_session_notes
+Revises: 0011_figure_times
 Create Date: 2026-12-05
 """
 from typing import Sequence, Union
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0011_session_notes'
-down_revision: Union[str, Sequence[str], None] = '0010_tokens_sessions_passwords'
+revision: str = '0012_session_notes'
+down_revision: Union[str, Sequence[str], None] = '0011_figure_times'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
