@@ -69,6 +69,16 @@ def _referral(db, case_id, home, centre, user):
     return referral.id
 
 
+def _session(db, referral_id, user):
+    """A guidance session of the world's referral (its notes: the centre's own, #16 item 9)."""
+    from intake.models_referrals import GuidanceSession
+
+    session = GuidanceSession(referral_id=referral_id, held_on=dt.date.today(), form="phone", created_by_id=user.id)
+    db.add(session)
+    db.commit()
+    return session.id
+
+
 def _consent(db, case_id, home, centre, user):
     from intake.models_referrals import Consent
 
@@ -125,6 +135,9 @@ def world(db, make_org, make_user, make_case) -> World:
         "consent_id": lambda: _consent(db, case.id, home, centre, users["caseworker"]),
         "element_id": lambda: _element(db, world_ids.setdefault("plan_id", lazy["plan_id"]())),
         "token_id": lambda: _token(db, users["caseworker"]),
+        "session_id": lambda: _session(db, world_ids["referral_id"] if "referral_id" in world_ids
+                                       else world_ids.setdefault("referral_id", lazy["referral_id"]()),
+                                       users["counsellor"]),
     }
     ids["_lazy"] = lazy
     return World(home, centre, case.id, ids, users, strangers)
