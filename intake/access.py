@@ -6,14 +6,17 @@ A case of another organisation answers 404, exactly like a case that does not ex
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import NoReturn
+
 from sqlmodel import Session, select
 
 from sqlalchemy import false
 
-from . import audit
+from . import audit, clock
 from .domain.guidance import CENTRE, MUNICIPALITY, TRANSITIONS
 from .domain.messages import N_
-from .models import Case, User
+from .models import AuditEntry, Case, User
 from .models_plans import Plan
 from .models_referrals import Consent, Referral
 
@@ -68,9 +71,34 @@ def can(user: User, permission: str) -> bool:
     return user.role in PERMISSIONS.get(permission, frozenset())
 
 
-def require(user: User, permission: str) -> None:
+REFUSAL_WINDOW = dt.timedelta(minutes=1)  # at most one "refused" entry per user, permission and object in this time
+
+
+def _refuse(db: Session, user: User, error: Exception, permission: str, object_type: str | None = None,
+            object_id: object = None, owner: int | None = None) -> NoReturn:
+    """Every refusal of this module ends here: it is audited ("refused": the user, what they tried and on what),
+    then raised. Under the organisation whose object it is (another organisation's case is in that organisation's
+    log, beside who read it), else the user's own. At most one entry per user, permission and object a minute, so
+    a script knocking on a door cannot flood the audit chain; the answer stays the same either way."""
+    detail = f"permission={permission}"
+    object_key = None if object_id is None else str(object_id)
+    since = clock.now() - REFUSAL_WINDOW
+    recent = db.exec(select(AuditEntry.id).where(
+        AuditEntry.user_id == user.id, AuditEntry.action == "refused", AuditEntry.at >= since,
+        AuditEntry.object_type == (object_type or "route"), AuditEntry.detail == detail,
+        AuditEntry.object_id == object_key if object_key is not None else AuditEntry.object_id.is_(None))).first()
+    if recent is None:
+        audit.record(db, user, "refused", object_type or "route", object_key, detail,
+                     organisation_id=owner if owner is not None else user.organisation_id)
+        db.commit()
+    raise error
+
+
+def require(db: Session, user: User, permission: str, *, object_type: str | None = None, object_id: object = None,
+            owner: int | None = None) -> None:
+    """The role must have `permission` (403 otherwise, audited)."""
     if not can(user, permission):
-        raise Forbidden(permission)
+        _refuse(db, user, Forbidden(permission), permission, object_type, object_id, owner)
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns (PostgreSQL); a larger one names nothing
@@ -99,8 +127,8 @@ def load_case(db: Session, user: User, case_id: int, permission: str = "case.rea
     a second entry for opening it would double the audit work of every autosave)."""
     case = db.get(Case, known_id(case_id))
     if case is None or case.organisation_id != user.organisation_id or not can(user, "case.read"):
-        raise NotFound()
-    require(user, permission)
+        _refuse(db, user, NotFound(), permission, "case", case_id, case.organisation_id if case else None)
+    require(db, user, permission, object_type="case", object_id=case.id, owner=case.organisation_id)
     if audited_by_caller:
         return case
     action = audit_action or ("read" if permission == "case.read" else permission.split(".", 1)[1])
@@ -115,8 +143,8 @@ def load_plan(db: Session, user: User, case_id: int, permission: str = "plan.rea
     `permission`; audited against the plan (or the case, while it has none)."""
     case = db.get(Case, known_id(case_id))
     if case is None or case.organisation_id != user.organisation_id or not can(user, "plan.read"):
-        raise NotFound()
-    require(user, permission)
+        _refuse(db, user, NotFound(), permission, "case", case_id, case.organisation_id if case else None)
+    require(db, user, permission, object_type="case", object_id=case.id, owner=case.organisation_id)
     plan = db.exec(select(Plan).where(Plan.case_id == case.id)).first()
     action = audit_action or ("read" if permission == "plan.read" else permission.split(".", 1)[1])
     if plan is None:
@@ -152,11 +180,13 @@ def load_referral(db: Session, user: User, referral_id: int, permission: str = "
     user is on the side the permission belongs to (else 403); audited."""
     referral = db.exec(visible_referrals(user).where(Referral.id == known_id(referral_id))).first()
     if referral is None:
-        raise NotFound()
-    require(user, permission)
+        hidden = db.get(Referral, referral_id)  # another organisation's: in the log of the municipality that sent it
+        _refuse(db, user, NotFound(), permission, "referral", referral_id,
+                hidden.from_organisation_id if hidden else None)
+    require(db, user, permission, object_type="referral", object_id=referral.id)
     side = REFERRAL_PERMISSION_SIDE.get(permission)
     if side is not None and side != referral_side(user):
-        raise Forbidden(permission)
+        _refuse(db, user, Forbidden(permission), permission, "referral", referral.id)
     action = audit_action or ("read" if permission == "referral.read" else permission.split(".", 1)[1])
     audit.record(db, user, action, "referral", referral.id, detail, organisation_id=user.organisation_id)
     db.commit()

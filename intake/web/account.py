@@ -14,14 +14,14 @@ router = APIRouter(prefix="/account", include_in_schema=False)
 
 
 @router.get("/password")
-def password_page(request: Request, user: CurrentUser):
-    access.require(user, "account.manage")
+def password_page(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(db, user, "account.manage")
     return render_page(request, "account/password.html", {"errors": [], "done": False, "min_length": MIN_PASSWORD})
 
 
 @router.post("/password")
 def password_change(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
-    access.require(user, "account.manage")
+    access.require(db, user, "account.manage")
     session = getattr(request.state, "session", None)
     errors = change_own_password(db, user, values.get("current_password", ""), values.get("new_password", ""),
                                  values.get("repeat_password", ""), session.id if session else None)

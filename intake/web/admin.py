@@ -40,8 +40,8 @@ def _counties() -> list[tuple[str, str]]:
 
 
 @router.get("")
-def admin_home(user: CurrentUser):
-    access.require(user, "admin.manage")
+def admin_home(user: CurrentUser, db: SessionDep):
+    access.require(db, user, "admin.manage")
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -53,13 +53,13 @@ def _organisations_page(request, db, values=None, errors=(), created=None, statu
 
 @router.get("/organisations")
 def organisations(request: Request, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     return _organisations_page(request, db, created=request.query_params.get("created"))
 
 
 @router.post("/organisations")
 def organisation_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     org, errors = create_organisation(db, user, name=values.get("name", ""), kind=values.get("kind", ""),
                                       municipality_number=values.get("municipality_number", ""),
                                       county_code=values.get("county_code", ""))
@@ -70,7 +70,7 @@ def organisation_create(request: Request, user: CurrentUser, db: SessionDep, val
 
 @router.get("/users")
 def users(request: Request, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     rows = db.exec(select(User, Organisation).join(Organisation, col(User.organisation_id) == Organisation.id)
                    .order_by(Organisation.name, User.username)).all()
     return render_page(request, "admin/users.html", {"rows": rows, "role_labels": access.ROLE_LABELS,
@@ -86,13 +86,13 @@ def _new_user_page(request, db, values=None, errors=(), status_code=200):
 
 @router.get("/users/new")
 def user_new(request: Request, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     return _new_user_page(request, db)
 
 
 @router.post("/users/new")
 def user_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     org_id = values.get("organisation_id", "")
     data = NewUser(username=values.get("username", ""), full_name=values.get("full_name", ""),
                    role=values.get("role", ""), organisation_id=access.form_id(org_id), email=values.get("email", ""), phone=values.get("phone", ""))
@@ -114,7 +114,7 @@ def _target(db, user_id: int) -> User:
 
 @router.post("/users/{user_id}/deactivate")
 def user_deactivate(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     errors = set_active(db, user, _target(db, user_id), False)
     if errors:
         return render_page(request, "errors/error.html", {"status": 422, "message": errors[0].message}, status_code=422)
@@ -123,14 +123,14 @@ def user_deactivate(request: Request, user_id: ObjectId, user: CurrentUser, db: 
 
 @router.post("/users/{user_id}/activate")
 def user_activate(user_id: ObjectId, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     set_active(db, user, _target(db, user_id), True)
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/users/{user_id}/password")
 def user_reset_password(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     target = _target(db, user_id)
     password = reset_password(db, user, target)
     return render_page(request, "admin/password_shown.html", {"subject": target, "password": password, "new": False})
@@ -146,14 +146,14 @@ def _sso_page(request, db, target, values=None, errors=(), created=False, status
 
 @router.get("/users/{user_id}/sso")
 def user_sso(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     return _sso_page(request, db, _target(db, user_id), created=request.query_params.get("created") == "1")
 
 
 @router.post("/users/{user_id}/sso")
 def user_sso_link(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep, values: FormValues):
     """Link the user to the subject the provider gives them (e.g. from an "Innlogging avvist" entry of the log)."""
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     target = _target(db, user_id)
     provider = oidc.providers().get(values.get("provider", ""))
     errors = link_sso(db, user, target, provider.issuer if provider else "", values.get("subject", ""))
@@ -164,7 +164,7 @@ def user_sso_link(request: Request, user_id: ObjectId, user: CurrentUser, db: Se
 
 @router.post("/users/{user_id}/sso/unlink")
 def user_sso_unlink(user_id: ObjectId, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     target = _target(db, user_id)
     unlink_sso(db, user, target)
     return RedirectResponse(f"/admin/users/{target.id}/sso", status_code=303)
@@ -184,13 +184,13 @@ def _tokens_page(request, db, user, values=None, errors=(), revoked=False, statu
 @router.get("/tokens")
 def tokens(request: Request, user: CurrentUser, db: SessionDep):
     """"API-nøkler": the tokens of the administrator's own organisation's users, a form for a new one."""
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     return _tokens_page(request, db, user, revoked=request.query_params.get("revoked") == "1")
 
 
 @router.post("/tokens")
 def token_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     user_id = values.get("user_id", "")
     subject = db.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
     if subject is not None and subject.organisation_id != user.organisation_id:
@@ -204,7 +204,7 @@ def token_create(request: Request, user: CurrentUser, db: SessionDep, values: Fo
 
 @router.post("/tokens/{token_id}/revoke")
 def token_revoke(token_id: ObjectId, user: CurrentUser, db: SessionDep):
-    access.require(user, "admin.manage")
+    access.require(db, user, "admin.manage")
     if not revoke_token(db, user, token_id, user.organisation_id):
         raise access.NotFound()
     return RedirectResponse("/admin/tokens?revoked=1", status_code=303)

@@ -101,7 +101,7 @@ def _case_out(case) -> CaseOut:
 @router.post("/cases", summary="Create a case", status_code=201, response_model=CreatedOut, responses={422: {"model": ErrorsOut}})
 def api_create_case(body: AnswersIn, user: CurrentUser, db: SessionDep):
     """Create a case in your organisation. Invalid answers → 422 with an error per field."""
-    access.require(user, "case.create")
+    access.require(db, user, "case.create")
     case, errors = create_case(db, user, body.answers)
     if errors:
         return _errors(errors)

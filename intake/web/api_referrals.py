@@ -301,7 +301,7 @@ def api_inbox(user: CurrentUser, db: SessionDep,
               tab: Annotated[Tab | None,
               Query(description="One tab of the inbox; all when left out.")] = None):
     """The inbox of the caller's career centre: referrals to that centre only, while their consent stands."""
-    access.require(user, "referral.inbox")
+    access.require(db, user, "referral.inbox")
     rows, _ = referrals.inbox(db, user, tab)
     return [ReferralListItem(id=r.referral.id, version=r.referral.version, status=r.referral.status,
                              participant_name=r.participant_name, municipality=r.municipality,

@@ -44,18 +44,19 @@ ACTION_LABELS = {"read": N_("Lest"), "list": N_("Søkt i saker"), "create": N_("
                  "erase": N_("Slettet på anmodning"), "purge": N_("Slettet (lagringstid ute)"),
                  "deactivate": N_("Deaktivert"), "activate": N_("Aktivert"), "reset-password": N_("Nytt passord"),
                  "change-password": N_("Endret passord"), "revoke": N_("Trukket tilbake"),
-                 "anchor-reset": N_("Loggens anker satt på nytt")}
+                 "anchor-reset": N_("Loggens anker satt på nytt"), "refused": N_("Tilgang avvist")}
 OBJECT_LABELS = {"case": N_("Sak"), "referral": N_("Henvisning"), "plan": N_("Plan"), "user": N_("Bruker"),
                  "organisation": N_("Virksomhet"), "audit": N_("Revisjonslogg"), "consent": N_("Samtykke"),
                  "county": N_("Fylke"), "guidance_contract": N_("Veiledningsavtale"),
                  "guidance_session": N_("Veiledningssamtale"), "figures": N_("Nøkkeltall"),
-                 "api_token": N_("API-nøkkel")}
+                 "api_token": N_("API-nøkkel"), "route": N_("Side")}
 
 # The details an entry carries (`key=value` pairs and a few fixed words, as audit.record is called), in words.
 DETAIL_KEYS = {"section": N_("Del"), "fields": N_("Endret"), "q": N_("Søk"), "page": N_("Side"), "case": N_("Sak"),
                "user": N_("Bruker"), "version": N_("Versjon"), "referral": N_("Henvisning"), "element": N_("Tiltak"),
                "format": N_("Format"), "address": N_("Adresse"), "name": N_("Navn"), "kind": N_("Type"),
-               "tab": N_("Fane"), "rows": N_("Rader"), "expires": N_("Utløper"), "by": N_("Av")}
+               "tab": N_("Fane"), "rows": N_("Rader"), "expires": N_("Utløper"), "by": N_("Av"),
+               "permission": N_("Forsøkte")}
 DETAIL_WORDS = {"check-answers": N_("Se over svarene"), "conflict": N_("to hadde lagret samtidig"),
                 "consent form": N_("Samtykkeskjema"), "consent withdrawal": N_("Skjema for å trekke samtykke"),
                 "erasure form": N_("Skjema for sletting"), "new referral form": N_("Skjema for ny henvisning"),
@@ -149,7 +150,7 @@ def _cases_of(db, entries: list[AuditEntry]) -> dict[tuple[str, str], int]:
 def audit_log(request: Request, user: CurrentUser, db: SessionDep,
               case: Annotated[str, Query(max_length=20)] = "", user_id: Annotated[str, Query(alias="user", max_length=20)] = "",
               page: Annotated[int, Query(ge=1, le=100_000)] = 1):
-    access.require(user, "audit.read")
+    access.require(db, user, "audit.read")
     errors: list[FieldError] = []
     stmt = select(AuditEntry).where(AuditEntry.organisation_id == user.organisation_id)
     case = case.strip()

@@ -20,8 +20,8 @@ router = APIRouter(include_in_schema=False)
 DateText = Annotated[str, Query(max_length=20)]
 
 
-def _period(user, start: str, end: str):
-    access.require(user, "figures.read")
+def _period(db, user, start: str, end: str):
+    access.require(db, user, "figures.read")
     return read_period({"from": start.strip(), "to": end.strip()}, clock.today())
 
 
@@ -35,7 +35,7 @@ def _figures(db, user, period, **kwargs):
 @router.get("/oversikt")
 def overview(request: Request, user: CurrentUser, db: SessionDep, start: Annotated[str, Query(alias="from",
              max_length=20)] = "", end: Annotated[str, Query(alias="to", max_length=20)] = ""):
-    period, errors = _period(user, start, end)
+    period, errors = _period(db, user, start, end)
     # Each figure links to the cases behind it, for those who may read them
     found = _figures(db, user, period, link=case_filters.figures_link if access.can(user, "case.read") else None)
     audit.record(db, user, "read", "figures", None, f"from={period.start} to={period.end}")
@@ -49,7 +49,7 @@ def overview(request: Request, user: CurrentUser, db: SessionDep, start: Annotat
 @router.get("/oversikt.csv")
 def overview_csv(user: CurrentUser, db: SessionDep, start: Annotated[str, Query(alias="from", max_length=20)] = "",
                  end: Annotated[str, Query(alias="to", max_length=20)] = ""):
-    period, _errors = _period(user, start, end)  # a wrong date: this year's bound, as the page shows it
+    period, _errors = _period(db, user, start, end)  # a wrong date: this year's bound, as the page shows it
     found = _figures(db, user, period, list_limit=0)
     audit.record(db, user, "export", "figures", None, f"csv from={period.start} to={period.end}")
     db.commit()

@@ -248,7 +248,7 @@ def referral_pdf(request: Request, referral_id: ObjectId, user: CurrentUser, db:
 @router.get("/inbox")
 def inbox(request: Request, user: CurrentUser, db: SessionDep,
           tab: Annotated[str, Query(max_length=20)] = "new"):
-    access.require(user, "referral.inbox")
+    access.require(db, user, "referral.inbox")
     if tab not in INBOX_TABS:
         tab = "new"
     rows, counts = referrals.inbox(db, user, tab)
@@ -367,7 +367,7 @@ def inbox_complete(request: Request, referral_id: ObjectId, user: CurrentUser, d
 
 @router.get("/admin/counties")
 def counties(request: Request, user: CurrentUser, db: SessionDep):
-    access.require(user, "county.manage")
+    access.require(db, user, "county.manage")
     return render_page(request, "admin/counties.html", {"rows": referrals.county_rows(db),
                                                         "saved": request.query_params.get("saved")})
 
@@ -385,13 +385,13 @@ def _county_page(request, db, code, values=None, errors=(), status_code=200):
 
 @router.get("/admin/counties/{code}")
 def county_edit(request: Request, code: str, user: CurrentUser, db: SessionDep):
-    access.require(user, "county.manage")
+    access.require(db, user, "county.manage")
     return _county_page(request, db, code)
 
 
 @router.post("/admin/counties/{code}")
 def county_save(request: Request, code: str, user: CurrentUser, db: SessionDep, data: ReferralForm):
-    access.require(user, "county.manage")
+    access.require(db, user, "county.manage")
     try:
         errors = referrals.update_county(db, user, code, data)
     except LookupError:

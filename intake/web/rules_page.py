@@ -14,7 +14,7 @@ from ..domain.messages import N_, Message
 from ..domain.programme import Programme
 from ..domain.reference import tables
 from ..domain.rules import default_ruleset
-from .deps import CurrentUser
+from .deps import CurrentUser, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -70,8 +70,8 @@ def rule_set() -> list[dict[str, Any]]:
 
 
 @router.get("/regelverk")
-def rules_page(request: Request, user: CurrentUser):
-    access.require(user, "rules.read")
+def rules_page(request: Request, user: CurrentUser, db: SessionDep):
+    access.require(db, user, "rules.read")
     lang = i18n.current()
     rules = default_ruleset()
     rows = tables()

@@ -39,7 +39,7 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
               q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
     if not access.can(user, "case.read") and access.can(user, "referral.inbox"):
         return RedirectResponse("/inbox", status_code=303)  # a career counsellor's start page
-    access.require(user, "case.read")
+    access.require(db, user, "case.read")
     caseworkers = db.exec(select(User).where(User.organisation_id == user.organisation_id,
                                              User.role == "caseworker").order_by(User.full_name)).all()
     filters = case_filters.read_filters(request.query_params, {u.id for u in caseworkers}, clock.today())
@@ -72,7 +72,7 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
 
 @router.post("/cases/new")
 def new_case(request: Request, user: CurrentUser, db: SessionDep):
-    access.require(user, "case.create")
+    access.require(db, user, "case.create")
     case, _ = create_case(db, user)
     first = default_questionnaire().sections[0].id
     return RedirectResponse(f"/cases/{case.id}/sections/{first}", status_code=303)

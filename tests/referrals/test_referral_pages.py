@@ -286,9 +286,9 @@ def test_every_read_and_change_of_a_referral_is_audited(world, make_case, send_r
     assert "create" in caseworker_actions and "send" in caseworker_actions
     counsellor_actions = [e.action for e in audit_entries("referral", rid, world.counsellor)]
     assert counsellor_actions.count("read") >= 2 and "receive" in counsellor_actions
-    # Another centre's failed attempt reads nothing, so it leaves no read entry on the referral.
+    # Another centre's failed attempt reads nothing: it leaves a refusal on the referral, not a read (#12 item 13).
     logged_in(world.other_counsellor).get(f"/inbox/{rid}")
-    assert audit_entries("referral", rid, world.other_counsellor) == []
+    assert [e.action for e in audit_entries("referral", rid, world.other_counsellor)] == ["refused"]
 
 
 def test_the_pdf_holds_what_the_consent_covers_and_no_missing_glyphs(world, make_case, send_referral, logged_in,

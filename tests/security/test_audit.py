@@ -55,12 +55,13 @@ def test_a_change_is_recorded_with_the_fields_but_not_the_values(logged_in, case
     assert "goals.short_term" in update.detail and "Hemmelig" not in update.detail
 
 
-def test_a_refused_read_of_another_organisations_case_leaves_no_trace_in_its_log(logged_in, caseworker, make_case,
-                                                                                  make_user, bergen, db):
+def test_a_refused_read_of_another_organisations_case_is_a_refusal_in_its_log_not_a_read(logged_in, caseworker,
+                                                                                          make_case, make_user, bergen,
+                                                                                          db):
     case = make_case(caseworker, AMAL)
-    before = len(entries(db, case.id))
+    before = [e.action for e in entries(db, case.id)]
     assert logged_in(make_user("caseworker", bergen)).get(f"/cases/{case.id}").status_code == 404
-    assert len(entries(db, case.id)) == before
+    assert [e.action for e in entries(db, case.id)] == [*before, "refused"]  # #12 item 13: refusals leave a trace
 
 
 def _verify(url: str) -> subprocess.CompletedProcess:
@@ -417,3 +418,61 @@ def test_periodic_work_runs_in_one_process_at_a_time(database_url):
             assert run_task(get_engine(url), "anchor", ran.append) is False  # another instance holds it: skipped
         assert run_task(engine, "anchor", ran.append) is True
     assert ran == [engine]
+
+
+# --- refused access (#12 item 13) -----------------------------------------------------------------------------------
+
+
+def _refusals(db, user) -> list[AuditEntry]:
+    db.expire_all()
+    return list(db.exec(select(AuditEntry).where(AuditEntry.user_id == user.id, AuditEntry.action == "refused")
+                        .order_by(col(AuditEntry.id))))
+
+
+def test_refused_access_is_audited_once_a_minute_per_user_and_object(logged_in, api_client, caseworker, make_case,
+                                                                     make_user, make_org, drammen, db, time_machine):
+    import datetime as dt
+
+    case = make_case(caseworker, AMAL)
+    stranger = make_user("caseworker", make_org(municipality_number="4601", county_code="46"))
+    page, api = logged_in(stranger), api_client(stranger)
+    for _ in range(3):  # another organisation's case: 404, as one that does not exist
+        assert page.get(f"/cases/{case.id}").status_code == 404
+        assert api.get(f"/api/v1/cases/{case.id}").status_code == 404
+    refused = _refusals(db, stranger)
+    assert [(e.object_type, e.object_id, e.detail, e.organisation_id) for e in refused] == [
+        ("case", str(case.id), "permission=case.read", drammen.id)]  # in the log of the case's organisation
+    assert page.post(f"/cases/{case.id}/sections/goals", data={"_csrf": page.csrf}).status_code == 404
+    assert [e.detail for e in _refusals(db, stranger)][-1] == "permission=case.update"  # another thing tried
+
+    time_machine.shift(dt.timedelta(seconds=61))
+    assert page.get(f"/cases/{case.id}").status_code == 404
+    assert len(_refusals(db, stranger)) == 3
+
+    # A route the role may not use: in the user's own organisation's log
+    assert logged_in(caseworker).get("/audit").status_code == 403
+    assert [(e.object_type, e.object_id, e.detail, e.organisation_id) for e in _refusals(db, caseworker)] == [
+        ("route", None, "permission=audit.read", drammen.id)]
+
+    # The case's organisation reads who tried, in words
+    text = Page(logged_in(make_user("leader", drammen)).get(f"/audit?case={case.id}")).text("table.audit")
+    assert "Tilgang avvist" in text and stranger.username in text and "Forsøkte: case.read" in text
+
+
+def test_refused_access_to_a_referral_is_audited(logged_in, api_client, make_user, make_org, db, caseworker,
+                                                 make_case, drammen):
+    from intake.models_referrals import Referral
+
+    centre = make_org(kind="career_centre", county_code="33")
+    referral = Referral(case_id=make_case(caseworker, AMAL).id, from_organisation_id=drammen.id,
+                        to_organisation_id=centre.id, contact_user_id=caseworker.id, created_by_id=caseworker.id,
+                        status="sent")
+    db.add(referral)
+    db.commit()
+    other_counsellor = make_user("counsellor", make_org(kind="career_centre", county_code="46"))
+    assert api_client(other_counsellor).get(f"/api/v1/referrals/{referral.id}").status_code == 404
+    assert [(e.object_type, e.object_id, e.organisation_id) for e in _refusals(db, other_counsellor)] == [
+        ("referral", str(referral.id), drammen.id)]
+    # The municipality's caseworker may read it, but not receive it for the centre: 403, audited too
+    assert api_client(caseworker).post(f"/api/v1/referrals/{referral.id}/receive").status_code == 403
+    assert [e.detail for e in _refusals(db, caseworker)] == ["permission=referral.receive"]
