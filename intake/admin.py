@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, func, select
+from zxcvbn import zxcvbn
 
 from . import audit
 from .access import MAX_ID
@@ -44,13 +45,30 @@ def _text(errors: list[FieldError], field: str, value: str, label: str, max_leng
     return value
 
 
-def password_errors(password: str, field: str = "new_password", username: str = "") -> list[FieldError]:
+# zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" at 10^8 guesses or more. Below it are the common
+# passwords of its lists (and those a letter or a digit away), keyboard rows, repeats, sequences and dates.
+MIN_STRENGTH = 3
+# What zxcvbn reads of a password (it refuses longer ones: its matching grows with the length)
+STRENGTH_PREFIX = 72
+# Words of this service that make a password easy to guess here, besides the user's own names
+SERVICE_WORDS = ["kartlegging", "introduksjonsprogram", "integrering", "karrieresenter", "kommune", "passord"]
+
+
+def password_errors(password: str, field: str = "new_password", username: str = "",
+                    full_name: str = "") -> list[FieldError]:
+    """What is wrong with a password someone chose (ASVS 2.1): too short, too long, holding the user name, or common
+    or easily guessed (zxcvbn). One message, at the field."""
     if len(password) < MIN_PASSWORD:
         return [FieldError(field, N_("Passordet må ha minst {n} tegn.", n=MIN_PASSWORD))]
     if len(password) > MAX_PASSWORD:
         return [FieldError(field, N_("Passordet kan ha høyst {n} tegn.", n=MAX_PASSWORD))]
     if username and username.lower() in password.lower():
         return [FieldError(field, N_("Passordet kan ikke inneholde brukernavnet."))]
+    if zxcvbn(password[:STRENGTH_PREFIX], user_inputs=[username, *full_name.split(), *SERVICE_WORDS])["score"] \
+            < MIN_STRENGTH:
+        return [FieldError(field, N_("Passordet er for lett å gjette: det er et vanlig passord, ligner på et, eller "
+                                     "er et enkelt mønster (som 123456 eller qwerty). Bruk heller tre eller fire ord "
+                                     "som ikke hører sammen."))]
     return []
 
 
@@ -102,7 +120,8 @@ class NewUser:
 
 def create_user(db: Session, actor: User | None, data: NewUser, password: str | None = None
                 ) -> tuple[User | None, str, list[FieldError]]:
-    """The new user and its first password (`password`, or a temporary one to hand over), or the errors."""
+    """The new user and its first password (`password` as the administrator chose it, or a temporary one made here), or
+    the errors. Either is temporary: it must be changed at the first login."""
     errors: list[FieldError] = []
     username = _text(errors, "username", data.username, N_("Brukernavn"), 100).lower()
     if username and not any(e.field == "username" for e in errors) and not USERNAME.fullmatch(username):
@@ -122,15 +141,16 @@ def create_user(db: Session, actor: User | None, data: NewUser, password: str | 
         errors.append(FieldError("role", N_("Rollen passer ikke for denne typen virksomhet "
                                             "(programrådgivere i kommuner, karriereveiledere i karrieresentre).")))
     if password is not None:
-        errors.extend(password_errors(password, "password", username))
+        errors.extend(password_errors(password, "password", username, full_name))
     if username and not any(e.field == "username" for e in errors) and db.exec(
             select(User).where(User.username == username)).first():
         errors.append(FieldError("username", N_("Brukernavnet er allerede i bruk.")))
     if errors:
         return None, "", errors
     first_password = password if password is not None else temporary_password()
+    # A first password is one an administrator knows: the user makes their own at the first login.
     user = User(username=username, full_name=full_name, role=data.role, organisation_id=org.id, email=email or None,
-                phone=phone or None, password_hash=hash_password(first_password))
+                phone=phone or None, password_hash=hash_password(first_password), must_change_password=True)
     db.add(user)
     db.flush()
     audit.record(db, actor, "create", "user", user.id, f"username={username} role={data.role}",
@@ -159,6 +179,7 @@ def reset_password(db: Session, actor: User, user: User) -> str:
     tokens are revoked."""
     password = temporary_password()
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     db.add(user)
     audit.record(db, actor, "reset-password", "user", user.id, f"username={user.username}",
                  organisation_id=user.organisation_id)
@@ -176,7 +197,7 @@ def change_own_password(db: Session, user: User, current: str, new: str, repeat:
         errors.append(FieldError("current_password", N_("Skriv passordet du har nå.")))
     elif len(current) > MAX_PASSWORD or not verify_password(current, user.password_hash):
         errors.append(FieldError("current_password", N_("Passordet du har nå er feil.")))
-    errors.extend(password_errors(new, "new_password", user.username))
+    errors.extend(password_errors(new, "new_password", user.username, user.full_name))
     if not errors and new != repeat:
         errors.append(FieldError("repeat_password", N_("Passordene er ikke like. Skriv det nye passordet to ganger.")))
     if not errors and new == current:
@@ -184,6 +205,7 @@ def change_own_password(db: Session, user: User, current: str, new: str, repeat:
     if errors:
         return errors
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     db.add(user)
     audit.record(db, user, "change-password", "user", user.id)
     db.commit()
@@ -229,6 +251,7 @@ def unlink_sso(db: Session, actor: User, user: User) -> None:
 def without_password(db: Session, user: User) -> None:
     """A user who logs in only through single sign-on: no password works (until an administrator makes one)."""
     user.password_hash = ""
+    user.must_change_password = False  # there is no password to change
     db.add(user)
     db.commit()
 

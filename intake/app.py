@@ -26,7 +26,7 @@ from .domain.messages import N_
 from .db import get_engine
 from .domain.questionnaire import default_questionnaire
 from .domain.text import scrub
-from .web.deps import CsrfFailed, CurrentUser, NotAuthenticated
+from .web.deps import CHANGE_PASSWORD, CsrfFailed, CurrentUser, NotAuthenticated, PasswordChangeRequired
 from .web.language import LanguageMiddleware
 from .web.templates import home_for, render_page, templates
 
@@ -173,6 +173,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={target}" if request.method == "GET" else "/login", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_temporary(request: Request, exc):
+        # Nothing else works until the temporary password is changed: pages lead to the change page.
+        if _wants_json(request):
+            return JSONResponse({"detail": i18n.translate(N_("Du må bytte passord før du kan fortsette."))},
+                                status_code=403)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": CHANGE_PASSWORD})
+        return RedirectResponse(CHANGE_PASSWORD, status_code=303)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc):

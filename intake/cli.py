@@ -65,6 +65,10 @@ def _metrics_shared_by(workers: int) -> None:
 
 def cmd_seed_demo(args) -> int:
     from .demo import seed_demo
+    if not get_settings().demo:
+        # The demo users' password is `demo`, the one exception to the password rules, and only in demo mode.
+        print("seed-demo is for demo mode only (KARTLEGGING_DEMO=1): its users' password is 'demo'", file=sys.stderr)
+        return 2
     with _db() as db:
         for line in seed_demo(db):
             print("created", line)
@@ -206,12 +210,18 @@ def cmd_create_user(args) -> int:
     with _db() as db:
         org = (db.get(Organisation, int(args.org)) if args.org.isdigit()
                else db.exec(select(Organisation).where(Organisation.name == args.org)).first())
+        chosen = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
         user, password, errors = create_user(db, None, NewUser(
             username=args.username, full_name=args.name, role=args.role, organisation_id=org.id if org else None,
-            email=args.email or "", phone=args.phone or ""))
+            email=args.email or "", phone=args.phone or ""), chosen)
         if errors:
             return _errors_out(errors)
-    print(f"created user {user.username} ({user.role}); temporary password (shown once, change it after logging in):")
+    if chosen is not None:
+        print(f"created user {user.username} ({user.role}) with the password given; it must be changed at the first "
+              f"login")
+        return 0
+    print(f"created user {user.username} ({user.role}); temporary password (shown once; it must be changed at the "
+          f"first login):")
     print(password)
     return 0
 
@@ -382,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--org", required=True, help="organisation id or exact name")
     user.add_argument("--email")
     user.add_argument("--phone")
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the first password from standard input (one line) instead of making one; at least "
+                           "12 characters and not a common password. Either must be changed at the first login")
     user.set_defaults(func=cmd_create_user)
     purge = sub.add_parser("purge", help="delete completed or closed cases with no activity for N years (audited)")
     purge.add_argument("--years", type=int, help="retention in years (default: KARTLEGGING_PURGE_YEARS, 5)")

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from .. import access, i18n, oidc
-from ..admin import (KINDS, ROLES, NewUser, create_organisation, create_user, issue_token, link_sso,
+from ..admin import (KINDS, MIN_PASSWORD, ROLES, NewUser, create_organisation, create_user, issue_token, link_sso,
                      organisation_tokens, reset_password, revoke_token, set_active, unlink_sso, without_password)
 from ..domain.reference import tables
 from ..models import Organisation, User
@@ -80,8 +80,8 @@ def users(request: Request, user: CurrentUser, db: SessionDep):
 def _new_user_page(request, db, values=None, errors=(), status_code=200):
     return render_page(request, "admin/user_new.html", {
         "values": values or {}, "errors": list(errors), "organisations": [(o.id, o.name) for o in _orgs(db)],
-        "roles": [(r, i18n.translate(access.ROLE_LABELS[r])) for r in ROLES], "sso": bool(oidc.providers())},
-        status_code=status_code)
+        "roles": [(r, i18n.translate(access.ROLE_LABELS[r])) for r in ROLES], "sso": bool(oidc.providers()),
+        "min_length": MIN_PASSWORD}, status_code=status_code)
 
 
 @router.get("/users/new")
@@ -96,10 +96,13 @@ def user_create(request: Request, user: CurrentUser, db: SessionDep, values: For
     org_id = values.get("organisation_id", "")
     data = NewUser(username=values.get("username", ""), full_name=values.get("full_name", ""),
                    role=values.get("role", ""), organisation_id=access.form_id(org_id), email=values.get("email", ""), phone=values.get("phone", ""))
-    created, password, errors = create_user(db, user, data)
+    sso = values.get("login") == "sso" and oidc.providers()
+    # a first password the administrator chose (checked as any password is), else one made for them; never with SSO
+    chosen = values.get("password", "") if not sso else ""
+    created, password, errors = create_user(db, user, data, chosen or None)
     if errors:
         return _new_user_page(request, db, values, errors, status_code=422)
-    if values.get("login") == "sso" and oidc.providers():
+    if sso:
         without_password(db, created)  # found at the first single sign-on login by e-mail, or linked on its page
         return RedirectResponse(f"/admin/users/{created.id}/sso?created=1", status_code=303)
     return render_page(request, "admin/password_shown.html", {"subject": created, "password": password, "new": True})

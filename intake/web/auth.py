@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import select
 
 from .. import access, audit
+from ..admin import password_errors
 from ..config import get_settings
 from ..domain.messages import N_
 from ..models import User
 from ..metrics import LOGIN_FAILURES
 from ..security import (create_session, end_session, login_retry_after, record_login_attempt, session_seconds_left,
                         touch_session, verify_password)
-from .deps import SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits
+from .deps import CHANGE_PASSWORD, SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits
 from .templates import home_for, templates
 
 router = APIRouter(include_in_schema=False)
@@ -70,11 +71,18 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
                 errors.append(("password", N_("Feil brukernavn eller passord.")))
             else:
                 record_login_attempt(db, username, address, succeeded=True)
+                if not user.must_change_password and not get_settings().demo \
+                        and password_errors(password, "password", user.username, user.full_name):
+                    # A password from before the rules (or the demo's, outside demo mode): changed before anything else
+                    user.must_change_password = True
+                    db.add(user)
                 _session, cookie = create_session(db, user)
                 audit.record(db, user, "login", "user", user.id, f"address={address}")
                 db.commit()
                 target = safe_next(next)
-                if target == "/cases":
+                if user.must_change_password:
+                    target = CHANGE_PASSWORD  # an administrator's temporary password: nothing else until it is changed
+                elif target == "/cases":
                     target = home_for(user)  # no page was asked for (the form's default): the role's start page
                 response = RedirectResponse(target, status_code=303)
                 response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",

@@ -30,6 +30,15 @@ class CsrfFailed(Exception):
     pass
 
 
+class PasswordChangeRequired(Exception):
+    """The user logged in with a temporary password (an administrator's): only changing it, or logging out, works."""
+
+
+# What a login with a temporary password may open (the change page, logging out, the timeout warning's extension)
+CHANGE_PASSWORD = "/account/password"
+WHILE_PASSWORD_TEMPORARY = frozenset({CHANGE_PASSWORD, "/logout", "/session/extend"})
+
+
 def get_db(request: Request) -> Iterator[Session]:
     db = new_session(request.app.state.engine)
     try:
@@ -78,6 +87,10 @@ def authenticated_user(request: Request, db: SessionDep) -> User:
 async def current_user(request: Request, user: Annotated[User, Depends(authenticated_user)]) -> User:
     if request.method not in ("GET", "HEAD", "OPTIONS") and not request.state.via_token:
         await _check_csrf(request, request.state.session)
+    # An API token is its own credential, made by an administrator: the password's state does not concern it.
+    if user.must_change_password and not request.state.via_token \
+            and request.url.path not in WHILE_PASSWORD_TEMPORARY:
+        raise PasswordChangeRequired()
     return user
 
 

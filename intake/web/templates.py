@@ -125,7 +125,8 @@ def render_page(request: Request, name: str, context: dict, status_code: int = 2
     context = {"user": user, "csrf": session and session.csrf_token,
                "session_timer": session and _session_timer(session),
                "role_label": i18n.translate(access.ROLE_LABELS.get(user.role, user.role)),
-               "nav": nav_links(user, request.url.path), **context}
+               # no menu while a temporary password must be changed: no other page opens until then
+               "nav": [] if user.must_change_password else nav_links(user, request.url.path), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
