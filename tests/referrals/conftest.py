@@ -90,9 +90,10 @@ def send_referral(logged_in) -> Callable:
     """Through the caseworker's pages: record consent (the ordinary sections unless told), then send. Returns the
     referral id."""
 
-    def send(caseworker, case, *, sections=ORDINARY, **referral) -> int:
+    def send(caseworker, case, *, sections=ORDINARY, sensitive_questions=(), **referral) -> int:
         client = logged_in(caseworker)
-        r = client.post(f"/cases/{case.id}/consent", data=consent_form(client, sections=sections))
+        r = client.post(f"/cases/{case.id}/consent", data=consent_form(client, sections=sections,
+                                                                          sensitive_questions=sensitive_questions))
         assert r.status_code == 303, r.text[:2000]
         r = client.post(f"/cases/{case.id}/referrals", data=referral_form(client, **referral))
         assert r.status_code == 303, r.text[:2000]

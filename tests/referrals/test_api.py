@@ -155,6 +155,22 @@ def test_sensitive_answers_only_with_a_consent_naming_them(world, make_case, api
     assert shared[len(ORDINARY) + 1]["life.children_under_18"] == 2
 
 
+def test_the_national_id_is_shared_only_where_the_consent_names_it(world, make_case, api_client):
+    caseworker, counsellor = api_client(world.caseworker), api_client(world.counsellor)
+    shared = {}
+    for named in ([], ["participant.national_id"]):
+        case = make_case(world.caseworker)
+        assert caseworker.post(f"/api/v1/cases/{case.id}/consents",
+                               json={**consent_body(), "sensitive_questions": named}).status_code == 201
+        rid = caseworker.post(f"/api/v1/cases/{case.id}/referrals", json={**referral_body(), "send": True}).json()["id"]
+        shared[bool(named)] = counsellor.get(f"/api/v1/referrals/{rid}").json()["shared_answers"]
+    assert "participant.national_id" not in shared[False]
+    assert shared[False]["participant.name"] == "Amal Hassan"
+    assert shared[False]["participant.interpreter_language"] == "ar"
+    assert shared[False]["participant.languages"][0]["language"] == "ar"
+    assert shared[True]["participant.national_id"] == "14839212365"
+
+
 def test_consent_withdrawn_through_the_api_removes_access(world, sent, api_client, db):
     from intake.referrals import active_consent
     case, referral = sent

@@ -104,6 +104,28 @@ def test_the_life_section_reaches_the_counsellor_only_when_the_consent_ticks_it(
     assert "Sensitiv" in page.text("#shared-life")
 
 
+def test_the_national_id_reaches_the_centre_only_where_the_consent_names_it(world, make_case, send_referral,
+                                                                          logged_in):
+    """#12 item 20: the basic data ("Deltaker og sak", always shared) gives the centre what it needs to guide (name,
+    languages, interpreter), not the national id, which leaves only where the consent names it."""
+    number = AMAL["participant.national_id"]
+    counsellor = logged_in(world.counsellor)
+    without = send_referral(world.caseworker, make_case(world.caseworker))
+    named = send_referral(world.caseworker, make_case(world.caseworker),
+                          sensitive_questions=["participant.national_id"])
+    for rid, shown in ((without, False), (named, True)):
+        for url in (f"/inbox/{rid}", f"/referrals/{rid}/print"):
+            text = Page(counsellor.get(url)).text()
+            assert "Amal Hassan" in text and "arabisk" in text.lower(), url  # the name, a language, the interpreter's
+            assert (number in text.replace(" ", "")) is shown, (url, shown)
+            assert ("Fødselsnummer eller D-nummer" in text) is shown, (url, shown)
+    # The consent form offers it, unticked, among what is shared only when named
+    caseworker = logged_in(world.caseworker)
+    page = Page(caseworker.get(f"/cases/{make_case(world.caseworker).id}/consent"))
+    assert "Fødselsnummer eller D-nummer" in page.text("#f-sensitive_questions")
+    assert "participant.national_id" not in page.form("form[action$='/consent']").get("sensitive_questions", [])
+
+
 def test_a_caseworker_ticking_nothing_sensitive_is_the_default(world, make_case, logged_in):
     caseworker = logged_in(world.caseworker)
     case = make_case(world.caseworker)
