@@ -22,18 +22,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.days import TODAY, main_py_argv, morning
+from tests.days import TODAY, morning
+from tests.serving import demo_environment, run_cli, serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_TESTS_DIR = Path(__file__).resolve().parent
@@ -50,8 +46,6 @@ CHROMIUM_ARGS = [
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOT_DIR = REPO_ROOT / "test-results" / "browser"
 
-SERVER_START_TIMEOUT = 180.0  # seconds for `/login` to answer after `serve` starts (a busy machine: over 60)
-SERVER_POLL_INTERVAL = 0.1
 DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and navigations
 # "Fastsett plan" waits for the plan's and the contract's PDFs from the PDF worker: on a machine busy with other test
 # runs that took over 10 s (a wait, not a speed target: bench/bench_plan_pdf.py measures the speed).
@@ -105,114 +99,24 @@ def _tail(path: Path, lines: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _run_cli(args: list[str], env: dict[str, str], log: Path) -> str:
-    """Run `main.py ARGS` to completion and give its output; fail with it if it does not succeed."""
-    proc = subprocess.run(
-        main_py_argv(*args, at=SERVER_CLOCK_START),
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    with log.open("a", encoding="utf-8") as f:
-        f.write(f"$ main.py {' '.join(args)}  (exit {proc.returncode})\n{proc.stdout}\n")
-    if proc.returncode != 0:
-        pytest.fail(
-            f"`main.py {' '.join(args)}` exited {proc.returncode}:\n{proc.stdout}", pytrace=False
-        )
-    return proc.stdout
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate, seed the demo data and serve the app on a free port (tests/serving.py); yields its base URL."""
+    global _server_log, _server_env
+    tmp = tmp_path_factory.mktemp("live_server")
+    _server_log = tmp / "server.log"
+    _server_env = demo_environment(tmp)
+    run_cli(["migrate"], _server_env, _server_log, at=SERVER_CLOCK_START)
+    run_cli(["seed-demo"], _server_env, _server_log, at=SERVER_CLOCK_START)
+    with serving(_server_log, _server_env, at=SERVER_CLOCK_START, ready="/login") as (base_url, _):
+        yield base_url
 
 
 @pytest.fixture
 def live_cli(live_server) -> Callable[..., str]:
     """`live_cli("list-tokens")`: main.py run against the live server's database; its output."""
     assert _server_env is not None and _server_log is not None
-    return lambda *args: _run_cli(list(args), _server_env, _server_log)
-
-
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Migrate, seed the demo data and serve the app on a free port; yields its base URL."""
-    global _server_log, _server_env
-    tmp = tmp_path_factory.mktemp("live_server")
-    log_path = tmp / "server.log"
-    _server_log = log_path
-
-    env = dict(os.environ)
-    env.pop("KARTLEGGING_TEST_DATABASE_URL", None)
-    env["DATABASE_URL"] = f"sqlite:///{tmp / 'app.db'}"
-    env["KARTLEGGING_DEMO"] = "1"
-    env["PYTHONUNBUFFERED"] = "1"
-    env["KARTLEGGING_AUDIT_ANCHOR_PATH"] = str(tmp / "audit-anchor.json")  # and the erasure register beside it
-    env.pop("KARTLEGGING_ERASURE_REGISTER_PATH", None)
-
-    _server_env = env
-    _run_cli(["migrate"], env, log_path)
-    _run_cli(["seed-demo"], env, log_path)
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with log_path.open("a", encoding="utf-8") as log:
-        log.write(f"$ main.py serve --host 127.0.0.1 --port {port}\n")
-        log.flush()
-        proc = subprocess.Popen(
-            main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                         at=SERVER_CLOCK_START),
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_up(proc, f"{base_url}/login", log_path)
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def _wait_until_up(proc: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    last_problem = "no answer yet"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"`main.py serve` exited with {proc.returncode} before {url} answered.\n"
-                f"--- {log_path} ---\n{_tail(log_path, 80)}",
-                pytrace=False,
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-                last_problem = f"HTTP {resp.status}"
-        except urllib.error.HTTPError as exc:
-            last_problem = f"HTTP {exc.code}"
-            if exc.code >= 500:
-                break  # it answers, wrongly: waiting longer won't help
-        except (urllib.error.URLError, ConnectionError, socket.timeout) as exc:
-            last_problem = str(getattr(exc, "reason", exc))
-        time.sleep(SERVER_POLL_INTERVAL)
-    proc.terminate()
-    pytest.fail(
-        f"{url} did not answer 200 within {SERVER_START_TIMEOUT:.0f} s (last: {last_problem}).\n"
-        f"--- {log_path} ---\n{_tail(log_path, 80)}",
-        pytrace=False,
-    )
+    return lambda *args: run_cli(list(args), _server_env, _server_log, at=SERVER_CLOCK_START)
 
 
 # --------------------------------------------------------------------------------------------

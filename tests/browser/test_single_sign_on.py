@@ -6,49 +6,35 @@ The app is served by `main.py serve` of its own (demo data), configured for the 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import time
 from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import (DEFAULT_TIMEOUT_MS, REPO_ROOT, SERVER_CLOCK_START, _free_port, _run_cli,
-                                    _wait_until_up)
-from tests.days import main_py_argv
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SERVER_CLOCK_START
+from tests.serving import demo_environment, free_port, run_cli, serving
 from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 
 
 @pytest.fixture(scope="module")
 def sso_server(tmp_path_factory) -> Iterator[tuple[str, Provider]]:
     tmp = tmp_path_factory.mktemp("sso_server")
-    log_path = tmp / "server.log"
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    log = tmp / "server.log"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"  # the provider needs it (the redirect address) before the server starts
     with running_provider(base_url) as provider:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "KARTLEGGING_DEMO": "1",
-               "KARTLEGGING_AUDIT_ANCHOR_PATH": str(tmp / "audit-anchor.json"), "KARTLEGGING_PDF_WARMUP": "0",
-               "KARTLEGGING_OIDC_ISSUER": provider.issuer, "KARTLEGGING_OIDC_CLIENT_ID": CLIENT_ID,
-               "KARTLEGGING_OIDC_CLIENT_SECRET": CLIENT_SECRET, "KARTLEGGING_OIDC_LABEL": "Drammen kommunes konto"}
-        for key in ("KARTLEGGING_TEST_DATABASE_URL", "KARTLEGGING_ERASURE_REGISTER_PATH", "KARTLEGGING_OIDC_PROVIDERS"):
-            env.pop(key, None)
-        _run_cli(["migrate"], env, log_path)
-        _run_cli(["seed-demo"], env, log_path)
-        with log_path.open("a", encoding="utf-8") as log:
-            proc = subprocess.Popen(main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                                 at=SERVER_CLOCK_START),
-                                    env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    cwd=REPO_ROOT)
+        env = demo_environment(tmp, KARTLEGGING_PDF_WARMUP="0", KARTLEGGING_OIDC_PROVIDERS=None,
+                               KARTLEGGING_OIDC_ISSUER=provider.issuer, KARTLEGGING_OIDC_CLIENT_ID=CLIENT_ID,
+                               KARTLEGGING_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+                               KARTLEGGING_OIDC_LABEL="Drammen kommunes konto")
+        run_cli(["migrate"], env, log, at=SERVER_CLOCK_START)
+        run_cli(["seed-demo"], env, log, at=SERVER_CLOCK_START)
         started = time.perf_counter()
-        try:
-            _wait_until_up(proc, f"{base_url}/login", log_path)
+        with serving(log, env, port=port, at=SERVER_CLOCK_START, ready="/login"):
             # The provider on the server's clock (which started at SERVER_CLOCK_START and ticks).
             provider.set_clock(SERVER_CLOCK_START + dt.timedelta(seconds=time.perf_counter() - started))
             yield base_url, provider
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
 
 
 def test_a_caseworker_logs_in_with_the_provider_and_out_again(browser, sso_server):
