@@ -1,4 +1,5 @@
-"""Demo data: two municipalities, a career centre, four users and the three personas as Drammen cases.
+"""Demo data: two municipalities, a career centre, the demo users, the three personas as Drammen cases, and a month
+of Drammen's work at every stage (intake/demo_month.py).
 
 Synthetic people only (national ids with month + 80). Running it twice changes nothing.
 """
@@ -12,6 +13,7 @@ from sqlmodel import Session, select
 
 from . import audit, demo_personas as personas
 from .cases import save_answers
+from .demo_month import seed_month
 from .domain.questionnaire import default_questionnaire
 from .domain.reference import tables
 from .models import Case, Organisation, User
@@ -25,6 +27,10 @@ USERS = [
     ("karriereleder", "Kjell Karriereleder", "centre_leader", "cc33", "32 20 40 01"),
     ("leder", "Lene Leder", "leader", "3301", "32 04 70 01"),
     ("admin", "Ada Administrator", "admin", "3301", None),
+    # Colleagues, whose cases make up the month's work (intake/demo_month.py)
+    ("pia", "Pia Programrådgiver", "caseworker", "3301", "32 04 70 02"),
+    ("sander", "Sander Rådgiver", "caseworker", "3301", "32 04 70 03"),
+    ("karriere2", "Kristian Karriereveileder", "counsellor", "cc33", "32 20 40 02"),
 ]
 
 
@@ -86,6 +92,7 @@ def seed_demo(db: Session) -> list[str]:
         db.commit()
         done.append(f"case {answers['participant.name']}")
     done += _seed_referral(db, caseworker, orgs["3301"])
+    done += seed_month(db, orgs)
     return done
 
 

@@ -125,6 +125,22 @@ def birth_date_from_national_id(value: str, *, today: dt.date) -> dt.date | None
     return born if isinstance(born, dt.date) else None
 
 
+def synthetic_national_id(birth: dt.date, serial: int) -> str:
+    """A synthetic test number (month + 80, Skatteetaten Tenor) for a person born 1900–2039, with valid check digits:
+    from the `serial`-th individual number of the birth year's series on, the first whose check digits can be made.
+    For demo data only."""
+    individual = (500 if birth.year >= 2000 else 0) + 99 + serial
+    while True:
+        first = f"{birth:%d}{birth.month + 80:02d}{birth:%y}{individual:03d}"
+        k1 = -sum(w * int(d) for w, d in zip(_K1_WEIGHTS, first)) % 11
+        if k1 < 10:
+            number = first + str(k1)
+            k2 = fodselsnummer.calc_check_digit2(number)
+            if len(k2) == 1:
+                return number + k2
+        individual += 1
+
+
 def compact_national_id(value: str) -> str:
     """The digits of a fødselsnummer or D-nummer typed with spaces or a dash."""
     return fodselsnummer.compact(value)
