@@ -57,7 +57,7 @@ DETAIL_KEYS = {"section": N_("Del"), "fields": N_("Endret"), "q": N_("Søk"), "p
                "format": N_("Format"), "address": N_("Adresse"), "name": N_("Navn"), "kind": N_("Type"),
                "tab": N_("Fane"), "rows": N_("Rader"), "expires": N_("Utløper"), "by": N_("Av"),
                "permission": N_("Forsøkte")}
-DETAIL_WORDS = {"check-answers": N_("Se over svarene"), "conflict": N_("to hadde lagret samtidig"),
+DETAIL_WORDS = {"search": N_("Søk (søkeordet lagres ikke)"), "check-answers": N_("Se over svarene"), "conflict": N_("to hadde lagret samtidig"),
                 "consent form": N_("Samtykkeskjema"), "consent withdrawal": N_("Skjema for å trekke samtykke"),
                 "erasure form": N_("Skjema for sletting"), "new referral form": N_("Skjema for ny henvisning"),
                 "preview": N_("Forhåndsvisning"), "print view": N_("Utskriftsvisning"), "pdf": N_("PDF"),

@@ -8,11 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import false
 from sqlmodel import col, func, or_, select
 
 from .. import access, attention, audit, case_filters, clock, plans, referrals
 from ..cases import (STATUS_LABELS, Conflict, check, complete_mapping, create_case, discard_untouched, is_untouched,
                      open_problems, save_answers, section_status, unsaved_questions)
+from ..domain.answers import FieldError
 from ..domain.messages import N_
 from ..domain.questionnaire import default_questionnaire
 from ..models import Case, Organisation, User
@@ -34,18 +36,43 @@ DERIVED_BY_SECTION = {
 }
 
 
+SEARCH_MAX = 100  # characters of a search term
+
+
 @router.get("/cases")
 def case_list(request: Request, user: CurrentUser, db: SessionDep,
-              q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+              page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+    """The case list, filtered by the GET parameters the leaders' figures link with (no personal data in them)."""
+    return _case_list(request, user, db, request.query_params, "", page)
+
+
+@router.post("/cases")
+def case_search(request: Request, user: CurrentUser, db: SessionDep, form: PostedForm):
+    """The search (a name or a DUF number) is posted, so the term is in no address: not in a proxy's access log,
+    the browser's history or a link. Without a term, the list's own address with the filters."""
+    values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+    term = values.pop("q", "").strip()
+    page = int(values.pop("page", "1")) if values.get("page", "1").isdigit() else 1
+    if not term:
+        query = urlencode({k: v for k, v in case_filters.read_filters(values, set(), clock.today()).values.items()
+                           if v})
+        return RedirectResponse("/cases" + (f"?{query}" if query else ""), status_code=303)
+    return _case_list(request, user, db, values, term, min(max(page, 1), 10_000))
+
+
+def _case_list(request: Request, user, db, params, term: str, page: int):
     if not access.can(user, "case.read") and access.can(user, "referral.inbox"):
         return RedirectResponse("/inbox", status_code=303)  # a career counsellor's start page
     access.require(db, user, "case.read")
     caseworkers = db.exec(select(User).where(User.organisation_id == user.organisation_id,
                                              User.role == "caseworker").order_by(User.full_name)).all()
-    filters = case_filters.read_filters(request.query_params, {u.id for u in caseworkers}, clock.today())
+    filters = case_filters.read_filters(params, {u.id for u in caseworkers}, clock.today())
+    errors = list(filters.errors)
     stmt = select(Case).where(Case.organisation_id == user.organisation_id, *filters.conditions)
-    term = q.strip()
-    if term:
+    if len(term) > SEARCH_MAX:
+        errors.append(FieldError("q", N_("Søket kan ha høyst {max} tegn.", max=SEARCH_MAX)))
+        stmt = stmt.where(false())
+    elif term:
         digits = term.replace(" ", "")
         stmt = stmt.where(or_(func.lower(Case.participant_name).contains(term.lower(), autoescape=True),
                               col(Case.duf_number).startswith(digits) if digits.isdigit() else False))
@@ -53,7 +80,9 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
     cases = db.exec(stmt.order_by(*case_filters.order_by(filters.sort))
                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     org = db.get(Organisation, user.organisation_id)
-    audit.record(db, user, "list", "case", None, f"q={term[:100]} page={page} {urlencode(filters.query())}"[:500])
+    # That a search was made, never its term: a name or DUF number in the log would outlive the case's erasure.
+    audit.record(db, user, "list", "case", None,
+                 f"{'search ' if term else ''}page={page} {urlencode(filters.query())}"[:500])
     db.commit()
     return render_page(request, "cases/list.html", {
         "cases": cases, "q": term, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
@@ -62,12 +91,12 @@ def case_list(request: Request, user: CurrentUser, db: SessionDep,
         "unread": attention.unread_summaries(db, [c.id for c in cases]),
         "attention": attention.needs_attention(db, user) if access.can(user, "case.update") and page == 1 and not term
         and not filters.active else [],
-        "filters": filters, "errors": filters.errors, "filter_choices": {
+        "filters": filters, "errors": errors, "filter_choices": {
             "stage": case_filters.choices(case_filters.STAGES), "deadline": case_filters.choices(case_filters.DEADLINES),
             "referral": case_filters.choices(case_filters.REFERRALS), "sort": case_filters.choices(case_filters.SORTS),
             "caseworker": [(str(u.id), u.full_name) for u in caseworkers]},
         "range_labels": case_filters.RANGE_LABELS},
-        status_code=422 if filters.errors else 200)
+        status_code=422 if errors else 200)
 
 
 @router.post("/cases/new")

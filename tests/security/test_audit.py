@@ -476,3 +476,36 @@ def test_refused_access_to_a_referral_is_audited(logged_in, api_client, make_use
     # The municipality's caseworker may read it, but not receive it for the centre: 403, audited too
     assert api_client(caseworker).post(f"/api/v1/referrals/{referral.id}/receive").status_code == 403
     assert [e.detail for e in _refusals(db, caseworker)] == ["permission=referral.receive"]
+
+
+# --- a search leaves its term nowhere (#12 item 12) -----------------------------------------------------------------
+
+
+def test_a_search_term_is_in_no_address_and_no_audit_entry(logged_in, caseworker, make_case, make_user, drammen, db):
+    from tests.web.pages import search_cases
+
+    make_case(caseworker, AMAL)
+    c = logged_in(caseworker)
+    for term in ("Hassan", AMAL["participant.duf_number"]):
+        r = search_cases(c, term)
+        assert r.status_code == 200 and "Amal Hassan" in Page(r).text("table.cases")  # the answer, at /cases itself
+        page = Page(r)
+        assert page.form("form[role=search]")["q"] == [term]
+        assert all(term not in link for link in page.links())
+    # The form posts; a GET's query string is not read as a search, so no link or bookmark can carry one
+    assert Page(c.get("/cases")).one("form[role=search]").get("method") == "post"
+    db.expire_all()
+    listed = db.exec(select(AuditEntry).where(AuditEntry.user_id == caseworker.id, AuditEntry.action == "list")
+                     .order_by(col(AuditEntry.id))).all()
+    assert len(listed) >= 3
+    assert all("Hassan" not in e.detail and AMAL["participant.duf_number"] not in e.detail for e in listed)
+    assert [e.detail.split(" ")[0] for e in listed][-3:] == ["search", "search", "page=1"]  # a search, no term
+    text = Page(logged_in(make_user("leader", drammen)).get("/audit", params={"user": caseworker.id})).text("table")
+    assert "søkeordet lagres ikke" in text and "Hassan" not in text
+
+
+def test_a_search_without_a_term_is_the_lists_address_with_its_filters(logged_in, caseworker):
+    c = logged_in(caseworker)
+    r = c.post("/cases", data={"_csrf": c.csrf, "q": " ", "stage": "mapped", "sort": "newest"})
+    assert r.status_code == 303 and r.headers["location"] == "/cases?stage=mapped&sort=newest"
+    assert c.get(r.headers["location"]).status_code == 200

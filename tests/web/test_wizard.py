@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from intake.domain.questionnaire import default_questionnaire
 from tests.personas import AHMAD, AMAL, YONAS
-from tests.web.pages import HTMX, Page, fill, form_values
+from tests.web.pages import HTMX, Page, fill, form_values, search_cases
 
 Q = default_questionnaire()
 SECTIONS = [s.id for s in Q.sections]
@@ -759,23 +759,38 @@ def test_case_list_shows_the_organisations_cases_and_overdue_deadlines(caseworke
     assert text.index("Sen Saksen") < text.index("Tidlig Tidligsen")  # earliest deadline first
     assert f"/cases/{late.id}" in page.links() and f"/cases/{early.id}" in page.links()
     assert "Kartlegging pågår" in text
-    search = Page(c.get("/cases", params={"q": "tidlig"}))
+    search = Page(search_cases(c, "tidlig"))
     assert search.text("table.cases").count("Tidlig Tidligsen") == 1 and "Sen Saksen" not in search.text("table")
-    search = Page(c.get("/cases", params={"q": "2024 0000 0017"}))
+    search = Page(search_cases(c, "2024 0000 0017"))
     assert "Tidlig Tidligsen" in search.text("table.cases") and "Sen Saksen" not in search.text("table.cases")
-    search = Page(c.get("/cases", params={"q": "Annen"}))
+    search = Page(search_cases(c, "Annen"))
     assert not search.has("table.cases tbody tr")
+
+
+def test_the_pages_of_a_search_are_posted_with_the_term(caseworker, logged_in, make_case):
+    from intake.web.wizard import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 1):
+        make_case(caseworker, {**AMAL, "participant.name": f"Søkbar Person {n}"})
+    c = logged_in(caseworker)
+    first = Page(search_cases(c, "søkbar"))
+    assert len(first.all("table.cases tbody tr")) == PAGE_SIZE
+    assert not first.all("nav.pagination a")  # no link: it would carry the term in its address
+    following = first.form("nav.pagination form")
+    assert following["q"] == ["søkbar"] and following["page"] == ["2"]
+    second = Page(c.post("/cases", data={k: v[0] for k, v in following.items()}))
+    assert len(second.all("table.cases tbody tr")) == 1 and "Side 2 av 2" in second.text("nav.pagination")
 
 
 def test_search_takes_wildcards_literally(caseworker, logged_in, make_case):
     make_case(caseworker, {**AMAL})
-    page = Page(logged_in(caseworker).get("/cases", params={"q": "%"}))
+    page = Page(search_cases(logged_in(caseworker), "%"))
     assert not page.has("table.cases tbody tr")
 
 
 def test_search_ignores_case_in_norwegian_letters(caseworker, logged_in, make_case):
     make_case(caseworker, {**AMAL, "participant.name": "Åse Øyen"})
-    page = Page(logged_in(caseworker).get("/cases", params={"q": "åse øy"}))
+    page = Page(search_cases(logged_in(caseworker), "åse øy"))
     assert "Åse Øyen" in page.text("table.cases")
 
 
