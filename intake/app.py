@@ -255,6 +255,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Swagger UI from our own origin with an external start script: nothing from a CDN, nothing inline (CSP).
         return templates.TemplateResponse(request, "api_docs.html", {})
 
+    # GOV.UK's accessible autocomplete, which enhances the long language lists (static/autocomplete.js).
+    app.mount("/static/vendor/accessible-autocomplete",
+              StaticFiles(directory=ROOT / "node_modules" / "accessible-autocomplete" / "dist", check_dir=False),
+              name="accessible-autocomplete")
     app.mount("/static/vendor/fontsource", StaticFiles(directory=ROOT / "node_modules" / "@fontsource",
                                                        check_dir=False), name="fontsource")
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

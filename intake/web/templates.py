@@ -138,7 +138,8 @@ def dom_id(question_id: str) -> str:
 # Where a /static/ URL's file is: the app's own, or an npm package's (as intake/app.py mounts them).
 STATIC_DIRS = {"vendor/htmx/": ROOT / "node_modules" / "htmx.org" / "dist",
                "vendor/swagger-ui/": ROOT / "node_modules" / "swagger-ui-dist",
-               "vendor/fontsource/": ROOT / "node_modules" / "@fontsource"}
+               "vendor/fontsource/": ROOT / "node_modules" / "@fontsource",
+               "vendor/accessible-autocomplete/": ROOT / "node_modules" / "accessible-autocomplete" / "dist"}
 
 
 @lru_cache(maxsize=64)

@@ -2,7 +2,7 @@
 
 `Keyboard.focus(selector)` presses Tab (or Shift+Tab, towards the element) until `document.activeElement` matches,
 with a bounded number of presses, and fails saying where focus got stuck. On top of it: typing into fields, radios
-(arrow keys, Space), checkboxes (Space), selects (type-ahead), dates (digits in the order the browser shows them),
+(arrow keys, Space), checkboxes (Space), selects (type-ahead), the language autocomplete (typing, arrows, Enter), dates (digits in the order the browser shows them),
 buttons (Enter), and `answer_section`, which answers a section's questions from a persona's answers in page order.
 Locators are used only to wait for and read elements, never to act on them.
 """
@@ -16,6 +16,8 @@ from intake.domain.questionnaire import Question, Section
 from intake.web.forms import choices_for, to_text
 from intake.web.templates import dom_id
 
+# The code the select behind an autocomplete holds (named "-select" while enhanced, its own id during a swap)
+SELECT_HOLDS = "([sel, v]) => (document.querySelector(sel + '-select') || document.querySelector(sel)).value === v"
 MAX_PRESSES = 250  # per focus move: a section page has well under this many tab stops
 WAIT_MS = 10_000  # for a follow-up question or an added row to appear after an autosave
 
@@ -111,6 +113,22 @@ class Keyboard:
         actual = self.page.evaluate("(sel) => document.querySelector(sel).value", selector)
         assert actual == value, f"typing {label!r} in {selector} chose {actual!r}, not {value!r}"
 
+    def choose_suggestion(self, selector: str, typed: str, option: str) -> None:
+        """In an autocomplete (the language lists, static/autocomplete.js): type `typed`, then move with the arrow
+        keys to the suggestion `option` and choose it with Enter."""
+        self.page.locator(f"{selector}[role=combobox]").wait_for(timeout=WAIT_MS)  # enhanced (deferred scripts)
+        self.type_text(selector, typed)
+        listbox = self.page.locator(f"{selector}__listbox")
+        listbox.get_by_role("option", name=option, exact=True).wait_for(timeout=WAIT_MS)
+        for _ in range(MAX_PRESSES):
+            # the suggestion marked: the first as one types, or the one the arrow keys moved to
+            if listbox.locator(".autocomplete__option--focused").inner_text().strip() == option:
+                break
+            self.page.keyboard.press("ArrowDown")
+        else:
+            raise AssertionError(f"the arrow keys did not reach {option!r} in {selector}")
+        self.page.keyboard.press("Enter")
+
     def answer(self, q: Question, name: str, value: Any) -> None:
         """Give one (non-repeat) question, whose form field is called `name`, the typed answer `value`."""
         sel = f"#{dom_id(name)}"
@@ -118,6 +136,9 @@ class Keyboard:
             self.choose_radio(name, "true" if value else "false")
         elif q.type == "choice" and len(choices_for(q)) <= 7:
             self.choose_radio(name, value)
+        elif q.type == "language":  # an autocomplete: the hidden select holds the code
+            self.choose_suggestion(sel, dict(choices_for(q))[value], dict(choices_for(q))[value])
+            self.page.wait_for_function(SELECT_HOLDS, arg=[sel, value], timeout=WAIT_MS)
         elif q.type in ("choice", "cefr", "country", "language", "municipality"):
             self.select(sel, value, dict(choices_for(q))[value])
         elif q.type == "multi":

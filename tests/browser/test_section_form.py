@@ -5,25 +5,48 @@ typed in it went). The derived values beside the form follow each autosave."""
 from __future__ import annotations
 
 from tests.browser.conftest import login
+from tests.browser.keyboard import SELECT_HOLDS
 from tests.browser.pages import start_case
 from tests.personas import AMAL
 
 
-def two_languages(page) -> tuple[dict, dict]:
+def choose_language(page, index: int, code: str, js: bool = True) -> None:
+    """Choose a row's language in its autocomplete (#16 item 6): type its name, take the suggestion; without
+    JavaScript in the plain select."""
+    from intake.domain.reference import languages
+
+    field = f"#f-participant-languages-{index}-language"
+    if not js:
+        page.select_option(field, code)
+        return
+    page.locator(f"{field}[role=combobox]").wait_for()  # enhanced (the scripts are deferred)
+    page.fill(field, languages("nb")[code])
+    page.locator(f"{field}__listbox").get_by_role("option", name=languages("nb")[code], exact=True).click()
+    page.wait_for_function(SELECT_HOLDS, arg=[field, code])
+
+
+def two_languages(page, js: bool = True) -> tuple[dict, dict]:
     first, second = AMAL["participant.languages"]
-    page.select_option("#f-participant-languages-0-language", first["language"])
+    choose_language(page, 0, first["language"], js)
     page.check(f"#f-participant-languages-0-level-{first['level']}")
     page.get_by_role("button", name="Legg til språk").click()
     page.locator("#f-participant-languages-row-1").wait_for()
-    page.select_option("#f-participant-languages-1-language", second["language"])
+    choose_language(page, 1, second["language"], js)
     page.check(f"#f-participant-languages-1-level-{second['level']}")
     return first, second
 
 
+def language_of(page, index: int) -> str:
+    """The code a row's language select holds (the select behind the autocomplete, or the plain one)."""
+    field = f"#f-participant-languages-{index}-language"
+    enhanced = page.locator(f"{field}-select")
+    return (enhanced if enhanced.count() else page.locator(field)).input_value()
+
+
 def assert_rows_kept(page, first: dict, second: dict) -> None:
     assert page.locator("#f-participant-languages-row-1").count() == 1, "a language row was removed"
-    assert page.locator("#f-participant-languages-0-language").input_value() == first["language"]
-    assert page.locator("#f-participant-languages-1-language").input_value() == second["language"]
+    assert language_of(page, 0) == first["language"]
+    assert language_of(page, 1) == second["language"]
 
 
 def test_enter_in_a_field_saves_and_keeps_every_row(page, live_server):
@@ -49,7 +72,7 @@ def test_enter_in_a_field_saves_and_keeps_every_row_without_javascript(no_js_pag
     page = no_js_page
     login(page, live_server, "veileder")
     case_path = start_case(page, live_server)
-    first, second = two_languages(page)
+    first, second = two_languages(page, js=False)
 
     page.fill("#f-participant-name", "Amal Hassan")
     with page.expect_navigation():
@@ -134,11 +157,15 @@ def test_the_language_list_offers_the_common_languages_first(page, live_server):
     # #16 item 6: the first entries of about 600 were Abkhaz, Acoli, Adangme …
     login(page, live_server, "veileder")
     start_case(page, live_server)
-    select = page.locator("#f-participant-languages-0-language")
+    select = page.locator("#f-participant-languages-0-language-select")  # enhanced into an autocomplete
     labels = select.evaluate("s => [...s.querySelectorAll('optgroup')].map(g => g.label)")
     assert labels == ["Vanlige språk blant nye deltakere", "Alle språk"]
     first = select.evaluate("s => [...s.options].slice(1, 4).map(o => o.text)")
     assert first == ["ukrainsk", "arabisk", "tigrinja"]
-    select.select_option("ti")
+    # The autocomplete's suggestions keep that order: of the names starting with "a", Arabic (common) comes first
+    page.locator("#f-participant-languages-0-language[role=combobox]").fill("a")
+    offered = page.locator("#f-participant-languages-0-language__listbox [role=option]").all_inner_texts()
+    assert offered[0] == "arabisk" and "abkhasisk" in offered
+    choose_language(page, 0, "ti")
     page.locator("#save-status", has_text="Lagret").wait_for()
     assert select.input_value() == "ti"
