@@ -74,3 +74,18 @@ def test_without_javascript_the_plain_select_is_used(no_js_page, live_server, lo
     page.get_by_role("button", name="Lagre og fortsett").click()
     page.goto(page.url.rsplit("/sections/", 1)[0] + "/sections/participant")
     assert page.locator(FIRST).input_value() == "ti"
+
+
+def test_the_referrals_interpreter_language_is_chosen_the_same_way(page, browser, live_server, login):
+    # The referral's form is a plain form (no autosave): the chosen language is posted with it.
+    login(page, live_server, "veileder")
+    case_path = start_case(page, live_server)
+    page.goto(f"{live_server}{case_path}/referrals/new")
+    keys = Keyboard(page, date_field_order(browser))
+    keys.choose_suggestion("#f-interpreter_language", "somal", "somali")
+    assert page.locator("#f-interpreter_language-select").input_value() == "so"
+    keys.type_text("#f-purpose", "Avklare utdanningsvei.")
+    keys.press("button.secondary[value=save]")
+    page.wait_for_url(re.compile(r"/referrals/\d+\?saved=1$"))
+    assert page.locator("#f-interpreter_language").input_value() == "somali"
+    assert page.locator("#f-interpreter_language-select").input_value() == "so"
