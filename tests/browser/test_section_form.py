@@ -39,8 +39,8 @@ def two_languages(page, js: bool = True) -> tuple[dict, dict]:
 def language_of(page, index: int) -> str:
     """The code a row's language select holds (the select behind the autocomplete, or the plain one)."""
     field = f"#f-participant-languages-{index}-language"
-    enhanced = page.locator(f"{field}-select")
-    return (enhanced if enhanced.count() else page.locator(field)).input_value()
+    # read at once: during a swap the select is briefly back under its own id
+    return page.evaluate("sel => (document.querySelector(sel + '-select') || document.querySelector(sel)).value", field)
 
 
 def assert_rows_kept(page, first: dict, second: dict) -> None:
