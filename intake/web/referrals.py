@@ -264,8 +264,8 @@ CENTRE_PARTS = {
     "summary": ("/summary", N_("Oppsummering")),
 }
 # Where each action's form is, and where its success is told.
-_ACTION_PART = {"receive": "referral", "accept": "referral", "decline": "referral", "contract": "contract", "session": "sessions",
-                "notes": "sessions", "complete": "summary"}
+_ACTION_PART = {"receive": "referral", "accept": "referral", "decline": "referral", "contract": "contract",
+                "session": "sessions", "notes": "sessions", "complete": "summary"}
 _DONE_GOES_TO = {"accept": "contract", "contract": "sessions"}  # the next step's page
 
 
@@ -342,8 +342,8 @@ def inbox_session(request: Request, referral_id: ObjectId, user: CurrentUser, db
 
 
 @router.post("/inbox/{referral_id}/sessions/{session_id}")
-def inbox_session_notes(request: Request, referral_id: ObjectId, session_id: ObjectId, user: CurrentUser, db: SessionDep,
-                        data: ReferralForm):
+def inbox_session_notes(request: Request, referral_id: ObjectId, session_id: ObjectId, user: CurrentUser,
+                        db: SessionDep, data: ReferralForm):
     field = f"notes-{session_id}"  # each session's notes field on the sessions page has its own name
 
     def save(referral, data):

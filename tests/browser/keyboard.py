@@ -2,8 +2,8 @@
 
 `Keyboard.focus(selector)` presses Tab (or Shift+Tab, towards the element) until `document.activeElement` matches,
 with a bounded number of presses, and fails saying where focus got stuck. On top of it: typing into fields, radios
-(arrow keys, Space), checkboxes (Space), selects (type-ahead), the language autocomplete (typing, arrows, Enter), dates (digits in the order the browser shows them),
-buttons (Enter), and `answer_section`, which answers a section's questions from a persona's answers in page order.
+(arrow keys, Space), checkboxes (Space), selects (type-ahead), the language autocomplete (typing, arrows, Enter),
+dates (digits in the order the browser shows them), buttons (Enter), and `answer_section`, which answers a section's questions from a persona's answers in page order.
 Locators are used only to wait for and read elements, never to act on them.
 """
 

@@ -40,7 +40,8 @@ def test_each_part_is_its_own_page_with_its_heading_and_the_current_part_marked(
         assert len(page.all("h1")) == 1, path
     # The referral's own page has what the municipality sent; the others do not repeat it.
     assert "Avklare veien til godkjenning som sykepleier." in Page(counsellor.get(f"/inbox/{rid}")).text("main")
-    assert "Avklare veien til godkjenning som sykepleier." not in Page(counsellor.get(f"/inbox/{rid}/sessions")).text("main")
+    sessions = Page(counsellor.get(f"/inbox/{rid}/sessions")).text("main")
+    assert "Avklare veien til godkjenning som sykepleier." not in sessions
     assert "Samtaler" in Page(counsellor.get(f"/inbox/{rid}/sessions")).text("h1")
 
 

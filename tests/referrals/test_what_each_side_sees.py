@@ -168,7 +168,8 @@ def test_each_side_sees_its_own_and_what_is_shared_and_nothing_of_the_others(
         text = seen[("counsellor", route)]
         assert any(d in text for d in _dates(SESSION_DAYS)) and SESSION_NOTES in text, (status, route)
     if status == "completed":
-        for route in ("/inbox/{referral_id}/summary", "/api/v1/referrals/{referral_id}", "/referrals/{referral_id}/print"):
+        for route in ("/inbox/{referral_id}/summary", "/api/v1/referrals/{referral_id}",
+                      "/referrals/{referral_id}/print"):
             assert SUMMARY in seen[("counsellor", route)], route
         for who in ("caseworker", "leader"):
             for route in ("/cases/{case_id}/referrals/{referral_id}", "/inbox/{referral_id}",
