@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from dataclasses import dataclass
 
-from sqlalchemy import insert, literal_column, text
-from sqlmodel import Session, col, select, update
+from sqlalchemy import bindparam, insert, literal_column, text, update
+from sqlmodel import Session, col, select
 
 from . import clock
 from .config import get_settings
@@ -29,7 +30,31 @@ _PREV_HASH = literal_column("(SELECT prior.hash FROM audit_entry AS prior WHERE 
                             "ORDER BY prior.id DESC LIMIT 1)")
 
 
-def _digest(entry: AuditEntry, prev_hash: str, key: bytes | None = None) -> str:
+@dataclass
+class Entry:
+    """An entry as `record` wrote it (the row's fields; a plain object, not an ORM one, for speed)."""
+
+    id: int
+    at: dt.datetime
+    user_id: int | None
+    username: str
+    organisation_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    detail: str
+    prev_hash: str
+    hash: str = ""
+
+
+# Built once: the statements of every audit entry (their parameters are given at execution).
+_TABLE = AuditEntry.__table__
+_INSERT = insert(_TABLE).returning(_TABLE.c.id, _PREV_HASH)
+_SEAL = (update(_TABLE).where(_TABLE.c.id == bindparam("entry_id"))
+         .values(prev_hash=bindparam("new_prev_hash"), hash=bindparam("new_hash")))
+
+
+def _digest(entry: AuditEntry | Entry, prev_hash: str, key: bytes | None = None) -> str:
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.timezone.utc)
     fields = [str(entry.id), at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f"), str(entry.user_id or ""),
               entry.username, str(entry.organisation_id or ""), entry.action, entry.object_type,
@@ -47,24 +72,23 @@ def keys() -> tuple[bytes | None, list[bytes]]:
 
 
 def record(db: Session, user: User | None, action: str, object_type: str, object_id: object = None,
-           detail: str = "", organisation_id: int | None = None) -> AuditEntry:
+           detail: str = "", organisation_id: int | None = None) -> Entry:
     """Add an entry, chained to the one before it, in the caller's transaction (committed with the change it
     describes). Two statements: the insert, which takes the write lock (SQLite) and answers with the new id and the
     hash of the entry before it, then the update that seals the entry with its own hash. Core statements, not the ORM's
     unit of work: every read and save of a case passes here."""
     if db.get_bind().dialect.name == "postgresql":
         db.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_PG_AUDIT_LOCK))
-    entry = AuditEntry(
+    values = dict(
         at=clock.now(), user_id=user.id if user else None, username=user.username if user else "",
         organisation_id=organisation_id if organisation_id is not None else (user.organisation_id if user else None),
         action=action, object_type=object_type, object_id=None if object_id is None else str(object_id),
         detail=detail[:2000],
     )
-    table = AuditEntry.__table__
-    values = entry.model_dump(exclude={"id", "prev_hash", "hash"})
-    entry.id, prev = db.execute(insert(table).values(**values).returning(table.c.id, _PREV_HASH)).one()
-    entry.prev_hash, entry.hash = prev or "", _digest(entry, prev or "", keys()[0])
-    db.execute(update(table).where(table.c.id == entry.id).values(prev_hash=entry.prev_hash, hash=entry.hash))
+    entry_id, prev = db.execute(_INSERT, values).one()
+    entry = Entry(id=entry_id, **values, prev_hash=prev or "")
+    entry.hash = _digest(entry, entry.prev_hash, keys()[0])
+    db.execute(_SEAL, {"entry_id": entry.id, "new_prev_hash": entry.prev_hash, "new_hash": entry.hash})
     return entry
 
 

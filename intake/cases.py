@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -237,6 +237,19 @@ class Saved:
     errors: list[FieldError] = field(default_factory=list)  # errors on the fields of this save
 
 
+@dataclass
+class Refused:
+    """An all-or-nothing save (the API's) that would have added a problem: nothing was stored."""
+
+    case: Case
+    errors: list[FieldError]
+
+
+# The row-version guarded UPDATE of a save; the SET clause comes from the values given at execution.
+_UPDATE_CASE = update(Case.__table__).where(Case.__table__.c.id == bindparam("case_id"),
+                                            Case.__table__.c.version == bindparam("read_version"))
+
+
 def section_version(case: Case, section_id: str) -> int:
     return int((case.sections or {}).get(section_id, {}).get("version", 0))
 
@@ -254,7 +267,8 @@ def save_answers(
     finish_section: bool = False,
     form_token: str | None = None,
     case_version: int | None = None,
-) -> Saved | Conflict:
+    all_or_nothing: bool = False,
+) -> Saved | Conflict | Refused:
     """Merge `changes` (question id -> value, None to clear) into the case and store them.
 
     `raw` holds what was typed for each changed field; where a field ends up with an error, that text is kept as a
@@ -263,6 +277,8 @@ def save_answers(
     save came from the same page, a stale `base_version` is that page's own earlier autosave, not a conflict.
     `case_version` (the API's If-Match or base_version) is the whole case's version the change was made against:
     if the case has changed since, nothing is saved and the `Conflict` holds every changed field's two values.
+    `all_or_nothing` (the API's): nothing is saved when an answer is invalid or the change makes a check fail, and
+    the `Refused` names the problems; a problem the case already had does not block a change to other questions.
     """
     q = default_questionnaire()
     for attempt in range(20):
@@ -286,6 +302,10 @@ def save_answers(
         applied = apply_changes(case, changes, read_errors=read_errors,
                                 require=[section] if finish_section and section else [])
         result, errors = applied.validation, applied.errors
+        if all_or_nothing and errors:
+            refused = _new_problems(case, errors, changes)
+            if refused:
+                return Refused(case, refused)
         touched = set(changes) | applied.unsaved
         drafts = dict(case.drafts or {})
         for key in touched:
@@ -319,10 +339,8 @@ def save_answers(
         values = dict(answers=new_answers, drafts=drafts, sections=sections, version=case.version + 1,
                       updated_at=clock.now(), **summary)
         # A Core UPDATE on the table (the ORM's bulk update would also search the session for objects to refresh,
-        # on every autosave); the loaded case is given the stored values below.
-        table = Case.__table__
-        stmt = update(table).where(table.c.id == case.id, table.c.version == case.version).values(**values)
-        if db.execute(stmt).rowcount != 1:
+        # on every autosave), built once; the loaded case is given the stored values below.
+        if db.execute(_UPDATE_CASE, {**values, "case_id": case.id, "read_version": case.version}).rowcount != 1:
             db.rollback()  # another save got in between: read again and merge onto it
             continue
         for key, value in values.items():
@@ -334,6 +352,21 @@ def save_answers(
         own = [e for e in errors if section is None or e.field.split(".")[0] == section.id]
         return Saved(case, result, own)
     raise RuntimeError("could not save after repeated concurrent updates")
+
+
+def _new_problems(case: Case, errors: list[FieldError], changes: dict[str, Any]) -> list[FieldError]:
+    """The errors a change brings: on a question it changes, or not among the problems the stored case already has.
+    The stored case is checked only when there is an error to weigh (a save without one needs no second check)."""
+    had = {(e.field, e.message) for e in check(case).errors}
+    return [e for e in errors if (e.field, e.message) not in had or _question_id(e.field) in changes]
+
+
+def stored_validation(saved: Saved) -> Validation:
+    """The check of the case as `saved` stored it. A save without errors that stored exactly the answers it checked
+    has it already (checking clean answers again finds the same); otherwise they are checked afresh."""
+    if not saved.validation.errors and saved.validation.answers == saved.case.answers:
+        return saved.validation
+    return check(saved.case)
 
 
 def _sections_changed(q: Questionnaire, before: dict[str, Any], after: dict[str, Any]) -> set[str]:

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from pwdlib import PasswordHash
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, func, select
 
 from . import audit, clock
@@ -86,11 +87,17 @@ def revoke_user_tokens(db: Session, user: User, actor: User | None, why: str) ->
 
 def user_for_token(db: Session, token: str) -> User | None:
     """The token's user, if the token is known, neither expired nor revoked, and its user active."""
-    row = db.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
-    if row is None or not token_live(row):
+    # One query for the token and its user: every API request passes here. A token is a high-entropy random secret,
+    # so its SHA-256 is looked up directly (no slow hash needed).
+    found = db.exec(_TOKEN_AND_USER, params={"token_hash": token_digest(token)}).first()
+    if found is None:
         return None
-    user = db.get(User, row.user_id)
-    return user if user and user.active else None
+    row, user = found
+    return user if token_live(row) and user.active else None
+
+
+_TOKEN_AND_USER = (select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # built once
+                   .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def create_session(db: Session, user: User) -> tuple[UserSession, str]:

@@ -6,6 +6,7 @@ Each entry applies from a date, so a law change is a new entry in the file; `Pro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -250,7 +251,7 @@ class Programme:
     def confirmed(self, name: str) -> bool:
         """Whether a section (dotted name) is confirmed for this entry: its value, and, where it changed with this
         entry, the date it applies from."""
-        section = dict(self.all_sections())[name]
+        section = self._by_name[name]
         return section.verified and name not in self.dated_unconfirmed
 
     def end_goal_rule(self, *, has_upper_secondary: bool | None, age: int | None) -> EndGoalRule | None:
@@ -286,6 +287,15 @@ class Programme:
 
     def all_sections(self) -> tuple[tuple[str, Section], ...]:
         """Every section and the sections inside them, by dotted name (`chapter_6a.content.work_oriented_minimum`)."""
+        return self._all_sections
+
+    @functools.cached_property
+    def _by_name(self) -> Mapping[str, Section]:
+        return MappingProxyType(dict(self._all_sections))
+
+    @functools.cached_property
+    def _all_sections(self) -> tuple[tuple[str, Section], ...]:
+        # Computed once per entry (frozen): every derived value of every save reads it.
         out: list[tuple[str, Section]] = []
 
         def add(name: str, section: Section | None) -> None:

@@ -81,8 +81,10 @@ def text_error(text: str, kind: str = FREE) -> Message | None:
     most often one that cannot be seen."""
     if not encodable(text):
         return N_("Teksten inneholder et ufullstendig tegn som ikke kan lagres. Skriv teksten på nytt.")
-    if text.isascii() and text.isprintable():
-        return None  # the common case, without a look at each character
+    if text.isprintable():
+        # The common case, without a look at each character: printable text holds no control (Cc), no format
+        # character (Cf: the order controls among them) and no line or paragraph separator.
+        return None
     for ch in text:
         what = _refused(ch, kind)
         if what:

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from .. import access, i18n
-from ..cases import Conflict, check, create_case, save_answers
-from ..domain.answers import FieldError
+from .. import access, audit, i18n
+from ..cases import Refused, Saved, check, create_case, save_answers, stored_validation
+from ..domain.answers import FieldError, Validation
 from ..domain.messages import N_
 from ..domain.text import scrub
 from .deps import CurrentUser, ObjectId, SessionDep
@@ -91,8 +91,8 @@ def _errors(errors: list[FieldError]) -> JSONResponse:
     return JSONResponse({"errors": [i18n.error_dict(e) for e in errors]}, status_code=422)
 
 
-def _case_out(case) -> CaseOut:
-    result = check(case)
+def _case_out(case, result: Validation | None = None) -> CaseOut:
+    result = result or check(case)
     return CaseOut(id=case.id, status=case.status, answers=case.answers, derived=result.derived,
                    errors=[FieldErrorOut(**i18n.error_dict(e)) for e in result.errors], mapping_date=case.mapping_date,
                    completed_at=case.completed_at, version=case.version)
@@ -136,7 +136,9 @@ def api_patch_answers(case_id: ObjectId, body: PatchIn, response: Response, user
     `base_version` in the body; when the case has changed since, nothing is saved and the answer (412 or 409) holds
     the version now and both values of each field. Without either, the answers are merged into the case as it is
     now, whoever changed it since (a later PATCH of the same field wins)."""
-    case = access.load_case(db, user, case_id, "case.update", audit_action="open-for-update")
+    # One transaction, one audit entry: the save's "update" says the case was opened to change it; a refused change
+    # records the opening itself (below).
+    case = access.load_case(db, user, case_id, "case.update", audited_by_caller=True)
     expected, stale_status = None, 409
     if if_match is not None:
         named = _if_match_version(if_match)
@@ -144,23 +146,15 @@ def api_patch_answers(case_id: ObjectId, body: PatchIn, response: Response, user
             expected, stale_status = (named if named is not None else -1), 412
     if expected is None and body.base_version is not None:
         expected = body.base_version
-    if expected is not None and expected != case.version:
-        return _stale(case.version, expected, {k: case.answers.get(k) for k in body.answers}, body.answers,
-                      stale_status)
-    merged = {**case.answers, **{k: v for k, v in body.answers.items() if v is not None}}
-    for k, v in body.answers.items():
-        if v is None:
-            merged.pop(k, None)
-    had = {(e.field, e.message) for e in check(case).errors}
-    errors = [e for e in check(case, merged).errors
-              if (e.field, e.message) not in had or ".".join(e.field.split(".")[:2]) in body.answers]
-    if errors:
-        return _errors(errors)
-    saved = save_answers(db, user, case.id, body.answers, case_version=expected)
-    if isinstance(saved, Conflict):  # changed between the check above and the save
+    saved = save_answers(db, user, case.id, body.answers, case_version=expected, all_or_nothing=True)
+    if not isinstance(saved, Saved):
+        audit.record(db, user, "open-for-update", "case", case.id, organisation_id=case.organisation_id)
+        db.commit()
+        if isinstance(saved, Refused):
+            return _errors(saved.errors)
         return _stale(saved.case.version, expected, saved.theirs, saved.mine, stale_status)
     response.headers["ETag"] = etag(saved.case.version)
-    return _case_out(saved.case)
+    return _case_out(saved.case, stored_validation(saved))
 
 
 def _stale(version: int, expected: int, stored: dict[str, Any], sent: dict[str, Any], status: int) -> JSONResponse:
