@@ -68,15 +68,16 @@ def run_cli(args: list[str], env: Mapping[str, str], log: Path, at: dt.datetime 
 
 @contextmanager
 def serving(log: Path, env: Mapping[str, str], *, port: int | None = None, at: dt.datetime | None = None,
-            ready: str = "/healthz") -> Iterator[tuple[str, subprocess.Popen]]:
+            ready: str = "/healthz", workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
     """`main.py serve --workers 1` with `env`, on the test's clock (or from `at`), its output appended to `log`;
     yields (base URL, process) once `ready` answers 200, and stops it on the way out (SIGTERM: a clean shutdown,
-    unless the test has stopped it already)."""
+    unless the test has stopped it already). `workers` > 1 only for a test of several processes (tests/run_at.py
+    puts them on the test's clock too)."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
-        proc = subprocess.Popen(main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                             at=at),
+        proc = subprocess.Popen(main_py_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+                                             str(workers), at=at),
                                 cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         _wait_until_up(proc, base + ready, log)
@@ -114,7 +115,7 @@ def _wait_until_up(proc: subprocess.Popen, url: str, log: Path) -> None:
 
 
 @contextmanager
-def server(log: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+def server(log: Path, workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """`serving` with `env` added to this process's environment."""
-    with serving(log, environment(**env)) as running:
+    with serving(log, environment(**env), workers=workers) as running:
         yield running

@@ -8,6 +8,7 @@ import os
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -89,3 +90,48 @@ def test_serve_runs_one_process_per_cpu_unless_told(monkeypatch):
     assert Settings().workers == (os.cpu_count() or 1)
     monkeypatch.setenv("KARTLEGGING_WORKERS", "3")
     assert Settings().workers == 3
+
+
+def test_metrics_add_up_over_two_worker_processes_on_the_tests_clock(database_url, tmp_path, db, make_user, make_org):
+    """`serve --workers 2`: /metrics counts the requests of both processes (prometheus-client's multiprocess mode),
+    and both run on the tests' clock: a login session made today is live in each (on the machine's date, days or
+    weeks later, it would have expired)."""
+    from intake.security import create_session
+    from intake.web.deps import SESSION_COOKIE
+
+    session = create_session(db, make_user("caseworker", make_org()))
+    shared = tmp_path / "metrics"
+    with server(tmp_path / "server.log", workers=2, KARTLEGGING_METRICS_TOKEN=METRICS_TOKEN,
+                PROMETHEUS_MULTIPROC_DIR=str(shared)) as (base, _proc):
+        answered = 0
+        # Requests ten at a time, each on a new connection, which either process may take (an idle process would
+        # take them all one by one), until both have answered some.
+        with httpx.Client(base_url=base, cookies={SESSION_COOKIE: session.id},
+                          limits=httpx.Limits(max_keepalive_connections=0)) as c, ThreadPoolExecutor(10) as pool:
+            while len(_processes_that_timed(shared, "/cases")) < 2:
+                assert answered < 300, "one process took every request"
+                statuses = list(pool.map(lambda _: c.get("/cases").status_code, range(10)))
+                assert statuses == [200] * 10, statuses  # not sent to the login page: the session is live
+                answered += 10
+        metrics = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert metrics.status_code == 200
+    assert (f'kartlegging_http_request_duration_seconds_count{{method="GET",route="/cases",status="200"}} '
+            f'{float(answered)}') in metrics.text
+
+
+def _processes_that_timed(shared, route: str) -> set[str]:
+    """The server processes that have timed a request to `route`: each keeps its own histogram file
+    (histogram_<pid>.db), which names the labels it has counted under."""
+    return {p.stem for p in shared.glob("histogram_*.db") if f'"{route}"'.encode() in p.read_bytes()}
+
+
+def test_serve_empties_the_metrics_directory_it_is_given(tmp_path, monkeypatch):
+    """A restart does not count the last run's requests again: `serve --workers N` empties PROMETHEUS_MULTIPROC_DIR."""
+    from intake.cli import _metrics_shared_by
+
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    (shared / "histogram_4242.db").write_bytes(b"the last run's figures")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+    _metrics_shared_by(2)
+    assert shared.is_dir() and not any(shared.iterdir())
