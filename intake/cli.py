@@ -39,7 +39,9 @@ def cmd_serve(args) -> int:
     options = dict(host=args.host, port=args.port, log_config=LOG_CONFIG, access_log=False, proxy_headers=True)
     if workers > 1:  # uvicorn starts each worker process from the factory's import path
         _metrics_shared_by(workers)
-        uvicorn.run("intake.app:create_app", factory=True, workers=workers, **options)
+        # uvicorn kills and replaces a worker that does not answer its supervisor's ping within this many seconds
+        # (default 5): a worker still importing the app on a busy machine was killed that way again and again.
+        uvicorn.run("intake.app:create_app", factory=True, workers=workers, timeout_worker_healthcheck=60, **options)
         return 0
     from .app import create_app
     uvicorn.run(create_app(), **options)
