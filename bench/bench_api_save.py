@@ -118,12 +118,13 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def process_tree(pid: int) -> list[int]:
+def server_processes(pid: int) -> list[int]:
+    """The server's processes: `serve` and its uvicorn workers (its children), not their PDF workers (which warm up
+    as they start, and render no PDF here)."""
     pids = [pid]
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                pids += process_tree(int(child))
+            pids += [int(child) for child in (task / "children").read_text().split()]
     except OSError:
         pass
     return pids
@@ -163,8 +164,15 @@ class Client:
         if self.token:
             lines.append(f"Authorization: Bearer {self.token}")
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        self.writer.write(data)
+        try:
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):  # the server closed a connection left idle: again
+            self.writer.close()
+            await self.connect()
+            self.writer.write(data)
+            head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         got = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines if h)}
         payload = await self.reader.readexactly(int(got.get("content-length", "0")))
@@ -306,7 +314,7 @@ def main() -> int:
             server = start_app(url, port, tmp / "app-workers.log", args.workers)
             try:
                 run = asyncio.run(drive(port, tokens, owned, args.warmup, args.requests, True,
-                                        lambda: process_tree(server.pid)))
+                                        lambda: server_processes(server.pid)))
             finally:
                 stop(server)
             failures += run["failures"]
