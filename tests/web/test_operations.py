@@ -99,14 +99,14 @@ def test_metrics_add_up_over_two_worker_processes_on_the_tests_clock(database_ur
     from intake.security import create_session
     from intake.web.deps import SESSION_COOKIE
 
-    session = create_session(db, make_user("caseworker", make_org()))
+    _session, cookie = create_session(db, make_user("caseworker", make_org()))
     shared = tmp_path / "metrics"
     with server(tmp_path / "server.log", workers=2, KARTLEGGING_METRICS_TOKEN=METRICS_TOKEN,
                 PROMETHEUS_MULTIPROC_DIR=str(shared)) as (base, _proc):
         answered = 0
         # Requests ten at a time, each on a new connection, which either process may take (an idle process would
         # take them all one by one), until both have answered some.
-        with httpx.Client(base_url=base, cookies={SESSION_COOKIE: session.id},
+        with httpx.Client(base_url=base, cookies={SESSION_COOKIE: cookie},
                           limits=httpx.Limits(max_keepalive_connections=0)) as c, ThreadPoolExecutor(10) as pool:
             while len(_processes_that_timed(shared, "/cases")) < 2:
                 assert answered < 300, "one process took every request"
