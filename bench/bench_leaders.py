@@ -247,6 +247,13 @@ def main() -> int:
         url = f"sqlite:///{tmp}/bench.db" if kind == "sqlite" else args.postgres
         if kind == "postgresql":
             from sqlalchemy import create_engine, text
+            from sqlalchemy.engine import make_url
+            server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with server.connect() as conn:  # a fresh machine has no benchmark database yet
+                name = make_url(url).database
+                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+            server.dispose()
             engine = create_engine(url, isolation_level="AUTOCOMMIT")
             with engine.connect() as conn:
                 conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
