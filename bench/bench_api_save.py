@@ -86,8 +86,12 @@ def wait_for(proc: subprocess.Popen, port: int, path: str, log: Path) -> None:
     raise SystemExit(f"server did not answer within 120 s:\n{log.read_text()[-3000:]}")
 
 
-def start_app(url: str, port: int, log: Path, workers: int) -> subprocess.Popen:
+def start_app(url: str, port: int, log: Path, workers: int, pdf_warmup: bool = False) -> subprocess.Popen:
+    """The app's server. Without `pdf_warmup` its PDF worker starts only at a first PDF: warming it up (WeasyPrint's
+    import, the fonts, a first layout) takes a few seconds of CPU per server process, which fell on the first seconds
+    of the measured saves."""
     env = {**os.environ, "DATABASE_URL": url, "KARTLEGGING_DEMO": "1", "PYTHONUNBUFFERED": "1",
+           "KARTLEGGING_PDF_WARMUP": "1" if pdf_warmup else "0",
            "KARTLEGGING_AUDIT_ANCHOR_PATH": str(log.parent / "audit-anchor.json"),
            "KARTLEGGING_ERASURE_REGISTER_PATH": str(log.parent / "erasures.json")}
     for name in ("KARTLEGGING_TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR", "KARTLEGGING_WORKERS"):

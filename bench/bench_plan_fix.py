@@ -201,7 +201,7 @@ def main() -> int:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     port = free_port()
-    server = start_app(url, port, tmp / "app.log", args.workers)
+    server = start_app(url, port, tmp / "app.log", args.workers, pdf_warmup=True)
     try:
         time.sleep(5)  # the PDF workers warm up as the server starts
         result = asyncio.run(run(f"http://127.0.0.1:{port}", port, tokens, owned, fixers_owned, args.alone,

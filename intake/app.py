@@ -19,6 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import audit_anchor, i18n, observability, pdf_worker, periodic
+from .concurrency import RequestGate
 from .access import Forbidden, NotFound
 from .config import ROOT, Settings, get_settings
 from .domain.guidance import NotAllowed
@@ -151,6 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6,
                        exclude_content_types=(*GZIP_EXCLUDED, "application/pdf"))
     app.add_middleware(LanguageMiddleware)  # error pages made by the middleware above are translated too
+    # A few requests worked on at once, the rest waiting their turn (intake/concurrency.py); their time in line is
+    # in the latency the metrics below record
+    app.add_middleware(RequestGate, limit=settings.request_limit)
     # Outermost: every answer is timed and logged with its request id, even one a middleware above refused
     app.add_middleware(observability.RequestMetrics)
     app.add_middleware(CorrelationIdMiddleware)

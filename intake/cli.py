@@ -36,15 +36,13 @@ def cmd_serve(args) -> int:
     logging.getLogger("kartlegging").info("database up to date")
     workers = args.workers or get_settings().workers
     # JSON lines with the request id; uvicorn's access line (path and query string) is replaced by the app's own
-    options = dict(host=args.host, port=args.port, log_config=LOG_CONFIG, access_log=False, proxy_headers=True)
-    if workers > 1:  # uvicorn starts each worker process from the factory's import path
+    options = dict(log_config=LOG_CONFIG, access_log=False, proxy_headers=True)
+    if workers > 1:  # each process binds the address itself, and the kernel shares the connections out
+        from . import workers as server_processes
         _metrics_shared_by(workers)
-        # uvicorn kills and replaces a worker that does not answer its supervisor's ping within this many seconds
-        # (default 5): a worker still importing the app on a busy machine was killed that way again and again.
-        uvicorn.run("intake.app:create_app", factory=True, workers=workers, timeout_worker_healthcheck=60, **options)
-        return 0
+        return server_processes.serve(args.host, args.port, workers, options)
     from .app import create_app
-    uvicorn.run(create_app(), **options)
+    uvicorn.run(create_app(), host=args.host, port=args.port, **options)
     return 0
 
 

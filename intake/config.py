@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # time: one process per CPU (the default) lets saves from several caseworkers run side by side.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
                          validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
+    # Requests one server process works on at once; the others wait their turn (intake/concurrency.py). 0: no limit.
+    # Default: 2 on SQLite, whose work is all CPU in this process; 8 on PostgreSQL, where a request also waits for
+    # the database server.
+    concurrent_requests: int | None = Field(None, ge=0, le=1000, validation_alias=AliasChoices("KARTLEGGING_CONCURRENT_REQUESTS"))
     # The Bearer token a Prometheus scraper sends to /metrics; without it /metrics does not exist (404).
     metrics_token: SecretStr | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_METRICS_TOKEN"))
     # Start the PDF worker process (WeasyPrint, fonts) when the server starts, so the first "Fastsett plan" after a
@@ -108,6 +112,12 @@ class Settings(BaseSettings):
                 client_secret=self.oidc_client_secret, scopes=self.oidc_scopes, organisation=self.oidc_organisation,
                 email_matching=self.oidc_email_matching, role_claim=self.oidc_role_claim, roles=self.oidc_roles))
         return {p.name: p for p in providers}
+
+    @property
+    def request_limit(self) -> int:
+        if self.concurrent_requests is not None:
+            return self.concurrent_requests
+        return 2 if self.database_url.startswith("sqlite") else 8
 
     @property
     def erasure_register_path(self) -> Path:

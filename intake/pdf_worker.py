@@ -19,6 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
+from . import concurrency
+
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 60
@@ -86,7 +88,8 @@ def run(render: Callable[..., bytes], *args: Any, timeout: float = TIMEOUT_SECON
     global _pool
     pool = _get_pool()
     try:
-        with PDF_SECONDS.labels(render.__name__).time():
+        # While the worker renders, this request gives its place to others (intake/concurrency.py)
+        with PDF_SECONDS.labels(render.__name__).time(), concurrency.waiting():
             return pool.submit(render, *args).result(timeout)
     except BrokenProcessPool:
         log.warning("the PDF worker process died; rendering in this process")

@@ -91,11 +91,14 @@ def _errors(errors: list[FieldError]) -> JSONResponse:
     return JSONResponse({"errors": [i18n.error_dict(e) for e in errors]}, status_code=422)
 
 
-def _case_out(case, result: Validation | None = None) -> CaseOut:
+def _case_out(case, result: Validation | None = None) -> Response:
+    """The case as `CaseOut`, serialised here: FastAPI would validate the model it was given once more before
+    serialising it, on every save."""
     result = result or check(case)
-    return CaseOut(id=case.id, status=case.status, answers=case.answers, derived=result.derived,
-                   errors=[FieldErrorOut(**i18n.error_dict(e)) for e in result.errors], mapping_date=case.mapping_date,
-                   completed_at=case.completed_at, version=case.version)
+    out = CaseOut(id=case.id, status=case.status, answers=case.answers, derived=result.derived,
+                  errors=[FieldErrorOut(**i18n.error_dict(e)) for e in result.errors], mapping_date=case.mapping_date,
+                  completed_at=case.completed_at, version=case.version)
+    return Response(out.model_dump_json(), media_type="application/json", headers={"ETag": etag(case.version)})
 
 
 @router.post("/cases", summary="Create a case", status_code=201, response_model=CreatedOut, responses={422: {"model": ErrorsOut}})
@@ -114,18 +117,16 @@ NOT_FOUND = {404: {"description": "No such case in your organisation"}}
 
 
 @router.get("/cases/{case_id}", summary="Read a case", response_model=CaseOut, responses={200: {"headers": CASE_ETAG}, **NOT_FOUND})
-def api_get_case(case_id: ObjectId, response: Response, user: CurrentUser, db: SessionDep):
+def api_get_case(case_id: ObjectId, user: CurrentUser, db: SessionDep):
     """Read a case: answers, derived values, status and version (also the `ETag`)."""
-    case = access.load_case(db, user, case_id)
-    response.headers["ETag"] = etag(case.version)
-    return _case_out(case)
+    return _case_out(access.load_case(db, user, case_id))
 
 
 @router.patch("/cases/{case_id}/answers", summary="Change a case's answers", response_model=CaseOut,
               responses={200: {"headers": CASE_ETAG}, 422: {"model": ErrorsOut}, **NOT_FOUND,
                          409: {"model": StaleOut, "description": "`base_version` is not the case's version now"},
                          412: {"model": StaleOut, "description": "`If-Match` does not name the case's version now"}})
-def api_patch_answers(case_id: ObjectId, body: PatchIn, response: Response, user: CurrentUser, db: SessionDep,
+def api_patch_answers(case_id: ObjectId, body: PatchIn, user: CurrentUser, db: SessionDep,
                       if_match: Annotated[str | None, Header(description=(
                           "The case's ETag from your last GET or PATCH: if the case has changed since, nothing is "
                           "saved (412)."))] = None):
@@ -153,7 +154,6 @@ def api_patch_answers(case_id: ObjectId, body: PatchIn, response: Response, user
         if isinstance(saved, Refused):
             return _errors(saved.errors)
         return _stale(saved.case.version, expected, saved.theirs, saved.mine, stale_status)
-    response.headers["ETag"] = etag(saved.case.version)
     return _case_out(saved.case, stored_validation(saved))
 
 

@@ -7,9 +7,10 @@ happens here, in `async` dependencies that do no blocking work, so a route gets 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Iterator
+from typing import Annotated, AsyncIterator
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from sqlmodel import Session
 
@@ -39,12 +40,19 @@ CHANGE_PASSWORD = "/account/password"
 WHILE_PASSWORD_TEMPORARY = frozenset({CHANGE_PASSWORD, "/logout", "/session/extend"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's database session. Made on the event loop: making a session touches no database (it takes a
+    connection at its first query, in the route's thread). Closed on the event loop too when the route ended its
+    transaction (as every save does: nothing left to give back but the object); otherwise the rollback that ends
+    it runs in the thread pool. Two hand-overs to a thread fewer per request than a plain `def` dependency."""
     db = new_session(request.app.state.engine)
     try:
         yield db
     finally:
-        db.close()
+        if db.in_transaction():
+            await run_in_threadpool(db.close)
+        else:
+            db.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

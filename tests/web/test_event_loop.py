@@ -136,3 +136,89 @@ def test_a_save_is_answered_while_another_caseworker_fixes_a_plan(app, logged_in
     assert in_flight, f"the save was answered only after the plan was fixed ({elapsed_ms:.0f} ms)"
     assert stored(editing.id).answers["goals.short_term"] == "Begynne på norskkurs"
     assert fixed.status_code == 303 and "fixed=1" in fixed.headers["location"]
+
+
+@pytest.fixture
+def pdfs_held_in_the_worker(monkeypatch):
+    """Every PDF is handed to the PDF worker as the app does (`pdf_worker.run`, which waits for it), and the worker
+    renders it (here, in a thread) only once `release` is set."""
+    from concurrent.futures import Future
+
+    started, release = threading.Event(), threading.Event()
+
+    class HeldPool:
+        def submit(self, render, *args):
+            future = Future()
+
+            def work():
+                started.set()
+                release.wait(HOLD_SECONDS)
+                try:
+                    future.set_result(render(*args))
+                except BaseException as exc:  # noqa: BLE001  (handed to the waiting route)
+                    future.set_exception(exc)
+
+            threading.Thread(target=work, daemon=True).start()
+            return future
+
+    monkeypatch.setattr(pdf_worker, "_get_pool", lambda: HeldPool())
+    yield started, release
+    release.set()
+
+
+def test_a_request_waiting_for_its_pdf_gives_its_place_to_a_save(logged_in, make_user, drammen, caseworker,
+                                                                 make_case, stored, pdfs_held_in_the_worker):
+    """A server process works on a few requests at once (intake/concurrency.py); here one. An export waiting for
+    the PDF worker gives its place up while it waits, so a caseworker's save is answered meanwhile."""
+    from intake.app import create_app
+    from intake.config import get_settings
+
+    one_at_a_time = create_app(get_settings().model_copy(update={"concurrent_requests": 1}))
+    leader = make_user("leader", drammen)
+    exported, editing = make_case(caseworker, AMAL), make_case(caseworker, AMAL)
+    exporting, saving = logged_in(leader), logged_in(caseworker)
+    save = _section_save(saving, editing, {"goals.short_term": ["Ta førerkort klasse B"]})
+
+    saved, in_flight, elapsed_ms, pdf = _save_while(
+        one_at_a_time, pdfs_held_in_the_worker,
+        {"method": "GET", "url": f"/cases/{exported.id}/export/pdf", "headers": _cookie(exporting)}, save)
+
+    assert saved.status_code == 200, saved.text
+    assert in_flight, f"the save waited until the export was done ({elapsed_ms:.0f} ms)"
+    assert stored(editing.id).answers["goals.short_term"] == "Ta førerkort klasse B"
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_requests_beyond_the_limit_wait_their_turn_in_arrival_order():
+    """Twenty requests at once to a process that works on two at a time: never more than two under way, every one
+    answered, and they begin in the order they arrived."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from intake.concurrency import RequestGate
+
+    under_way, most, began = 0, 0, []
+
+    async def work(request):
+        nonlocal under_way, most
+        under_way += 1
+        most = max(most, under_way)
+        began.append(int(request.query_params["n"]))
+        await asyncio.sleep(0.01)
+        under_way -= 1
+        return PlainTextResponse("ok")
+
+    app = RequestGate(Starlette(routes=[Route("/", work)]), limit=2)
+
+    async def run():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            tasks = []
+            for n in range(20):
+                tasks.append(asyncio.create_task(client.get("/", params={"n": n})))
+                await asyncio.sleep(0)  # each request reaches the gate before the next is sent
+            return [r.status_code for r in await asyncio.gather(*tasks)]
+
+    assert asyncio.run(run()) == [200] * 20
+    assert most == 2
+    assert began == list(range(20))

@@ -92,6 +92,36 @@ def test_serve_runs_one_process_per_cpu_unless_told(monkeypatch):
     assert Settings().workers == 3
 
 
+def test_a_server_process_works_on_two_requests_at_once_on_sqlite_and_eight_on_postgresql(monkeypatch):
+    monkeypatch.delenv("KARTLEGGING_CONCURRENT_REQUESTS", raising=False)
+    assert Settings(database_url="sqlite:///x.db").request_limit == 2
+    assert Settings(database_url="postgresql+psycopg://u@h/d").request_limit == 8
+    monkeypatch.setenv("KARTLEGGING_CONCURRENT_REQUESTS", "5")
+    assert Settings(database_url="sqlite:///x.db").request_limit == 5
+
+
+def test_connections_opened_together_are_shared_out_over_both_server_processes(database_url, tmp_path, db,
+                                                                                 make_user, make_org):
+    """Caseworkers' browsers (or a proxy's kept-alive connections) that connect at the same moment do not all land on
+    one process while the other stands idle: each process listens on its own socket (SO_REUSEPORT), and the kernel
+    shares the connections out. With one shared socket, the first process to wake accepted all sixteen."""
+    from intake.security import create_session
+    from intake.web.deps import SESSION_COOKIE
+
+    _session, cookie = create_session(db, make_user("caseworker", make_org()))
+    shared = tmp_path / "metrics"
+    with server(tmp_path / "server.log", workers=2, PROMETHEUS_MULTIPROC_DIR=str(shared)) as (base, _proc):
+        clients = [httpx.Client(base_url=base, cookies={SESSION_COOKIE: cookie}) for _ in range(16)]
+        try:
+            with ThreadPoolExecutor(16) as pool:  # sixteen connections opened at once, each kept for three requests
+                statuses = list(pool.map(lambda c: [c.get("/cases").status_code for _ in range(3)], clients))
+        finally:
+            for c in clients:
+                c.close()
+    assert statuses == [[200] * 3] * 16
+    assert len(_processes_that_timed(shared, "/cases")) == 2
+
+
 def test_metrics_add_up_over_two_worker_processes_on_the_tests_clock(database_url, tmp_path, db, make_user, make_org):
     """`serve --workers 2`: /metrics counts the requests of both processes (prometheus-client's multiprocess mode),
     and both run on the tests' clock: a login session made today is live in each (on the machine's date, days or
