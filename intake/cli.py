@@ -42,7 +42,10 @@ def cmd_serve(args) -> int:
         _metrics_shared_by(workers)
         return server_processes.serve(args.host, args.port, workers, options)
     from .app import create_app
-    uvicorn.run(create_app(), host=args.host, port=args.port, **options)
+    from .workers import freeze_start_up
+    app = create_app()
+    freeze_start_up()
+    uvicorn.run(app, host=args.host, port=args.port, **options)
     return 0
 
 

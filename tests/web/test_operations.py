@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -120,6 +122,49 @@ def test_connections_opened_together_are_shared_out_over_both_server_processes(d
                 c.close()
     assert statuses == [[200] * 3] * 16
     assert len(_processes_that_timed(shared, "/cases")) == 2
+
+
+def _server_processes(root: int) -> set[int]:
+    """The server processes `serve --workers N` runs under process `root` (spawned: not the resource tracker, nor a
+    PDF worker, which a server process spawns)."""
+    parents, spawned = {}, set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            spawned.add(pid)
+
+    def under_root(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == root:
+                return True
+        return False
+
+    return {pid for pid in spawned if under_root(pid) and parents.get(pid) not in spawned}
+
+
+def test_a_server_process_that_dies_is_started_again(tmp_path):
+    with server(tmp_path / "server.log", workers=2) as (base, proc):
+        first = _server_processes(proc.pid)
+        assert len(first) == 2
+        killed = min(first)
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            now = _server_processes(proc.pid)
+            if len(now) == 2 and killed not in now and httpx.get(f"{base}/healthz").status_code == 200:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"no second server process again after one was killed: {now}")
+        assert proc.poll() is None  # the server goes on
+        assert [httpx.get(f"{base}/healthz").status_code for _ in range(20)] == [200] * 20
 
 
 def test_metrics_add_up_over_two_worker_processes_on_the_tests_clock(database_url, tmp_path, db, make_user, make_org):
