@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import weakref
 from collections.abc import Iterator
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,10 +55,12 @@ class RequestGate:
     def __init__(self, app: ASGIApp, limit: int):
         self.app = app
         self.limit = limit
-        self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
+            weakref.WeakKeyDictionary()
 
     def _gate(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
-        # One per event loop: the test suite runs the same app on several loops, one after the other
+        # One per event loop: the test suite runs the same app on several loops, one after the other (a loop that
+        # is gone takes its gate with it)
         gate = self._gates.get(loop)
         if gate is None:
             gate = self._gates[loop] = asyncio.Semaphore(self.limit)
