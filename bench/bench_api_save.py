@@ -20,7 +20,8 @@ little of the shared CPUs as they can. The load average is printed with every fi
 slows the wall-clock figures (not much the CPU ones).
 
 `--profile FILE` samples the app's server process with py-spy (install it into .venv only for this:
-`.tools/uv/bin/uv pip install --python .venv/bin/python py-spy`) during step 1 and writes a speedscope file.
+`.tools/uv/bin/uv pip install --python .venv/bin/python py-spy`) during step 1 and writes a speedscope file (FILE
+ending in .json) or collapsed stacks (any other name: one line per stack, for grep and flame graphs).
 """
 
 from __future__ import annotations
@@ -288,7 +289,8 @@ def main() -> int:
         try:
             if args.profile:
                 spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(server.pid),
-                                        "-f", "speedscope", "-o", str(args.profile), "-r", "200"],
+                                        "-f", "speedscope" if args.profile.suffix == ".json" else "raw",
+                                        "-o", str(args.profile), "-r", "200"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             run = asyncio.run(drive(port, tokens, owned, args.warmup, args.requests, True,
                                     lambda: [server.pid]))
