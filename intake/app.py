@@ -152,9 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6,
                        exclude_content_types=(*GZIP_EXCLUDED, "application/pdf"))
     app.add_middleware(LanguageMiddleware)  # error pages made by the middleware above are translated too
-    # A few requests worked on at once, the rest waiting their turn (intake/concurrency.py); their time in line is
-    # in the latency the metrics below record
-    app.add_middleware(RequestGate, limit=settings.request_limit)
+    # A few requests worked on at once (quick ones and long ones in two lines), the rest waiting their turn
+    # (intake/concurrency.py); their time in line is in the latency the metrics below record
+    app.add_middleware(RequestGate, limit=settings.request_limit, long_limit=settings.long_request_limit)
     # Outermost: every answer is timed and logged with its request id, even one a middleware above refused
     app.add_middleware(observability.RequestMetrics)
     app.add_middleware(CorrelationIdMiddleware)
@@ -224,11 +224,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(observability.router)
     from .web import api, auth, language, sso, wizard
+    # The API's case routes first: an integration's autosave is the most frequent request, and a request is matched
+    # against the routes in the order they are included (no path is in two routers, so the order changes nothing else)
+    app.include_router(api.router)
     app.include_router(auth.router)
     app.include_router(sso.router)
     app.include_router(language.router)
     app.include_router(wizard.router)
-    app.include_router(api.router)
     from .web import account, admin, audit_log, rules_page
     app.include_router(admin.router)
     app.include_router(account.router)

@@ -60,9 +60,12 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
                          validation_alias=AliasChoices("KARTLEGGING_WORKERS"))
     # Requests one server process works on at once; the others wait their turn (intake/concurrency.py). 0: no limit.
-    # Default: 2 on SQLite, whose work is all CPU in this process; 8 on PostgreSQL, where a request also waits for
+    # Default: 1 on SQLite, whose work is all CPU in this process; 8 on PostgreSQL, where a request also waits for
     # the database server.
     concurrent_requests: int | None = Field(None, ge=0, le=1000, validation_alias=AliasChoices("KARTLEGGING_CONCURRENT_REQUESTS"))
+    # Long requests (fixing a plan, exports, PDFs, the leaders' figures, password checks) worked on at once besides
+    # those, in a line of their own. 0: no limit. Default: 1 on SQLite, 4 on PostgreSQL.
+    concurrent_long_requests: int | None = Field(None, ge=0, le=1000, validation_alias=AliasChoices("KARTLEGGING_CONCURRENT_LONG_REQUESTS"))
     # The Bearer token a Prometheus scraper sends to /metrics; without it /metrics does not exist (404).
     metrics_token: SecretStr | None = Field(None, validation_alias=AliasChoices("KARTLEGGING_METRICS_TOKEN"))
     # Start the PDF worker process (WeasyPrint, fonts) when the server starts, so the first "Fastsett plan" after a
@@ -117,7 +120,13 @@ class Settings(BaseSettings):
     def request_limit(self) -> int:
         if self.concurrent_requests is not None:
             return self.concurrent_requests
-        return 2 if self.database_url.startswith("sqlite") else 8
+        return 1 if self.database_url.startswith("sqlite") else 8
+
+    @property
+    def long_request_limit(self) -> int:
+        if self.concurrent_long_requests is not None:
+            return self.concurrent_long_requests
+        return 1 if self.database_url.startswith("sqlite") else 4
 
     @property
     def erasure_register_path(self) -> Path:

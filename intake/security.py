@@ -15,7 +15,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, func, select
 
 from . import audit, clock
-from .models import ApiToken, LoginAttempt, User, UserSession
+from .models import ApiToken, Case, LoginAttempt, User, UserSession
 
 _hasher = PasswordHash.recommended()
 # A hash to verify against when the user does not exist, so timing does not reveal which user names exist.
@@ -85,19 +85,31 @@ def revoke_user_tokens(db: Session, user: User, actor: User | None, why: str) ->
     return sum(revoke_api_token(db, row, actor, why) for row in rows if token_live(row))
 
 
-def user_for_token(db: Session, token: str) -> User | None:
-    """The token's user, if the token is known, neither expired nor revoked, and its user active."""
+def user_for_token(db: Session, token: str, *, case_id: int | None = None) -> User | None:
+    """The token's user, if the token is known, neither expired nor revoked, and its user active. `case_id`: the case
+    the request names is read by the same query, into the session (where `access.load_case` finds it without a query
+    of its own; it still decides whether the user may see it)."""
     # One query for the token and its user: every API request passes here. A token is a high-entropy random secret,
     # so its SHA-256 is looked up directly (no slow hash needed).
-    found = db.exec(_TOKEN_AND_USER, params={"token_hash": token_digest(token)}).first()
+    params = {"token_hash": token_digest(token)}
+    if case_id is None:
+        found = db.exec(_TOKEN_AND_USER, params=params).first()
+    else:
+        found = db.exec(_TOKEN_USER_AND_CASE, params={**params, "case_id": case_id}).first()
+        if found is not None:
+            # Held for the session's life: its identity map keeps an object only while something refers to it
+            db.info["read_with_token"] = found[2]
     if found is None:
         return None
-    row, user = found
+    row, user = found[0], found[1]
     return user if token_live(row) and user.active else None
 
 
 _TOKEN_AND_USER = (select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # built once
                    .where(ApiToken.token_hash == bindparam("token_hash")))
+_TOKEN_USER_AND_CASE = (select(ApiToken, User, Case).join(User, User.id == ApiToken.user_id)
+                        .outerjoin(Case, Case.id == bindparam("case_id"))
+                        .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def create_session(db: Session, user: User) -> tuple[UserSession, str]:

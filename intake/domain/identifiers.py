@@ -6,6 +6,7 @@ Checks return a Norwegian message (or None when the value is valid), so the call
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from stdnum.no import fodselsnummer
 
@@ -95,6 +96,12 @@ def national_id_error(value: str, *, allow_synthetic: bool, today: dt.date) -> s
     """None for a valid fødselsnummer or D-nummer (and, when allowed, H-nummer or synthetic test number)."""
     if not isinstance(value, str):
         return _NOT_DIGITS
+    return _national_id_error(value, allow_synthetic, today)
+
+
+# Every save checks the case's number (twice: here and for the birth date it gives): the answer is kept for the next
+@lru_cache(maxsize=1024)
+def _national_id_error(value: str, allow_synthetic: bool, today: dt.date) -> str | None:
     number = fodselsnummer.compact(value)
     if not number:
         return N_("Skriv fødselsnummer eller D-nummer (11 siffer).")
@@ -119,7 +126,14 @@ def national_id_error(value: str, *, allow_synthetic: bool, today: dt.date) -> s
 
 def birth_date_from_national_id(value: str, *, today: dt.date) -> dt.date | None:
     """The birth date in a well-formed number (any kind, synthetic included); None when the number is not valid."""
-    if national_id_error(value, allow_synthetic=True, today=today) is not None:
+    if not isinstance(value, str):
+        return None
+    return _birth_date_from_national_id(value, today)
+
+
+@lru_cache(maxsize=1024)
+def _birth_date_from_national_id(value: str, today: dt.date) -> dt.date | None:
+    if _national_id_error(value, True, today) is not None:
         return None
     born = _birth_date(fodselsnummer.compact(value), today)
     return born if isinstance(born, dt.date) else None

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from .. import access
 from ..admin import MIN_PASSWORD, change_own_password
 from .admin import FormValues
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, LongRequest, SessionDep
 from .templates import home_for, render_page
 
 router = APIRouter(prefix="/account", include_in_schema=False)
@@ -21,7 +21,7 @@ def password_page(request: Request, user: CurrentUser, db: SessionDep):
                                                            "temporary": user.must_change_password})
 
 
-@router.post("/password")
+@router.post("/password", dependencies=[LongRequest])
 def password_change(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
     access.require(db, user, "account.manage")
     session = getattr(request.state, "session", None)

@@ -16,7 +16,7 @@ from ..admin import (KINDS, MIN_PASSWORD, ROLES, NewUser, create_organisation, c
 from ..domain.reference import tables
 from ..models import Organisation, User
 from ..security import TOKEN_DAYS, TOKEN_MAX_DAYS, token_live
-from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
+from .deps import CurrentUser, LongRequest, ObjectId, PostedForm, SessionDep
 from .templates import render_page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -90,7 +90,7 @@ def user_new(request: Request, user: CurrentUser, db: SessionDep):
     return _new_user_page(request, db)
 
 
-@router.post("/users/new")
+@router.post("/users/new", dependencies=[LongRequest])
 def user_create(request: Request, user: CurrentUser, db: SessionDep, values: FormValues):
     access.require(db, user, "admin.manage")
     org_id = values.get("organisation_id", "")
@@ -131,7 +131,7 @@ def user_activate(user_id: ObjectId, user: CurrentUser, db: SessionDep):
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/users/{user_id}/password")
+@router.post("/users/{user_id}/password", dependencies=[LongRequest])
 def user_reset_password(request: Request, user_id: ObjectId, user: CurrentUser, db: SessionDep):
     access.require(db, user, "admin.manage")
     target = _target(db, user_id)

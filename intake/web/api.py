@@ -173,7 +173,7 @@ async def api_patch_answers(request: Request, case_id: ObjectId,
 def _patch_answers(request: Request, case_id: int, raw: bytes, if_match: str | None) -> Response:
     db = new_session(request.app.state.engine)
     try:
-        user = signed_in_user(request, db)
+        user = signed_in_user(request, db, case_id)
         body = _read_body(PatchIn, request, raw)
         # One transaction, one audit entry: the save's "update" says the case was opened to change it; a refused
         # change records the opening itself (below).

@@ -20,7 +20,7 @@ from ..models_referrals import Referral
 from ..domain.questionnaire import default_questionnaire
 from .forms import field_label
 from .templates import render_page
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, LongRequest, SessionDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -146,7 +146,7 @@ def _cases_of(db, entries: list[AuditEntry]) -> dict[tuple[str, str], int]:
     return out
 
 
-@router.get("/audit")
+@router.get("/audit", dependencies=[LongRequest])
 def audit_log(request: Request, user: CurrentUser, db: SessionDep,
               case: Annotated[str, Query(max_length=20)] = "", user_id: Annotated[str, Query(alias="user", max_length=20)] = "",
               page: Annotated[int, Query(ge=1, le=100_000)] = 1):

@@ -16,7 +16,7 @@ from ..models import User
 from ..metrics import LOGIN_FAILURES
 from ..security import (create_session, end_session, login_retry_after, record_login_attempt, session_seconds_left,
                         touch_session, verify_password)
-from .deps import CHANGE_PASSWORD, SESSION_COOKIE, CsrfFailed, CurrentUser, SessionDep, cross_site, session_limits
+from .deps import CHANGE_PASSWORD, SESSION_COOKIE, CsrfFailed, CurrentUser, LongRequest, SessionDep, cross_site, session_limits
 from .templates import home_for, templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,7 @@ def login_page(request: Request, next: str | None = None):
     return templates.TemplateResponse(request, "auth/login.html", {"next": safe_next(next), "errors": []})
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[LongRequest])
 def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=200)] = "",
           password: Annotated[str, Form(max_length=500)] = "", next: Annotated[str, Form()] = "/cases"):
     if cross_site(request):

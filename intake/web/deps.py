@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from sqlmodel import Session
 
 from ..access import MAX_ID
+from ..concurrency import long_request
 from ..config import get_settings
 from ..db import new_session
 from ..models import User, UserSession
@@ -66,10 +67,10 @@ def session_limits() -> dict[str, dt.timedelta]:
             "absolute": dt.timedelta(hours=settings.session_max_hours)}
 
 
-def _authenticate(request: Request, db: Session) -> User:
+def _authenticate(request: Request, db: Session, case_id: int | None = None) -> User:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = user_for_token(db, header[7:].strip())
+        user = user_for_token(db, header[7:].strip(), case_id=case_id)
         if user is None:
             raise NotAuthenticated()
         request.state.via_token = True
@@ -100,11 +101,12 @@ async def current_user(request: Request, user: Annotated[User, Depends(authentic
     return user
 
 
-def signed_in_user(request: Request, db: Session) -> User:
+def signed_in_user(request: Request, db: Session, case_id: int | None = None) -> User:
     """`current_user` as one plain function, for a JSON route that does all its work in a single hand-over to the
     thread pool (the API's save: each hand-over costs as much CPU as a small query). A change made with the session
-    cookie must carry its CSRF token in the `X-CSRF-Token` header: a JSON body has no form field for it."""
-    user = _authenticate(request, db)
+    cookie must carry its CSRF token in the `X-CSRF-Token` header: a JSON body has no form field for it. `case_id`:
+    with an API token, the case is read in the token's query (`user_for_token`)."""
+    user = _authenticate(request, db, case_id)
     request.state.user = user
     if request.method not in SAFE_METHODS and not request.state.via_token:
         if cross_site(request) or not csrf_ok(request.state.session.csrf_token, request.headers.get("x-csrf-token")):
@@ -147,6 +149,9 @@ async def _check_csrf(request: Request, session: UserSession) -> None:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+# A route whose work takes long (a PDF, an export, a password hash): `dependencies=[LongRequest]` puts it in the long
+# requests' line before anything else is done, so a caseworker's save is not held up behind it (intake/concurrency.py)
+LongRequest = Depends(long_request)
 PostedForm = Annotated[FormData, Depends(posted_form)]
 
 # Every id in a path (a case, referral, consent, plan element, plan version, user): a whole number a row can have.

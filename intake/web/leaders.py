@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from .. import access, audit, case_filters, clock, figures
 from ..domain.figures import read_period
 from ..models import Organisation
-from .deps import CurrentUser, SessionDep
+from .deps import CurrentUser, LongRequest, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def _figures(db, user, period, **kwargs):
     return figures.municipality_figures(db, user.organisation_id, period, clock.today(), **kwargs)
 
 
-@router.get("/oversikt")
+@router.get("/oversikt", dependencies=[LongRequest])
 def overview(request: Request, user: CurrentUser, db: SessionDep, start: Annotated[str, Query(alias="from",
              max_length=20)] = "", end: Annotated[str, Query(alias="to", max_length=20)] = ""):
     period, errors = _period(db, user, start, end)
@@ -46,7 +46,7 @@ def overview(request: Request, user: CurrentUser, db: SessionDep, start: Annotat
         status_code=422 if errors else 200)
 
 
-@router.get("/oversikt.csv")
+@router.get("/oversikt.csv", dependencies=[LongRequest])
 def overview_csv(user: CurrentUser, db: SessionDep, start: Annotated[str, Query(alias="from", max_length=20)] = "",
                  end: Annotated[str, Query(alias="to", max_length=20)] = ""):
     period, _errors = _period(db, user, start, end)  # a wrong date: this year's bound, as the page shows it

@@ -23,7 +23,7 @@ from ..domain.questionnaire import default_questionnaire
 from ..domain.reference import languages
 from ..domain.rules import default_ruleset
 from ..plan.texts import PLAN_LANGUAGES, plan_texts
-from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
+from .deps import CurrentUser, LongRequest, ObjectId, PostedForm, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -289,7 +289,7 @@ def add_element(request: Request, case_id: ObjectId, user: CurrentUser, db: Sess
     return RedirectResponse(_plan_url(case.id, "added", f"element-{added.id}"), status_code=303)
 
 
-@router.post("/cases/{case_id}/plan/fix")
+@router.post("/cases/{case_id}/plan/fix", dependencies=[LongRequest])
 def fix(request: Request, case_id: ObjectId, user: CurrentUser, db: SessionDep, form: PlanForm):
     case, plan = _existing(db, user, case_id, "plan.fix")
     reasons = {name: form.get(name, "") for name in plans.FIX_REASONS}

@@ -9,14 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 from .. import access
 from ..privacy import REASON_MAX, erase_case, erasure_request, export_case, export_document
 from .admin import FormValues
-from .deps import CurrentUser, ObjectId, SessionDep
+from .deps import CurrentUser, LongRequest, ObjectId, SessionDep
 from .templates import render_page
 
 router = APIRouter(include_in_schema=False)
 MEDIA_TYPES = {"json": "application/json", "pdf": "application/pdf"}
 
 
-@router.get("/cases/{case_id}/export/{format}")
+@router.get("/cases/{case_id}/export/{format}", dependencies=[LongRequest])
 def export(case_id: ObjectId, format: str, user: CurrentUser, db: SessionDep):
     if format not in MEDIA_TYPES:
         raise access.NotFound()

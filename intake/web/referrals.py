@@ -20,7 +20,7 @@ from ..domain.reference import languages
 from ..models import Case, Organisation, User
 from ..models_referrals import Referral
 from ..referral_pdf import render_pdf, render_print_html
-from .deps import CurrentUser, ObjectId, PostedForm, SessionDep
+from .deps import CurrentUser, LongRequest, ObjectId, PostedForm, SessionDep
 from .forms import display
 from .templates import render_page, static_url
 
@@ -233,7 +233,7 @@ def referral_print(request: Request, referral_id: ObjectId, user: CurrentUser, d
     return Response(html, media_type="text/html; charset=utf-8")
 
 
-@router.get("/referrals/{referral_id}/pdf")
+@router.get("/referrals/{referral_id}/pdf", dependencies=[LongRequest])
 def referral_pdf(request: Request, referral_id: ObjectId, user: CurrentUser, db: SessionDep):
     referral = access.load_referral(db, user, referral_id, audit_action="print", detail="pdf")
     d = referrals.detail(db, user, referral)

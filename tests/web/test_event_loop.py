@@ -166,26 +166,27 @@ def pdfs_held_in_the_worker(monkeypatch):
     release.set()
 
 
-def test_a_request_waiting_for_its_pdf_gives_its_place_to_a_save(logged_in, make_user, drammen, caseworker,
-                                                                 make_case, stored, pdfs_held_in_the_worker):
-    """A server process works on a few requests at once (intake/concurrency.py); here one. An export waiting for
-    the PDF worker gives its place up while it waits, so a caseworker's save is answered meanwhile."""
+def test_a_request_waiting_for_its_pdf_gives_its_place_to_another(logged_in, make_user, drammen, caseworker,
+                                                                  make_case, pdfs_held_in_the_worker):
+    """A server process works on a few requests at once (intake/concurrency.py): here one quick and one long one.
+    An export (a long request) waiting for the PDF worker gives its place up while it waits, so another long request,
+    the leader's figures, is answered meanwhile."""
     from intake.app import create_app
     from intake.config import get_settings
 
-    one_at_a_time = create_app(get_settings().model_copy(update={"concurrent_requests": 1}))
+    one_at_a_time = create_app(get_settings().model_copy(update={"concurrent_requests": 1,
+                                                                 "concurrent_long_requests": 1}))
     leader = make_user("leader", drammen)
-    exported, editing = make_case(caseworker, AMAL), make_case(caseworker, AMAL)
-    exporting, saving = logged_in(leader), logged_in(caseworker)
-    save = _section_save(saving, editing, {"goals.short_term": ["Ta førerkort klasse B"]})
+    exported = make_case(caseworker, AMAL)
+    exporting = logged_in(leader)
+    figures = {"method": "GET", "url": "/oversikt", "headers": _cookie(exporting)}
 
-    saved, in_flight, elapsed_ms, pdf = _save_while(
+    shown, in_flight, elapsed_ms, pdf = _save_while(
         one_at_a_time, pdfs_held_in_the_worker,
-        {"method": "GET", "url": f"/cases/{exported.id}/export/pdf", "headers": _cookie(exporting)}, save)
+        {"method": "GET", "url": f"/cases/{exported.id}/export/pdf", "headers": _cookie(exporting)}, figures)
 
-    assert saved.status_code == 200, saved.text
-    assert in_flight, f"the save waited until the export was done ({elapsed_ms:.0f} ms)"
-    assert stored(editing.id).answers["goals.short_term"] == "Ta førerkort klasse B"
+    assert shown.status_code == 200, shown.text
+    assert in_flight, f"the figures waited until the export was done ({elapsed_ms:.0f} ms)"
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
 
 
@@ -223,3 +224,46 @@ def test_requests_beyond_the_limit_wait_their_turn_in_arrival_order():
         assert thread.submit(asyncio.run, run()).result() == [200] * 20
     assert most == 2
     assert began == list(range(20))
+
+
+def test_a_long_request_waits_in_its_own_line_and_holds_up_no_quick_one():
+    """One quick and one long request at a time (SQLite's default): while a long request (a route that says so, as
+    fixing a plan does) is under way, quick ones are answered; a second long one waits for the first."""
+    from fastapi import FastAPI
+
+    from intake.concurrency import RequestGate
+    from intake.web.deps import LongRequest
+
+    app = FastAPI()
+    release = asyncio.Event()
+    log: list[str] = []
+
+    @app.get("/long", dependencies=[LongRequest])
+    async def long(n: int):
+        log.append(f"long {n} began")
+        await release.wait()
+        log.append(f"long {n} ended")
+        return {}
+
+    @app.get("/quick")
+    async def quick(n: int):
+        log.append(f"quick {n}")
+        return {}
+
+    gated = RequestGate(app, limit=1, long_limit=1)
+
+    async def run():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gated), base_url="http://t") as client:
+            longs = [asyncio.create_task(client.get("/long", params={"n": n})) for n in (1, 2)]
+            while "long 1 began" not in log:
+                await asyncio.sleep(0.001)
+            quick = [await asyncio.wait_for(client.get("/quick", params={"n": n}), 5) for n in (1, 2, 3)]
+            seen_while_held = list(log)
+            release.set()
+            return [r.status_code for r in quick + list(await asyncio.gather(*longs))], seen_while_held
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        statuses, seen_while_held = thread.submit(asyncio.run, run()).result()
+    assert statuses == [200] * 5
+    assert seen_while_held == ["long 1 began", "quick 1", "quick 2", "quick 3"]  # long 2 waited for long 1
+    assert log[-3:] == ["long 1 ended", "long 2 began", "long 2 ended"]

@@ -94,12 +94,18 @@ def test_serve_runs_one_process_per_cpu_unless_told(monkeypatch):
     assert Settings().workers == 3
 
 
-def test_a_server_process_works_on_two_requests_at_once_on_sqlite_and_eight_on_postgresql(monkeypatch):
+def test_a_server_process_works_on_one_quick_and_one_long_request_at_once_on_sqlite(monkeypatch):
+    """On SQLite one quick and one long request at once; on PostgreSQL, where a request also waits for the database
+    server, eight and four; both can be set."""
     monkeypatch.delenv("KARTLEGGING_CONCURRENT_REQUESTS", raising=False)
-    assert Settings(database_url="sqlite:///x.db").request_limit == 2
-    assert Settings(database_url="postgresql+psycopg://u@h/d").request_limit == 8
+    monkeypatch.delenv("KARTLEGGING_CONCURRENT_LONG_REQUESTS", raising=False)
+    sqlite, postgres = Settings(database_url="sqlite:///x.db"), Settings(database_url="postgresql+psycopg://u@h/d")
+    assert (sqlite.request_limit, sqlite.long_request_limit) == (1, 1)
+    assert (postgres.request_limit, postgres.long_request_limit) == (8, 4)
     monkeypatch.setenv("KARTLEGGING_CONCURRENT_REQUESTS", "5")
-    assert Settings(database_url="sqlite:///x.db").request_limit == 5
+    monkeypatch.setenv("KARTLEGGING_CONCURRENT_LONG_REQUESTS", "3")
+    sqlite = Settings(database_url="sqlite:///x.db")
+    assert (sqlite.request_limit, sqlite.long_request_limit) == (5, 3)
 
 
 def test_connections_opened_together_are_shared_out_over_both_server_processes(database_url, tmp_path, db,
