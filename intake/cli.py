@@ -42,9 +42,11 @@ def cmd_serve(args) -> int:
         _metrics_shared_by(workers)
         return server_processes.serve(args.host, args.port, workers, options)
     from .app import create_app
+    from .observability import lean_log_records
     from .workers import freeze_start_up
     app = create_app()
     freeze_start_up()
+    lean_log_records()
     uvicorn.run(app, host=args.host, port=args.port, **options)
     return 0
 

@@ -49,10 +49,12 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
 
         threading.Thread(target=supervisor_gone, name="supervisor-gone", daemon=True).start()
     from .app import create_app
+    from .observability import lean_log_records
 
     sock = listening_socket(host, port)
     app = create_app()
     freeze_start_up()
+    lean_log_records()
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run(sockets=[sock])
 
 
