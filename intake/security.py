@@ -63,6 +63,7 @@ def create_api_token(db: Session, user: User, *, name: str = "", days: int = TOK
 
 
 def token_live(row: ApiToken, now: dt.datetime | None = None) -> bool:
+    """The token (or a row of its `revoked_at` and `expires_at`) is neither revoked nor expired."""
     return row.revoked_at is None and _aware(row.expires_at) > (now or clock.now())
 
 
@@ -98,16 +99,18 @@ def user_for_token(db: Session, token: str, *, case_id: int | None = None) -> Us
         found = db.exec(_TOKEN_USER_AND_CASE, params={**params, "case_id": case_id}).first()
         if found is not None:
             # Held for the session's life: its identity map keeps an object only while something refers to it
-            db.info["read_with_token"] = found[2]
+            db.info["read_with_token"] = found[3]
     if found is None:
         return None
-    row, user = found[0], found[1]
-    return user if token_live(row) and user.active else None
+    user = found[2]
+    return user if token_live(found) and user.active else None
 
 
-_TOKEN_AND_USER = (select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # built once
+# Built once. Of the token, only what says whether it is live (its row as an object would cost more than the query).
+_TOKEN_AND_USER = (select(ApiToken.revoked_at, ApiToken.expires_at, User).join(User, User.id == ApiToken.user_id)
                    .where(ApiToken.token_hash == bindparam("token_hash")))
-_TOKEN_USER_AND_CASE = (select(ApiToken, User, Case).join(User, User.id == ApiToken.user_id)
+_TOKEN_USER_AND_CASE = (select(ApiToken.revoked_at, ApiToken.expires_at, User, Case)
+                        .join(User, User.id == ApiToken.user_id)
                         .outerjoin(Case, Case.id == bindparam("case_id"))
                         .where(ApiToken.token_hash == bindparam("token_hash")))
 

@@ -19,8 +19,10 @@ A comparison on a missing value is false: a rule whose inputs are missing does n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping  # not typing's aliases: isinstance() with them is several times slower
 from dataclasses import dataclass, field as dc_field
-from typing import Any, Callable, Mapping, Protocol
+from functools import cached_property
+from typing import Any, Protocol
 
 COMPARISONS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains")
 ORDERING = ("lt", "le", "gt", "ge")
@@ -226,15 +228,20 @@ class Compare(Node):
             if right is MISSING:
                 return MISSING, MISSING
             right = _as_comparable(right, self.ref_spec or self.spec)
-        elif self.op in ("in", "not_in"):
-            right = [_as_comparable(v, self.spec) for v in self.value]
-        elif self.op == "contains":
-            right = self.value
         else:
-            right = _as_comparable(self.value, self.spec)
+            right = self._literal
         if self.op != "contains":
             left = _as_comparable(left, self.spec)
         return left, right
+
+    @cached_property
+    def _literal(self) -> Any:
+        """The literal compared with, in the form it is compared in (worked out once: rules are read at every save)."""
+        if self.op in ("in", "not_in"):
+            return [_as_comparable(v, self.spec) for v in self.value]
+        if self.op == "contains":
+            return self.value
+        return _as_comparable(self.value, self.spec)
 
     def holds(self, ctx):
         left, right = self._operands(ctx)

@@ -165,7 +165,9 @@ class Questionnaire:
         """Remove answers to questions that their show-if hides; repeats until stable, since hiding can chain."""
         kept = dict(answers)
         while True:
-            hidden = [q.id for q in self.questions() if q.id in kept and not self.is_visible(q, kept)]
+            ctx = Context(kept)  # reads `kept` as it is on each pass
+            hidden = [q.id for q in self.questions() if q.id in kept and q.show_if is not None
+                      and not q.show_if.holds(ctx)]
             if not hidden:
                 return kept
             for qid in hidden:
