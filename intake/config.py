@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Start the PDF worker process (WeasyPrint, fonts) when the server starts, so the first "Fastsett plan" after a
     # start does not wait for it. Off in the test suite, which starts the app many times.
     pdf_warmup: bool = Field(True, validation_alias=AliasChoices("KARTLEGGING_PDF_WARMUP"))
+    # How much lower the PDF worker's CPU priority is than its server's (the `nice` increment, 0–19): a caseworker's
+    # save goes before a plan being rendered when both want the CPU. 0: the same priority.
+    pdf_worker_nice: int = Field(5, ge=0, le=19, validation_alias=AliasChoices("KARTLEGGING_PDF_WORKER_NICE"))
     # Retention: `main.py purge` deletes completed or closed cases untouched for this many years.
     purge_years: int = Field(5, ge=1, validation_alias=AliasChoices("KARTLEGGING_PURGE_YEARS"))
     # Kept outside the database, so that someone who can change the database cannot rewrite them too

@@ -3,7 +3,9 @@
 WeasyPrint is CPU-bound Python and slow to import; threads make it slower, and in the server's own process it would
 hold the interpreter from the requests around it (TECH-NOTES). One spawned worker keeps its fonts and parsed CSS between
 documents; it is replaced after a number of them to bound its memory. It warms itself as it starts (imports, the plan's
-fonts, a first layout), and the server starts it at start-up (`warm`), so no caseworker waits for that.
+fonts, a first layout), and the server starts it at start-up (`warm`), so no caseworker waits for that. It runs at a
+lower CPU priority than the server (`KARTLEGGING_PDF_WORKER_NICE`): with twenty plans fixed at once, the saves of the
+caseworkers around them kept their pace, and the twentieth plan took longer (docs/BENCHMARKS.md).
 
 `run` blocks its caller until the PDF is back: call it from a plain `def` route (FastAPI's thread pool) or the CLI,
 never on the event loop."""
@@ -30,9 +32,12 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()  # routes run in threads: two first PDFs at once must not start two workers
 
 
-def _warm_worker() -> None:
-    """The worker's initializer. A failure is only logged: the document's own render then reports it."""
+def _warm_worker(nice: int = 0) -> None:
+    """The worker's initializer: its CPU priority `nice` steps below the server's (under load, saves go before
+    renders), then its warm-up. A failure is only logged: the document's own render then reports it."""
     _exit_with_parent()
+    if nice:
+        os.nice(nice)
     try:
         from .plan.render import warm_up
 
@@ -60,8 +65,11 @@ def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            from .config import get_settings
+
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        max_tasks_per_child=WORKER_TASKS, initializer=_warm_worker)
+                                        max_tasks_per_child=WORKER_TASKS, initializer=_warm_worker,
+                                        initargs=(get_settings().pdf_worker_nice,))
         return _pool
 
 

@@ -27,6 +27,22 @@ def test_a_new_pdf_worker_has_its_fonts_loaded_before_its_first_plan(monkeypatch
         pool.shutdown()
 
 
+def test_the_pdf_worker_renders_at_a_lower_cpu_priority_than_the_server(monkeypatch):
+    """Under load a caseworker's save goes before a plan being rendered: the worker's nice value is the server's plus
+    the setting (KARTLEGGING_PDF_WORKER_NICE)."""
+    from intake import config
+
+    settings = config.get_settings().model_copy(update={"pdf_worker_nice": 7})
+    monkeypatch.setattr(config, "get_settings", lambda: settings)
+    monkeypatch.setattr(pdf_worker, "_pool", None)
+    pdf_worker.warm()
+    pool = pdf_worker._pool
+    try:
+        assert pool.submit(os.nice, 0).result(timeout=120) == min(os.nice(0) + 7, 19)
+    finally:
+        pool.shutdown()
+
+
 def test_a_warm_up_that_fails_is_logged_and_left_to_the_plan_to_report(monkeypatch, caplog):
     def broken() -> None:
         raise render.PlanRenderError("the plan's fonts are not installed")
