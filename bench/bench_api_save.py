@@ -1,7 +1,7 @@
 """Benchmark: the server CPU a section save through `PATCH /api/v1/cases/{id}/answers` costs, beside a bare endpoint.
 
-    .venv/bin/python bench/bench_api_save.py [--clients 20] [--requests 100] [--cases 10000] [--profile FILE]
-                                             [--no-write]
+    .venv/bin/python bench/bench_api_save.py [--clients 20] [--requests 100] [--cases 10000] [--rounds 3]
+                                             [--profile FILE] [--no-write]
 
 In one run, on one fresh SQLite database with 10,000 cases (bench/bench_section_save.py builds it) and one API token
 per caseworker:
@@ -10,7 +10,7 @@ per caseworker:
    its own cases in turn (the section's answers as JSON, the name changed each time: a real change), with
    `If-Match`, as fast as the answers come back. The server process's CPU time (utime + stime from /proc) over the
    measured saves, divided by their number, is the CPU a save costs; wall time is reported too but is noisy on a
-   shared machine.
+   shared machine. Measured `--rounds` times on the same server; the median run counts.
 2. The bare endpoint (bench/bare_save_app.py under uvicorn, one process): the same clients post the same JSON, merged
    into one SQLite row each. Same measurement. The ratios of throughput and of CPU per save are printed.
 3. The app as deployed on this machine (`main.py serve`, one worker per CPU): 20 clients, no pause: p50/p99.
@@ -248,6 +248,11 @@ async def drive(port: int, tokens: list[str | None], owned: list[list[int]], war
                 failures=[f for c in clients for f in c.failures])
 
 
+def median_run(rows: list[dict]) -> dict:
+    """The run whose CPU per save is the median (the lower middle one of an even number)."""
+    return sorted(rows, key=lambda r: r["cpu_ms"])[(len(rows) - 1) // 2]
+
+
 def summary(label: str, run: dict) -> dict:
     ms = [x * 1000 for x in run["latencies"]]
     n = len(ms)
@@ -266,7 +271,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=10, help="unmeasured saves per client first")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                     help="server processes for the latency run (default: one per CPU, as `serve` does)")
-    ap.add_argument("--profile", type=Path, help="sample the app's server with py-spy during the CPU run")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="measured runs of each one-process server, one after the other (the median counts)")
+    ap.add_argument("--profile", type=Path, help="sample the app's server with py-spy during the CPU runs")
     ap.add_argument("--skip-latency", action="store_true", help="only the CPU runs")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     args = ap.parse_args()
@@ -292,25 +299,26 @@ def main() -> int:
                                         "-f", "speedscope" if args.profile.suffix == ".json" else "raw",
                                         "-o", str(args.profile), "-r", "200"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            run = asyncio.run(drive(port, tokens, owned, args.warmup, args.requests, True,
-                                    lambda: [server.pid]))
+            runs = [asyncio.run(drive(port, tokens, owned, args.warmup, args.requests, True, lambda: [server.pid]))
+                    for _ in range(args.rounds)]
         finally:
             if spy:
                 spy.send_signal(2)
                 spy.wait(timeout=60)
             stop(server)
-        failures += run["failures"]
-        app_row = summary("the app, 1 process", run)
+        failures += [f for run in runs for f in run["failures"]]
+        app_rows = [summary(f"the app, 1 process, run {i + 1}", run) for i, run in enumerate(runs)]
         port = free_port()
         bare = start_bare(tmp / "bare.db", port, tmp / "bare.log")
         try:
-            run = asyncio.run(drive(port, [None] * len(owned), owned, args.warmup, args.requests, False,
-                                    lambda: [bare.pid]))
+            runs = [asyncio.run(drive(port, [None] * len(owned), owned, args.warmup, args.requests, False,
+                                      lambda: [bare.pid])) for _ in range(args.rounds)]
         finally:
             stop(bare)
-        failures += run["failures"]
-        bare_row = summary("bare endpoint, 1 process", run)
-        rows += [app_row, bare_row]
+        failures += [f for run in runs for f in run["failures"]]
+        bare_rows = [summary(f"bare endpoint, 1 process, run {i + 1}", run) for i, run in enumerate(runs)]
+        app_row, bare_row = median_run(app_rows), median_run(bare_rows)
+        rows += app_rows + bare_rows
         throughput_ratio = app_row["rate"] / bare_row["rate"]
         cpu_ratio = bare_row["cpu_ms"] / app_row["cpu_ms"]
         print(f"ratio: the app's throughput is {throughput_ratio:.2f} of the bare endpoint's (target ≥ 0.25); "
@@ -335,7 +343,7 @@ def main() -> int:
     if not args.no_write:
         table = "\n".join(f"| {r['label']} | {r['n']} | {r['rate']:.0f}/s | {r['cpu_ms']:.2f} ms | {r['p50']:.1f} ms "
                           f"| {r['p99']:.1f} ms | {r['load'][0]:.1f} → {r['load'][1]:.1f} |" for r in rows)
-        latency = rows[2] if len(rows) > 2 else None
+        latency = rows[2 * args.rounds] if len(rows) > 2 * args.rounds else None
         body = f"""
 Run with `.venv/bin/python bench/bench_api_save.py` on {dt.date.today().isoformat()} (commit {commit}).
 
@@ -346,6 +354,9 @@ Run with `.venv/bin/python bench/bench_api_save.py` on {dt.date.today().isoforma
   utime + stime (/proc) over the measured saves, divided by their number; latency is measured at the client.
 - The bare endpoint (bench/bare_save_app.py): FastAPI under uvicorn merging the same JSON into one SQLite row, nothing
   else, driven the same way in the same run.
+- Each one-process server is measured {args.rounds} times in a row (the same server, fresh connections); the figures
+  below the table are the median run's, by CPU per save. On this shared machine they vary by up to a quarter from
+  one run to the next and from one hour to the next, the bare endpoint's with them: read the two side by side.
 
 | server | saves | throughput | server CPU per save | p50 | p99 | load average (start → end) |
 |---|---:|---:|---:|---:|---:|---|
