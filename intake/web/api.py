@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import access, audit, i18n
 from ..cases import Refused, Saved, check, create_case, save_answers, stored_validation
+from ..db import new_session
 from ..domain.answers import FieldError, Validation
 from ..domain.messages import N_
-from ..db import new_session
 from ..domain.text import scrub
 from .deps import CurrentUser, ObjectId, SessionDep, signed_in_user
 
@@ -164,7 +164,7 @@ async def api_patch_answers(request: Request, case_id: ObjectId,
     the version now and both values of each field. Without either, the answers are merged into the case as it is
     now, whoever changed it since (a later PATCH of the same field wins)."""
     # The autosave of every integration passes here: the body is read on the event loop, and everything else (signing
-    # in, reading the body, loading, checking, storing, the audit entry, the answer) happens in one hand-over to the
+    # in, parsing the body, loading, checking, storing, the audit entry, the answer) happens in one hand-over to the
     # thread pool, where FastAPI's dependencies would make three (docs/BENCHMARKS.md).
     raw = await request.body()
     return await run_in_threadpool(_patch_answers, request, case_id, raw, if_match)

@@ -109,8 +109,7 @@ def signed_in_user(request: Request, db: Session, case_id: int | None = None) ->
     user = _authenticate(request, db, case_id)
     request.state.user = user
     if request.method not in SAFE_METHODS and not request.state.via_token:
-        if cross_site(request) or not csrf_ok(request.state.session.csrf_token, request.headers.get("x-csrf-token")):
-            raise CsrfFailed()
+        _check_csrf_token(request, request.state.session, request.headers.get("x-csrf-token"))
     _check_password_current(request, user)
     return user
 
@@ -137,14 +136,17 @@ def cross_site(request: Request) -> bool:
 
 async def _check_csrf(request: Request, session: UserSession) -> None:
     """Cookie-authenticated unsafe requests need the session's token (form field or header) and a same-site origin."""
-    if cross_site(request):
-        raise CsrfFailed()
     token = request.headers.get("x-csrf-token")
-    if not token and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
-                                                                        "multipart/form-data")):
-        form = await request.form()
+    if not token and not cross_site(request) and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # not read for a request from another site: refused below in any case
         token = form.get("_csrf")
-    if not csrf_ok(session.csrf_token, token if isinstance(token, str) else None):
+    _check_csrf_token(request, session, token)
+
+
+def _check_csrf_token(request: Request, session: UserSession, token: object) -> None:
+    """The token the request sent is its session's, and it comes from this site (CsrfFailed otherwise)."""
+    if cross_site(request) or not csrf_ok(session.csrf_token, token if isinstance(token, str) else None):
         raise CsrfFailed()
 
 
